@@ -1,0 +1,194 @@
+"""The ``resnet-gui`` command: no arguments opens the window; ``summary`` and ``train`` run headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, NoReturn, TextIO
+
+from .config import (DATASETS, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES, STEMS, RunConfig,
+                     parse_blocks, parse_shape, validate)
+from .errors import UserError
+from .events import BatchEnd, DownloadProgress, EpochEnd, Event, RunStarted
+from .presets import PRESETS, get_preset
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument on one line instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _blocks(text: str) -> tuple[int, ...]:
+    try:
+        return parse_blocks(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _shape(text: str) -> tuple[int, int, int]:
+    try:
+        return parse_shape(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = _Parser(prog="resnet-gui", description="Train and inspect residual networks "
+                     "(the d2l ResNet chapter). With no command, opens the desktop app.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub.add_parser("gui", help="open the desktop app (the default)")
+
+    s = sub.add_parser("summary", help="print the layer-shape table and totals")
+    s.add_argument("--blocks", type=_blocks, default=(2, 2, 2, 2), help="residual blocks per stage (2,2,2,2)")
+    s.add_argument("--channels", type=int, default=64, help="channels of the first stage (64)")
+    s.add_argument("--input", type=_shape, default=(1, 224, 224), help="input shape C,H,W (1,224,224)")
+    s.add_argument("--classes", type=int, default=10, help="number of classes (10)")
+    s.add_argument("--stem", choices=STEMS, default="d2l", help="d2l (7x7/2 + pool) or small (3x3/1)")
+    s.add_argument("--blocks-detail", action="store_true", help="list every residual block too")
+    s.add_argument("--json", action="store_true", help="print one JSON document")
+
+    t = sub.add_parser("train", help="train headless, printing the seed's epoch line")
+    t.add_argument("--preset", choices=sorted(PRESETS), help="start from a named recipe")
+    t.add_argument("--data", choices=DATASETS, help="data set (fashion-mnist)")
+    t.add_argument("--data-root", help="data folder (env RESNET_GUI_DATA, else the user cache)")
+    t.add_argument("--blocks", type=_blocks)
+    t.add_argument("--channels", type=int)
+    t.add_argument("--stem", choices=STEMS)
+    t.add_argument("--resize", type=int, help="resize images to N px (96 as the seed; 0 keeps 28)")
+    t.add_argument("--lr", type=float)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--optimizer", choices=OPTIMIZERS)
+    t.add_argument("--momentum", type=float)
+    t.add_argument("--weight-decay", type=float)
+    t.add_argument("--schedule", choices=SCHEDULES)
+    t.add_argument("--warmup-epochs", type=float)
+    t.add_argument("--label-smoothing", type=float)
+    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="random crop and flip on the device")
+    t.add_argument("--device", choices=DEVICES)
+    t.add_argument("--precision", choices=PRECISIONS, help="auto picks bf16 where it is faster")
+    t.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--json", action="store_true", help="one JSON object per epoch per line")
+    return parser
+
+
+_TRAIN_FIELDS = {
+    "model": {"blocks": "blocks", "channels": "channels", "stem": "stem"},
+    "data": {"data": "dataset", "data_root": "root", "resize": "resize"},
+    "train": {"lr": "lr", "batch_size": "batch_size", "epochs": "epochs", "optimizer": "optimizer",
+              "momentum": "momentum", "weight_decay": "weight_decay", "schedule": "schedule",
+              "warmup_epochs": "warmup_epochs", "label_smoothing": "label_smoothing",
+              "augment": "augment", "device": "device", "precision": "precision",
+              "compile": "compile", "seed": "seed"},
+}
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The preset (or the default) with every given option applied on top."""
+    cfg = get_preset(args.preset) if args.preset else RunConfig()
+    for section, mapping in _TRAIN_FIELDS.items():
+        changes: dict[str, Any] = {f: getattr(args, a) for a, f in mapping.items() if getattr(args, a) is not None}
+        cfg = replace(cfg, **{section: replace(getattr(cfg, section), **changes)})
+    return cfg
+
+
+def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
+    from .config import ModelConfig
+    from .summary import format_table, summarize, to_json
+
+    model = ModelConfig(blocks=args.blocks, channels=args.channels, in_channels=args.input[0],
+                        num_classes=args.classes, stem=args.stem)
+    problems = [p for p in validate(RunConfig(model=model)) if p.field.startswith("model.")]
+    if problems:
+        raise UserError("; ".join(str(p).replace("model.", "--") for p in problems))
+    summary = summarize(model, args.input)
+    print(to_json(summary) if args.json else format_table(summary, blocks=args.blocks_detail), file=out)
+    return 0
+
+
+class _Printer:
+    """Prints run events: the seed's epoch lines, or JSON lines; a live progress line on a terminal."""
+
+    def __init__(self, as_json: bool, out: TextIO, err: TextIO) -> None:
+        self.as_json, self.out, self.err = as_json, out, err
+        self.live = err.isatty()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted) and not self.as_json:
+            print(f"training on {event.device} ({event.precision}), {event.params:,} parameters, "
+                  f"{event.train_size:,} training images", file=self.out, flush=True)
+        elif isinstance(event, EpochEnd):
+            if self.live:
+                self.err.write("\r\033[K")
+            if self.as_json:
+                print(json.dumps({"epoch": event.epoch, "loss": event.loss, "train_acc": event.train_acc,
+                                  "test_acc": event.test_acc, "seconds": event.seconds,
+                                  "images_per_s": event.images_per_s}), file=self.out, flush=True)
+            else:
+                print(event.line(), file=self.out, flush=True)
+        elif isinstance(event, BatchEnd) and self.live:
+            self.err.write(f"\repoch {event.epoch} batch {event.batch}/{event.batches}  loss {event.loss:.4f}  "
+                           f"{event.images_per_s:,.0f} img/s  ETA {event.eta_s:,.0f} s\033[K")
+            self.err.flush()
+        elif isinstance(event, DownloadProgress) and self.live:
+            total = f"/{event.total_bytes / 1e6:.1f}" if event.total_bytes else ""
+            self.err.write(f"\rdownloading {event.file}: {event.done_bytes / 1e6:.1f}{total} MB\033[K")
+            self.err.flush()
+
+
+def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    cfg = config_from_args(args)
+    problems = validate(cfg)
+    if problems:
+        raise UserError("; ".join(str(p) for p in problems))
+    from .engine import fit
+
+    stop = threading.Event()
+
+    def on_sigint(_sig: int, _frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        print("\nstopping after this batch (Ctrl-C again to abort)", file=err, flush=True)
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
+    try:
+        result = fit(cfg, callbacks=[_Printer(args.json, out, err)], stop=stop)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if result.status == "stopped":
+        print(f"stopped after {len(result.history)} epoch(s)", file=err)
+        return 130
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Entry point of ``resnet-gui`` and ``python -m resnet_gui``; returns the exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "gui"):
+        from .gui.app import main as gui_main
+
+        return gui_main()
+    try:
+        if args.command == "summary":
+            return _cmd_summary(args, out)
+        return _cmd_train(args, out, err)
+    except UserError as e:
+        hint = " (--data sample)" if getattr(e, "offer_sample", False) else ""
+        print(f"resnet-gui: error: {e}{hint}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("resnet-gui: interrupted", file=err)
+        return 130

@@ -1,0 +1,60 @@
+"""Which device and number format a run uses."""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+
+
+def available_devices() -> list[str]:
+    """Device names the user can pick here: always "auto" and "cpu", plus "cuda"/"mps" if present."""
+    names = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        names.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        names.append("mps")
+    return names
+
+
+def resolve_device(name: str) -> torch.device:
+    """Turn a device choice into a torch device: auto picks CUDA, then Apple MPS, then the CPU."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was chosen but no CUDA GPU is available; choose auto or cpu")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError("device 'mps' was chosen but Apple MPS is not available; choose auto or cpu")
+    return torch.device(name)
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU computes bfloat16 natively (AVX512-BF16 or AMX), where autocast pays off."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(choice: str, device: torch.device) -> str:
+    """"bf16" or "fp32": auto takes bf16 where the hardware gains from it (CUDA, bf16-capable CPUs)."""
+    if choice != "auto":
+        return choice
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    if device.type == "cpu" and cpu_has_fast_bf16():
+        return "bf16"
+    return "fp32"
+
+
+def describe_auto() -> str:
+    """A short label of what "auto" means on this machine, e.g. "cpu, bf16"."""
+    device = resolve_device("auto")
+    return f"{device.type}, {resolve_precision('auto', device)}"

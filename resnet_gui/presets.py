@@ -1,0 +1,36 @@
+"""Named recipes: the seed's exactly, and the fastest recipes found to high accuracy."""
+
+from __future__ import annotations
+
+from .config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+PRESETS: dict[str, RunConfig] = {
+    # d2l's train_ch5: ResNet-18, 7x7 stem, resize 96, Adam 1e-3, batch 256, 5 epochs, fp32.
+    "seed": RunConfig(ModelConfig(), DataConfig(dataset="fashion-mnist", resize=96),
+                      TrainConfig(precision="fp32")),
+    # 28 px with a 3x3 stem: a quarter of the seed's pixels per image, and the accuracy improves.
+    "fast-cpu": RunConfig(
+        ModelConfig(blocks=(1, 1, 1), channels=32, stem="small", stem_pool=False),
+        DataConfig(dataset="fashion-mnist", resize=0),
+        TrainConfig(lr=0.2, batch_size=256, epochs=12, optimizer="sgd", momentum=0.9,
+                    weight_decay=5e-4, schedule="onecycle", label_smoothing=0.1, augment=True)),
+    "fast-gpu": RunConfig(
+        ModelConfig(blocks=(2, 2, 2, 2), channels=64, stem="small", stem_pool=False),
+        DataConfig(dataset="fashion-mnist", resize=0),
+        TrainConfig(lr=0.2, batch_size=512, epochs=20, optimizer="sgd", momentum=0.9,
+                    weight_decay=5e-4, schedule="onecycle", label_smoothing=0.1, augment=True)),
+}
+
+PRESET_DESCRIPTIONS = {
+    "seed": "The d2l chapter's recipe exactly: ResNet-18 at 96 px, Adam 1e-3, batch 256, 5 epochs, float32",
+    "fast-cpu": "28 px, 3x3 stem, 32 channels, SGD one-cycle with flips and crops: high accuracy in minutes on a CPU",
+    "fast-gpu": "28 px ResNet-18 with a 3x3 stem, SGD one-cycle, augmentation: for one datacenter GPU",
+}
+
+
+def get_preset(name: str) -> RunConfig:
+    """The preset called ``name``; ValueError listing the choices otherwise."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}") from None

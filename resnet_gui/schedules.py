@@ -1,0 +1,31 @@
+"""Learning-rate schedules as per-step multipliers of the base rate, with linear warm-up."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+
+def lr_factor(schedule: str, total_steps: int, warmup_steps: int) -> Callable[[int], float]:
+    """A function of the step (0-based) giving the factor applied to the base learning rate.
+
+    constant: 1 after warm-up. cosine: half a cosine down to 0 after warm-up. onecycle: up from
+    1/25 to 1 over the warm-up (30 % of the run when none is set), then linearly down to 0.
+    """
+    total = max(1, total_steps)
+    if schedule == "onecycle" and warmup_steps == 0:
+        warmup_steps = max(1, int(0.3 * total))
+    warm = max(0, min(warmup_steps, total))
+
+    def factor(step: int) -> float:
+        if step < warm:
+            start = 1 / 25 if schedule == "onecycle" else 0.0
+            return start + (1 - start) * (step + 1) / warm
+        if schedule == "constant":
+            return 1.0
+        progress = (step - warm) / max(1, total - warm)
+        if schedule == "cosine":
+            return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+        return max(0.0, 1 - progress)
+
+    return factor
