@@ -113,7 +113,7 @@ def parse_blocks(text: str) -> tuple[int, ...]:
     stripped = text.strip()
     if not stripped:
         raise ValueError("enter the residual blocks per stage, e.g. 2,2,2,2")
-    parts = [p.strip() for p in stripped.replace(" ", ",").split(",")]
+    parts = [p.strip() for p in (stripped.split(",") if "," in stripped else stripped.split())]
     if stripped.endswith(","):
         parts = parts[:-1]
     values: list[int] = []

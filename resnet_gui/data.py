@@ -184,6 +184,18 @@ def load_fashion_mnist(root: Path, on_event: Callback | None = None) -> DataSet:
     return DataSet("fashion-mnist", train_x, train_y, test_x, test_y, FASHION_MNIST_CLASSES)
 
 
+def check_dataset(ds: DataSet) -> None:
+    """Raise DataError when the tensors are inconsistent: shapes, dtypes, labels out of range."""
+    for split, x, y in (("training", ds.train_x, ds.train_y), ("test", ds.test_x, ds.test_y)):
+        if x.dtype != torch.uint8 or x.dim() != 4 or len(x) != len(y) or len(y) == 0:
+            raise DataError(f"The {split} split of {ds.name} is malformed: images {tuple(x.shape)} "
+                            f"({x.dtype}), labels {tuple(y.shape)}. Reload or rebuild the data.")
+        lo, hi = int(y.min()), int(y.max())
+        if lo < 0 or hi >= len(ds.class_names):
+            raise DataError(f"The {split} labels of {ds.name} run from {lo} to {hi}, outside the "
+                            f"{len(ds.class_names)} classes: the data is corrupt.")
+
+
 def load_dataset(cfg: DataConfig, on_event: Callback | None = None) -> DataSet:
     """The data set ``cfg`` names, as uint8 tensors on the CPU."""
     if cfg.dataset == "sample":

@@ -19,7 +19,7 @@ from torch import nn
 
 from .batching import DeviceBatcher
 from .config import RunConfig, validate
-from .data import DataSet, load_dataset
+from .data import DataSet, check_dataset, load_dataset
 from .devices import resolve_device, resolve_precision
 from .errors import ConfigError, TrainingError
 from .events import BatchEnd, Callback, EpochEnd, Event, RunEnd, RunStarted
@@ -70,8 +70,13 @@ def _is_oom(err: BaseException) -> bool:
 
 
 def fit(cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Event | None = None,
-        data: DataSet | None = None, report_every_s: float = 0.5) -> FitResult:
-    """Train as ``cfg`` says; raise UserError subclasses with a message for anything the user can fix."""
+        data: DataSet | None = None, report_every_s: float = 0.5,
+        initial_state: dict[str, torch.Tensor] | None = None) -> FitResult:
+    """Train as ``cfg`` says; raise UserError subclasses with a message for anything the user can fix.
+
+    ``data`` replaces loading the configured data set; ``initial_state`` is a model state dict to
+    start from instead of a fresh initialisation.
+    """
     problems = validate(cfg)
     if problems:
         raise ConfigError("; ".join(str(p) for p in problems))
@@ -87,6 +92,7 @@ def fit(cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Even
         raise ConfigError(f"train.device: {e}") from None
     precision = resolve_precision(cfg.train.precision, device)
     dataset = data if data is not None else load_dataset(cfg.data, emit)
+    check_dataset(dataset)
     # The model follows the data: its channels and classes come from the data set.
     model_cfg = replace(cfg.model, in_channels=dataset.channels, num_classes=len(dataset.class_names))
     if cfg.train.seed is not None:
@@ -96,7 +102,10 @@ def fit(cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Even
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     channels_last = precision == "bf16" or device.type == "cuda"
-    net = build_model(model_cfg).to(device)
+    net = build_model(model_cfg)
+    if initial_state is not None:
+        net.load_state_dict(initial_state)
+    net = net.to(device)
     if channels_last:
         net = net.to(memory_format=torch.channels_last)
     t = cfg.train

@@ -1,0 +1,48 @@
+"""Device batches: whole-batch scaling, resizing and augmentation, shuffled per epoch."""
+
+import torch
+
+from resnet_gui.batching import DeviceBatcher, random_crop_flip
+
+
+def make(n: int = 10, **kw) -> DeviceBatcher:
+    x = torch.arange(n * 28 * 28, dtype=torch.int64).remainder(256).to(torch.uint8).reshape(n, 1, 28, 28)
+    return DeviceBatcher(x, torch.arange(n), 4, torch.device("cpu"), **kw)
+
+
+def test_batches_cover_every_image_once_and_reshuffle() -> None:
+    b = make()
+    assert len(b) == 3
+    g = torch.Generator().manual_seed(0)
+    first = torch.cat([y for _, y in b.batches(shuffle=True, generator=g)])
+    second = torch.cat([y for _, y in b.batches(shuffle=True, generator=g)])
+    assert sorted(first.tolist()) == list(range(10)) == sorted(second.tolist())
+    assert first.tolist() != second.tolist()
+    ordered = torch.cat([y for _, y in b.batches(shuffle=False)])
+    assert ordered.tolist() == list(range(10))
+
+
+def test_scaled_to_unit_range_and_resized() -> None:
+    x, _ = next(make(resize=96).batches(shuffle=False))
+    assert x.shape == (4, 1, 96, 96) and x.dtype == torch.float32
+    assert 0.0 <= x.min().item() and x.max().item() <= 1.0
+    x28, _ = next(make().batches(shuffle=False))
+    assert x28.shape == (4, 1, 28, 28)
+    assert torch.equal(x28 * 255, make().images[:4].float())
+
+
+def test_flip_only_gives_the_image_or_its_mirror() -> None:
+    x = torch.rand(16, 1, 8, 8)
+    out = random_crop_flip(x, padding=0, generator=torch.Generator().manual_seed(1))
+    same = [torch.equal(o, i) for o, i in zip(out, x)]
+    flipped = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x)]
+    assert all(s or f for s, f in zip(same, flipped)) and any(same) and any(flipped)
+
+
+def test_crop_shifts_inside_the_padding() -> None:
+    x = torch.ones(32, 1, 8, 8)
+    out = random_crop_flip(x, padding=2, generator=torch.Generator().manual_seed(2))
+    assert out.shape == x.shape
+    zeros_per_image = (out == 0).flatten(1).sum(1)
+    assert zeros_per_image.max() > 0 and zeros_per_image.min() >= 0
+    assert (out.flatten(1).sum(1) >= 6 * 6).all()

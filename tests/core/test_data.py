@@ -1,0 +1,112 @@
+"""Data: the bundled sample, the full Fashion-MNIST, downloads with progress, and failures a user can act on."""
+
+import gzip
+import hashlib
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from resnet_gui import data
+from resnet_gui.config import DataConfig
+from resnet_gui.data import DataSet, check_dataset, load_dataset, load_fashion_mnist, load_sample, resolve_root
+from resnet_gui.errors import DataError
+from resnet_gui.events import DownloadProgress
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+
+
+def test_sample_is_a_stratified_subset() -> None:
+    ds = load_sample()
+    assert ds.train_x.shape == (6000, 1, 28, 28) and ds.train_x.dtype == torch.uint8
+    assert ds.test_x.shape == (1000, 1, 28, 28)
+    assert torch.bincount(ds.train_y).tolist() == [600] * 10
+    assert torch.bincount(ds.test_y).tolist() == [100] * 10
+    assert ds.class_names[0] == "T-shirt/top" and ds.class_names[9] == "Ankle boot"
+    assert (data.assets_dir() / data.SAMPLE_FILE).stat().st_size < 3.5e6
+
+
+def test_root_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RESNET_GUI_DATA", str(tmp_path / "env"))
+    assert resolve_root(str(tmp_path / "arg")) == tmp_path / "arg"
+    assert resolve_root(None) == tmp_path / "env"
+    monkeypatch.delenv("RESNET_GUI_DATA")
+    assert "resnet-gui" in str(resolve_root(None))
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="full Fashion-MNIST not beside the checkout")
+def test_full_fashion_mnist_from_a_local_root() -> None:
+    ds = load_dataset(DataConfig(dataset="fashion-mnist", root=str(SHARED)))
+    assert ds.train_x.shape == (60000, 1, 28, 28) and ds.test_x.shape == (10000, 1, 28, 28)
+    assert torch.bincount(ds.test_y).tolist() == [1000] * 10
+
+
+def _idx_gz(path: Path, array: np.ndarray) -> str:
+    magic = 2051 if array.ndim == 3 else 2049
+    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A local file:// mirror holding a small Fashion-MNIST made from the bundled sample."""
+    sample = load_sample()
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    arrays = {"train-images-idx3-ubyte.gz": sample.train_x[:, 0].numpy(),
+              "train-labels-idx1-ubyte.gz": sample.train_y.numpy(),
+              "t10k-images-idx3-ubyte.gz": sample.test_x[:, 0].numpy(),
+              "t10k-labels-idx1-ubyte.gz": sample.test_y.numpy()}
+    files = tuple((name, _idx_gz(folder / name, a)) for name, a in arrays.items())
+    monkeypatch.setattr(data, "FASHION_MNIST_FILES", files)
+    monkeypatch.setenv("RESNET_GUI_FASHION_MNIST_MIRROR", folder.as_uri() + "/")
+    monkeypatch.delenv("RESNET_GUI_OFFLINE", raising=False)
+    return folder
+
+
+def test_download_reports_progress_and_loads(mirror: Path, tmp_path: Path) -> None:
+    events: list[DownloadProgress] = []
+    ds = load_fashion_mnist(tmp_path / "root", events.append)
+    assert ds.train_x.shape == (6000, 1, 28, 28)
+    assert {e.file for e in events} == {name for name, _ in data.FASHION_MNIST_FILES}
+    last = [e for e in events if e.file == "train-images-idx3-ubyte.gz"][-1]
+    assert last.done_bytes == last.total_bytes > 0
+    assert not list((tmp_path / "root" / "FashionMNIST" / "raw").glob("*.gz"))
+
+
+def test_corrupt_download_is_refused(mirror: Path, tmp_path: Path) -> None:
+    (mirror / "train-labels-idx1-ubyte.gz").write_bytes(b"not the file")
+    with pytest.raises(DataError, match="corrupt") as err:
+        load_fashion_mnist(tmp_path / "root")
+    assert err.value.offer_sample
+
+
+def test_offline_says_so_and_offers_the_sample(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RESNET_GUI_FASHION_MNIST_MIRROR", (tmp_path / "nowhere").as_uri() + "/")
+    monkeypatch.delenv("RESNET_GUI_OFFLINE", raising=False)
+    with pytest.raises(DataError, match="Could not download Fashion-MNIST") as err:
+        load_fashion_mnist(tmp_path / "root")
+    assert err.value.offer_sample and "bundled sample" in str(err.value)
+    monkeypatch.setenv("RESNET_GUI_OFFLINE", "1")
+    with pytest.raises(DataError, match="switched off"):
+        load_fashion_mnist(tmp_path / "root")
+
+
+def test_unreadable_files_give_a_clear_message(tmp_path: Path) -> None:
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name, _ in data.FASHION_MNIST_FILES:
+        (raw / name.removesuffix(".gz")).write_bytes(b"\x00" * 64)
+    with pytest.raises(DataError, match="unreadable"):
+        load_fashion_mnist(tmp_path)
+
+
+def test_inconsistent_tensors_are_caught() -> None:
+    ds = load_sample()
+    bad = DataSet("bad", ds.train_x, ds.train_y + 5, ds.test_x, ds.test_y, ds.class_names)
+    with pytest.raises(DataError, match="outside the 10 classes"):
+        check_dataset(bad)

@@ -1,0 +1,52 @@
+"""The network matches the seed's ResNet-18 exactly and scales to other depths."""
+
+import pytest
+import torch
+
+from resnet_gui.config import ModelConfig
+from resnet_gui.errors import ConfigError
+from resnet_gui.model import Residual, build_model, count_params, resnet_block
+
+
+def test_default_is_the_seed_resnet18() -> None:
+    net = build_model(ModelConfig())
+    assert count_params(net) == 11_178_378
+    assert [n for n, _ in net.named_children()] == [
+        "0", "1", "2", "3", "resnet_block1", "resnet_block2", "resnet_block3", "resnet_block4",
+        "global_avg_pool", "fc"]
+
+
+def test_seed_shape_walk_at_224() -> None:
+    net = build_model(ModelConfig()).eval()
+    x = torch.rand(1, 1, 224, 224)
+    shapes = []
+    with torch.no_grad():
+        for _, layer in net.named_children():
+            x = layer(x)
+            shapes.append(tuple(x.shape))
+    assert shapes == [(1, 64, 112, 112)] * 3 + [(1, 64, 56, 56), (1, 64, 56, 56), (1, 128, 28, 28),
+                                                (1, 256, 14, 14), (1, 512, 7, 7), (1, 512, 1, 1), (1, 10)]
+
+
+def test_residual_blocks_as_in_the_chapter() -> None:
+    x = torch.rand(4, 3, 6, 6)
+    assert Residual(3, 3)(x).shape == (4, 3, 6, 6)
+    assert Residual(3, 6, use_1x1conv=True, stride=2)(x).shape == (4, 6, 3, 3)
+    with pytest.raises(ValueError):
+        resnet_block(64, 128, 2, first_block=True)
+
+
+def test_configurable_depth_width_classes() -> None:
+    net = build_model(ModelConfig(blocks=(3, 4, 6, 3), channels=64, in_channels=3, num_classes=100))
+    assert [n for n, _ in net.named_children()][4:8] == [f"resnet_block{i}" for i in range(1, 5)]
+    assert len(net.resnet_block3) == 6
+    assert net(torch.rand(2, 3, 64, 64)).shape == (2, 100)
+    small = build_model(ModelConfig(blocks=(1,), channels=8, stem="small", stem_pool=False))
+    assert small(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+    six = build_model(ModelConfig(blocks=(1,) * 6, channels=8))
+    assert six.fc[1].in_features == 8 * 32
+
+
+def test_invalid_model_settings_raise_config_error() -> None:
+    with pytest.raises(ConfigError, match="model.channels"):
+        build_model(ModelConfig(channels=0))
