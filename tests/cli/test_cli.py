@@ -1,0 +1,83 @@
+"""The headless command line: summary and train, with clear one-line errors."""
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from resnet_gui.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):  # argparse writes its errors to sys.stderr
+            code = main(list(args), out=out, err=err)
+    except SystemExit as e:  # argparse exits on bad arguments
+        code = int(e.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_summary_prints_the_seed_shape_walk() -> None:
+    code, out, _ = run("summary", "--input", "1,224,224")
+    assert code == 0
+    assert "(1, 64, 112, 112)" in out and "(1, 512, 7, 7)" in out and "(1, 10)" in out
+    assert "total parameters: 11,178,378" in out
+
+
+def test_summary_json() -> None:
+    code, out, _ = run("summary", "--blocks", "3,4,6,3", "--channels", "64", "--input", "3,224,224",
+                       "--classes", "1000", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["total_params"] == sum(layer["params"] for layer in doc["layers"])
+    assert [layer["output_shape"] for layer in doc["layers"]][-1] == [1, 1000]
+    assert len(next(layer for layer in doc["layers"] if layer["name"] == "resnet_block3")["blocks"]) == 6
+    assert doc["total_macs"] > 3e9
+
+
+@pytest.mark.parametrize("args,reason", [
+    (("summary", "--blocks", "2,,x"), "stage 2 is empty"),
+    (("summary", "--channels", "0"), "--channels"),
+    (("summary", "--input", "1,96"), "C,H,W"),
+    (("train", "--lr", "-1"), "train.lr"),
+    (("train", "--epochs", "abc"), "invalid int value"),
+    (("train", "--optimizer", "lbfgs"), "invalid choice"),
+    (("train", "--batch-size", "0", "--data", "sample"), "train.batch_size"),
+])
+def test_bad_arguments_exit_non_zero_with_one_line(args: tuple, reason: str) -> None:
+    code, _, err = run(*args)
+    assert code != 0
+    assert reason in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_offline_without_data_suggests_the_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESNET_GUI_OFFLINE", "1")
+    code, _, err = run("train", "--data-root", str(tmp_path))
+    assert code == 1 and "--data sample" in err and "Traceback" not in err
+
+
+def test_train_json_lines_on_the_sample() -> None:
+    code, out, _ = run("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8",
+                       "--epochs", "2", "--batch-size", "500", "--json")
+    lines = [json.loads(line) for line in out.strip().splitlines()]
+    assert code == 0 and [d["epoch"] for d in lines] == [1, 2]
+    assert set(lines[0]) == {"epoch", "loss", "train_acc", "test_acc", "seconds", "images_per_s"}
+    assert 0 < lines[1]["test_acc"] <= 1
+
+
+def test_python_dash_m_prints_the_seed_epoch_line() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "resnet_gui", "train", "--data", "sample", "--resize", "0",
+                           "--blocks", "1", "--channels", "8", "--epochs", "1", "--batch-size", "1000"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("training on cpu")
+    assert "epoch 1, loss " in proc.stdout and ", test acc " in proc.stdout and " sec" in proc.stdout
