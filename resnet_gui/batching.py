@@ -46,19 +46,22 @@ class DeviceBatcher:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
 
-    def batches(self, shuffle: bool, generator: torch.Generator | None = None,
-                start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """One pass over the data, reshuffled on every call when ``shuffle`` (the last batch may be short)."""
-        n = self.size
-        if shuffle:
-            order = torch.randperm(n, generator=generator).to(self.device, non_blocking=True)
-        else:
-            order = None
-        for i in range(start, n, self.batch_size):
-            if order is None:
+    def shuffled_order(self, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A fresh random order of all images (on the CPU, so it can be saved in a checkpoint)."""
+        return torch.randperm(self.size, generator=generator)
+
+    def batches(self, order: torch.Tensor | None = None, generator: torch.Generator | None = None,
+                start_batch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """One pass over the data in ``order`` (storage order when None), from batch ``start_batch``.
+
+        The last batch may be short, as with a DataLoader without drop_last.
+        """
+        device_order = order.to(self.device, non_blocking=True) if order is not None else None
+        for i in range(start_batch * self.batch_size, self.size, self.batch_size):
+            if device_order is None:
                 xb, yb = self.images[i:i + self.batch_size], self.labels[i:i + self.batch_size]
             else:
-                idx = order[i:i + self.batch_size]
+                idx = device_order[i:i + self.batch_size]
                 xb, yb = self.images[idx], self.labels[idx]
             yield self.prepare(xb, generator if self.augment else None), yb
 

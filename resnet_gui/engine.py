@@ -2,7 +2,9 @@
 
 Loss and correct counts accumulate on the device; the host reads them only every
 ``report_every_s`` seconds and at the end of an epoch, so a GPU is never stalled per batch.
-A stop request (a ``threading.Event``) is honoured before each batch.
+Stop and pause requests (``threading.Event``) are honoured before each batch. With a checkpoint
+folder, the state is saved after every epoch (``last.pt``, and ``best.pt`` on a new best test
+accuracy) and on stop, so a run can be resumed exactly where it ended.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
 from .batching import DeviceBatcher
+from .checkpoint import BEST, LAST, CheckpointError, architecture_difference, atomic_save, make_checkpoint
 from .config import RunConfig, validate
 from .data import DataSet, check_dataset, load_dataset
 from .devices import resolve_device, resolve_precision
@@ -36,16 +41,19 @@ class FitResult:
     model: nn.Module | None = None
     device: str = ""
     precision: str = ""
+    last_checkpoint: str | None = None
+    best_checkpoint: str | None = None
 
 
-def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """bf16 autocast on ``device`` when ``precision`` is bf16, else nothing."""
     if precision == "bf16":
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
 def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
-    """Adam (the seed's) or SGD with momentum, with the configured weight decay."""
+    """Adam (the seed's) or SGD with Nesterov momentum, with the configured weight decay."""
     t = cfg.train
     if t.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=t.lr, momentum=t.momentum,
@@ -57,8 +65,8 @@ def evaluate(model: nn.Module, batches: DeviceBatcher, precision: str) -> float:
     """Accuracy on ``batches`` in eval mode (one host sync at the end)."""
     model.eval()
     correct = torch.zeros((), dtype=torch.long, device=batches.device)
-    with torch.no_grad(), _autocast(batches.device, precision):
-        for X, y in batches.batches(shuffle=False):
+    with torch.no_grad(), autocast(batches.device, precision):
+        for X, y in batches.batches():
             correct += (model(X).argmax(dim=1) == y).sum()
     model.train()
     return correct.item() / max(1, batches.size)
@@ -69,123 +77,194 @@ def _is_oom(err: BaseException) -> bool:
         isinstance(err, RuntimeError) and ("out of memory" in str(err) or "can't allocate memory" in str(err)))
 
 
-def fit(cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Event | None = None,
-        data: DataSet | None = None, report_every_s: float = 0.5,
-        initial_state: dict[str, torch.Tensor] | None = None) -> FitResult:
-    """Train as ``cfg`` says; raise UserError subclasses with a message for anything the user can fix.
+class Trainer:
+    """One run: builds data, model and optimiser from the config, then trains epoch by epoch."""
 
-    ``data`` replaces loading the configured data set; ``initial_state`` is a model state dict to
-    start from instead of a fresh initialisation.
-    """
-    problems = validate(cfg)
-    if problems:
-        raise ConfigError("; ".join(str(p) for p in problems))
+    def __init__(self, cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Event | None = None,
+                 pause: threading.Event | None = None, data: DataSet | None = None,
+                 report_every_s: float = 0.5, initial_state: dict[str, torch.Tensor] | None = None,
+                 checkpoint_dir: str | Path | None = None, resume: dict[str, Any] | None = None) -> None:
+        problems = validate(cfg)
+        if problems:
+            raise ConfigError("; ".join(str(p) for p in problems))
+        self.cfg, self.callbacks, self.report_every_s = cfg, list(callbacks), report_every_s
+        self.stop, self.pause = stop or threading.Event(), pause or threading.Event()
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        try:
+            self.device = resolve_device(cfg.train.device)
+        except ValueError as e:
+            raise ConfigError(f"train.device: {e}") from None
+        self.precision = resolve_precision(cfg.train.precision, self.device)
+        dataset = data if data is not None else load_dataset(cfg.data, self.emit)
+        check_dataset(dataset)
+        self.class_names = dataset.class_names
+        # The model follows the data: its channels and classes come from the data set.
+        self.model_cfg = replace(cfg.model, in_channels=dataset.channels, num_classes=len(dataset.class_names))
+        t = cfg.train
+        if t.seed is not None:
+            torch.manual_seed(t.seed)
+        self.gen = torch.Generator().manual_seed(t.seed if t.seed is not None else time.time_ns() % 2**32)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+        channels_last = self.precision == "bf16" or self.device.type == "cuda"
+        self.net = build_model(self.model_cfg)
+        if resume is not None:
+            diff = architecture_difference(resume, self.model_cfg)
+            if diff:
+                raise CheckpointError(diff)
+            initial_state = resume["model"]
+        if initial_state is not None:
+            self.net.load_state_dict(initial_state)
+        self.net = self.net.to(self.device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
+        self.train = DeviceBatcher(dataset.train_x, dataset.train_y, t.batch_size, self.device, cfg.data.resize,
+                                   augment=t.augment, channels_last=channels_last)
+        self.test = DeviceBatcher(dataset.test_x, dataset.test_y, t.batch_size, self.device, cfg.data.resize,
+                                  channels_last=channels_last)
+        self.optimizer = make_optimizer(self.net, cfg)
+        steps = len(self.train)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lr_factor(t.schedule, t.epochs * steps, int(t.warmup_epochs * steps)))
+        self.loss_fn = nn.CrossEntropyLoss(label_smoothing=t.label_smoothing)
+        self.model = torch.compile(self.net) if t.compile else self.net
+        self.history: list[EpochEnd] = []
+        self.epoch_state: dict[str, Any] | None = None
+        if resume is not None:
+            self._restore(resume)
+        self.result = FitResult("finished", self.history, self.net, self.device.type, self.precision)
 
-    def emit(event: Event) -> None:
-        for cb in callbacks:
+    def emit(self, event: Event) -> None:
+        """Hand ``event`` to every callback."""
+        for cb in self.callbacks:
             cb(event)
 
-    stop = stop or threading.Event()
-    try:
-        device = resolve_device(cfg.train.device)
-    except ValueError as e:
-        raise ConfigError(f"train.device: {e}") from None
-    precision = resolve_precision(cfg.train.precision, device)
-    dataset = data if data is not None else load_dataset(cfg.data, emit)
-    check_dataset(dataset)
-    # The model follows the data: its channels and classes come from the data set.
-    model_cfg = replace(cfg.model, in_channels=dataset.channels, num_classes=len(dataset.class_names))
-    if cfg.train.seed is not None:
-        torch.manual_seed(cfg.train.seed)
-    gen = torch.Generator().manual_seed(cfg.train.seed if cfg.train.seed is not None else
-                                        int(time.time_ns() % 2**32))
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
-    channels_last = precision == "bf16" or device.type == "cuda"
-    net = build_model(model_cfg)
-    if initial_state is not None:
-        net.load_state_dict(initial_state)
-    net = net.to(device)
-    if channels_last:
-        net = net.to(memory_format=torch.channels_last)
-    t = cfg.train
-    train = DeviceBatcher(dataset.train_x, dataset.train_y, t.batch_size, device, cfg.data.resize,
-                          augment=t.augment, channels_last=channels_last)
-    test = DeviceBatcher(dataset.test_x, dataset.test_y, t.batch_size, device, cfg.data.resize,
-                         channels_last=channels_last)
-    optimizer = make_optimizer(net, cfg)
-    steps = len(train)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lr_factor(t.schedule, t.epochs * steps, int(t.warmup_epochs * steps)))
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=t.label_smoothing)
-    model = torch.compile(net) if t.compile else net
-    emit(RunStarted(t.epochs, steps, train.size, test.size, device.type, precision,
-                    dataset.class_names, count_params(net)))
+    def _restore(self, ckpt: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        self.gen.set_state(ckpt["rng"]["generator"])
+        if "cuda" in ckpt["rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
+        self.history.extend(EpochEnd(**e) for e in ckpt["history"])
+        self.epoch_state = ckpt.get("epoch_state")
 
-    result = FitResult("finished", model=net, device=device.type, precision=precision)
-    run_start = time.perf_counter()
-    try:
-        for epoch in range(1, t.epochs + 1):
-            if not _train_epoch(model, train, optimizer, scheduler, loss_fn, precision, gen, epoch,
-                                t.epochs, run_start, stop, emit, result, report_every_s):
-                result.status = "stopped"
-                break
-            test_acc = evaluate(model, test, precision)
-            result.history[-1] = replace(result.history[-1], test_acc=test_acc,
-                                         seconds=time.perf_counter() - result.history[-1].seconds)
-            emit(result.history[-1])
-    except Exception as e:
-        if _is_oom(e):
-            raise TrainingError(f"Out of memory on {device.type} at batch size {t.batch_size}"
-                                f"{f' and {cfg.data.resize} px' if cfg.data.resize else ''}: "
-                                "lower the batch size or the resize.") from None
-        raise
-    emit(RunEnd(result.status, len(result.history)))
-    return result
+    def run(self) -> FitResult:
+        """Train the remaining epochs; returns when finished or stopped."""
+        t = self.cfg.train
+        start_epoch = len(self.history) + 1
+        self.emit(RunStarted(t.epochs, len(self.train), self.train.size, self.test.size, self.device.type,
+                             self.precision, self.class_names, count_params(self.net), start_epoch))
+        for past in self.history:
+            self.emit(past)
+        self.run_start = time.perf_counter()
+        self.start_step = (start_epoch - 1) * len(self.train) + (self.epoch_state or {}).get("next_batch", 0)
+        try:
+            for epoch in range(start_epoch, t.epochs + 1):
+                trained = self._train_epoch(epoch)
+                if trained is None:
+                    self.result.status = "stopped"
+                    break
+                eval_start = time.perf_counter()
+                test_acc = evaluate(self.model, self.test, self.precision)
+                self.history.append(replace(trained, test_acc=test_acc,
+                                            seconds=trained.seconds + time.perf_counter() - eval_start))
+                self._save_epoch_end()
+                self.emit(self.history[-1])
+        except Exception as e:
+            if _is_oom(e):
+                resize = f" and {self.cfg.data.resize} px" if self.cfg.data.resize else ""
+                raise TrainingError(f"Out of memory on {self.device.type} at batch size {t.batch_size}{resize}: "
+                                    "lower the batch size or the resize.") from None
+            raise
+        self.emit(RunEnd(self.result.status, len(self.history)))
+        return self.result
+
+    def _wait_while_paused(self) -> None:
+        while self.pause.is_set() and not self.stop.is_set():
+            time.sleep(0.05)
+
+    def _train_epoch(self, epoch: int) -> EpochEnd | None:
+        """Train one epoch: its EpochEnd without the test accuracy, or None when stopped part-way."""
+        self.model.train()
+        state = self.epoch_state or {}
+        self.epoch_state = None
+        order = state.get("order")
+        if order is None:
+            order = self.train.shuffled_order(self.gen)
+        first = state.get("next_batch", 0)
+        loss_sum = torch.tensor(state.get("loss_sum", 0.0), device=self.device)
+        correct = torch.tensor(state.get("correct", 0), dtype=torch.long, device=self.device)
+        seen, n_batches = state.get("seen", 0), len(self.train)
+        start = time.perf_counter() - state.get("elapsed", 0.0)
+        last_report = time.perf_counter()
+        reported_loss, reported_batch = float(loss_sum), first
+        lr = self.optimizer.param_groups[0]["lr"]
+        # The stop check comes before the next batch is cut, so the augmentation RNG is not yet
+        # advanced for a batch that a resumed run will cut again.
+        batches = self.train.batches(order, self.gen, first)
+        for b in range(first + 1, n_batches + 1):
+            self._wait_while_paused()
+            if self.stop.is_set():
+                self._save_stopped(epoch, order, b - 1, loss_sum.item(), int(correct.item()), seen,
+                                   time.perf_counter() - start)
+                return None
+            X, y = next(batches)
+            with autocast(self.device, self.precision):
+                y_hat = self.model(X)
+                loss = self.loss_fn(y_hat, y)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.scheduler.step()
+            loss_sum += loss.detach()
+            correct += (y_hat.argmax(dim=1) == y).sum()
+            seen += len(y)
+            now = time.perf_counter()
+            if now - last_report >= self.report_every_s or b == n_batches:
+                total = loss_sum.item()
+                chunk = (total - reported_loss) / (b - reported_batch)
+                if not math.isfinite(chunk):
+                    raise TrainingError(f"The loss became {chunk} in epoch {epoch}, batch {b}: training "
+                                        "diverged. Lower the learning rate (e.g. by 10x) and train again.")
+                done = (epoch - 1) * n_batches + b
+                rate = (now - self.run_start) / max(1, done - self.start_step)
+                self.emit(BatchEnd(epoch, b, n_batches, chunk, seen / (now - start), now - self.run_start,
+                                   rate * (self.cfg.train.epochs * n_batches - done)))
+                reported_loss, reported_batch, last_report = total, b, now
+        elapsed = time.perf_counter() - start
+        return EpochEnd(epoch, loss_sum.item() / n_batches, correct.item() / seen, 0.0, elapsed, seen / elapsed, lr)
+
+    def _checkpoint(self, epochs_done: int, epoch_state: dict[str, Any] | None = None) -> dict[str, Any]:
+        return make_checkpoint(self.cfg, self.model_cfg, self.net, self.optimizer, self.scheduler,
+                               epochs_done, self.history, self.gen, epoch_state)
+
+    def _save_epoch_end(self) -> None:
+        if self.checkpoint_dir is None:
+            return
+        ckpt = self._checkpoint(len(self.history))
+        last = self.checkpoint_dir / LAST
+        atomic_save(ckpt, last)
+        self.result.last_checkpoint = str(last)
+        accs = [e.test_acc for e in self.history]
+        if accs[-1] >= max(accs):
+            atomic_save(ckpt, self.checkpoint_dir / BEST)
+            self.result.best_checkpoint = str(self.checkpoint_dir / BEST)
+
+    def _save_stopped(self, epoch: int, order: torch.Tensor, next_batch: int, loss_sum: float,
+                      correct: int, seen: int, elapsed: float) -> None:
+        if self.checkpoint_dir is None:
+            return
+        state = {"order": order, "next_batch": next_batch, "loss_sum": loss_sum, "correct": correct,
+                 "seen": seen, "elapsed": elapsed} if next_batch > 0 else None
+        last = self.checkpoint_dir / LAST
+        atomic_save(self._checkpoint(epoch - 1, state), last)
+        self.result.last_checkpoint = str(last)
 
 
-def _train_epoch(model: nn.Module, train: DeviceBatcher, optimizer: torch.optim.Optimizer,
-                 scheduler: torch.optim.lr_scheduler.LRScheduler, loss_fn: nn.Module, precision: str,
-                 gen: torch.Generator, epoch: int, epochs: int, run_start: float,
-                 stop: threading.Event, emit: Callback, result: FitResult, report_every_s: float) -> bool:
-    """One epoch; appends a provisional EpochEnd (test accuracy filled in by the caller).
+def fit(cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Event | None = None,
+        data: DataSet | None = None, report_every_s: float = 0.5, **kwargs: Any) -> FitResult:
+    """Train as ``cfg`` says; raise UserError subclasses with a message for anything the user can fix.
 
-    Returns False when a stop was requested before the epoch was complete.
+    ``data`` replaces loading the configured data set. Further keywords (``pause``,
+    ``initial_state``, ``checkpoint_dir``, ``resume``) are those of ``Trainer``.
     """
-    model.train()
-    device = train.device
-    loss_sum = torch.zeros((), device=device)
-    correct = torch.zeros((), dtype=torch.long, device=device)
-    n_batches = len(train)
-    start = last_report = time.perf_counter()
-    reported_loss, reported_batch, seen = 0.0, 0, 0
-    lr = optimizer.param_groups[0]["lr"]
-    for b, (X, y) in enumerate(train.batches(shuffle=True, generator=gen), start=1):
-        if stop.is_set():
-            return False
-        with _autocast(device, precision):
-            y_hat = model(X)
-            loss = loss_fn(y_hat, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        loss_sum += loss.detach()
-        correct += (y_hat.argmax(dim=1) == y).sum()
-        seen += len(y)
-        now = time.perf_counter()
-        if now - last_report >= report_every_s or b == n_batches:
-            total = loss_sum.item()
-            chunk = (total - reported_loss) / (b - reported_batch)
-            if not math.isfinite(chunk):
-                raise TrainingError(f"The loss became {chunk} in epoch {epoch}, batch {b}: training "
-                                    "diverged. Lower the learning rate (e.g. by 10x) and train again.")
-            elapsed = now - start
-            done = (epoch - 1) * n_batches + b
-            eta = (now - run_start) / done * (epochs * n_batches - done)
-            emit(BatchEnd(epoch, b, n_batches, chunk, seen / elapsed, now - run_start, eta))
-            reported_loss, reported_batch, last_report = total, b, now
-    elapsed = time.perf_counter() - start
-    result.history.append(EpochEnd(epoch, loss_sum.item() / n_batches, correct.item() / seen, 0.0,
-                                   start, seen / elapsed, lr))
-    return True
+    return Trainer(cfg, callbacks, stop, data=data, report_every_s=report_every_s, **kwargs).run()

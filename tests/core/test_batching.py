@@ -14,19 +14,22 @@ def test_batches_cover_every_image_once_and_reshuffle() -> None:
     b = make()
     assert len(b) == 3
     g = torch.Generator().manual_seed(0)
-    first = torch.cat([y for _, y in b.batches(shuffle=True, generator=g)])
-    second = torch.cat([y for _, y in b.batches(shuffle=True, generator=g)])
+    first = torch.cat([y for _, y in b.batches(b.shuffled_order(g))])
+    second = torch.cat([y for _, y in b.batches(b.shuffled_order(g))])
     assert sorted(first.tolist()) == list(range(10)) == sorted(second.tolist())
     assert first.tolist() != second.tolist()
-    ordered = torch.cat([y for _, y in b.batches(shuffle=False)])
+    ordered = torch.cat([y for _, y in b.batches()])
     assert ordered.tolist() == list(range(10))
+    order = b.shuffled_order(g)
+    rest = torch.cat([y for _, y in b.batches(order, start_batch=1)])
+    assert rest.tolist() == order[4:].tolist()
 
 
 def test_scaled_to_unit_range_and_resized() -> None:
-    x, _ = next(make(resize=96).batches(shuffle=False))
+    x, _ = next(make(resize=96).batches())
     assert x.shape == (4, 1, 96, 96) and x.dtype == torch.float32
     assert 0.0 <= x.min().item() and x.max().item() <= 1.0
-    x28, _ = next(make().batches(shuffle=False))
+    x28, _ = next(make().batches())
     assert x28.shape == (4, 1, 28, 28)
     assert torch.equal(x28 * 255, make().images[:4].float())
 
