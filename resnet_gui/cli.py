@@ -9,13 +9,16 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from .config import (DATASETS, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES, STEMS, RunConfig,
                      parse_blocks, parse_shape, validate)
 from .errors import UserError
 from .events import BatchEnd, DownloadProgress, EpochEnd, Event, RunStarted
 from .presets import PRESETS, get_preset
+
+if TYPE_CHECKING:
+    from .runs import RunStore
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile")
     t.add_argument("--seed", type=int)
     t.add_argument("--json", action="store_true", help="one JSON object per epoch per line")
+    t.add_argument("--name", help="a name for the run in the run history")
+    t.add_argument("--resume", metavar="RUN_ID_OR_CHECKPOINT",
+                   help="continue a stopped or crashed run from its last checkpoint")
+    t.add_argument("--runs-db", help="run history database (env RESNET_GUI_RUNS, else the user data dir)")
+
+    r = sub.add_parser("runs", help="list the recorded runs")
+    r.add_argument("--runs-db", help="run history database (env RESNET_GUI_RUNS, else the user data dir)")
+    r.add_argument("--json", action="store_true", help="print a JSON list")
     return parser
 
 
@@ -146,13 +157,41 @@ class _Printer:
             self.err.flush()
 
 
+def _resume_source(arg: str, store: RunStore) -> tuple[int | None, dict[str, Any]]:
+    """(run id or None, checkpoint) for ``--resume RUN_ID_OR_CHECKPOINT``."""
+    from .checkpoint import load_checkpoint
+
+    if arg.isdigit():
+        try:
+            run = store.get(int(arg))
+        except KeyError:
+            raise UserError(f"--resume: there is no run {arg} in {store.path}; see `resnet-gui runs`") from None
+        if not run.last_checkpoint:
+            raise UserError(f"--resume: run {arg} has no checkpoint yet (it ended before its first epoch)")
+        return run.id, load_checkpoint(run.last_checkpoint)
+    return None, load_checkpoint(arg)
+
+
 def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    cfg = config_from_args(args)
+    from .runs import RunStore
+
+    store = RunStore(args.runs_db)
+    resume: dict[str, Any] | None = None
+    run_id: int | None = None
+    if args.resume:
+        run_id, resume = _resume_source(args.resume, store)
+        cfg = RunConfig.from_dict(resume["config"])
+    else:
+        cfg = config_from_args(args)
     problems = validate(cfg)
     if problems:
         raise UserError("; ".join(str(p) for p in problems))
     from .engine import fit
 
+    if run_id is None:
+        run_id = store.create_run(cfg, args.name)
+    else:
+        store.reopen(run_id)
     stop = threading.Event()
 
     def on_sigint(_sig: int, _frame: Any) -> None:
@@ -163,13 +202,41 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
     try:
-        result = fit(cfg, callbacks=[_Printer(args.json, out, err)], stop=stop)
+        result = fit(cfg, callbacks=[_Printer(args.json, out, err), store.recorder(run_id)], stop=stop,
+                     checkpoint_dir=store.get(run_id).checkpoint_dir, resume=resume)
+    except UserError as e:
+        store.finish(run_id, "failed", str(e))
+        raise
+    except BaseException as e:
+        store.finish(run_id, "failed", f"{type(e).__name__}: {e}")
+        raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     if result.status == "stopped":
-        print(f"stopped after {len(result.history)} epoch(s)", file=err)
+        print(f"stopped after {len(result.history)} epoch(s); continue with: resnet-gui train --resume {run_id}",
+              file=err)
         return 130
+    if not args.json:
+        print(f"run {run_id} finished; checkpoint: {result.last_checkpoint}", file=out)
+    return 0
+
+
+def _cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
+    from .runs import RunStore
+
+    runs = RunStore(args.runs_db).list()
+    if args.json:
+        print(json.dumps([r.summary() for r in runs], indent=2), file=out)
+        return 0
+    if not runs:
+        print("no runs yet", file=out)
+        return 0
+    print(f"{'id':>4}  {'name':<20} {'status':<9} {'epochs':>7} {'best acc':>8}  checkpoint", file=out)
+    for r in runs:
+        best = f"{r.best_test_acc:.4f}" if r.best_test_acc is not None else "-"
+        print(f"{r.id:>4}  {r.name[:20]:<20} {r.status:<9} {f'{r.epochs_done}/{r.epochs_planned}':>7} {best:>8}  "
+              f"{r.last_checkpoint or '-'}", file=out)
     return 0
 
 
@@ -184,6 +251,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     try:
         if args.command == "summary":
             return _cmd_summary(args, out)
+        if args.command == "runs":
+            return _cmd_runs(args, out)
         return _cmd_train(args, out, err)
     except UserError as e:
         hint = " (--data sample)" if getattr(e, "offer_sample", False) else ""

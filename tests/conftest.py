@@ -3,3 +3,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never touch the network: a missing data set fails at once instead of downloading.
 os.environ["RESNET_GUI_OFFLINE"] = "1"
+# Runs recorded by tests go to a throwaway database, never the user's.
+_runs_dir = __import__("tempfile").mkdtemp(prefix="resnet-gui-test-runs-")
+os.environ["RESNET_GUI_RUNS"] = os.path.join(_runs_dir, "runs.sqlite")

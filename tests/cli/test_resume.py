@@ -1,0 +1,73 @@
+"""Runs survive SIGKILL: the database stays readable, the last epoch's checkpoint resumes the run."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from resnet_gui.checkpoint import load_checkpoint
+from resnet_gui.runs import RunStore
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "3",
+         "--batch-size", "100", "--seed", "3"]
+
+
+def cli(*args: str, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "resnet_gui", *args], capture_output=True, text=True, env=env,
+                          timeout=600, **kw)
+
+
+def test_sigkill_mid_epoch_then_resume(tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "resnet_gui", *TRAIN, "--runs-db", str(db)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    store = None
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline:
+            if db.exists():
+                store = store or RunStore(db)
+                runs = store.list()
+                if runs and runs[0].epochs_done == 1 and any(e > 1.0 for e, _ in store.batch_losses(runs[0].id)[-1:]):
+                    break
+            assert proc.poll() is None, proc.stderr.read().decode()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert store is not None
+    run = store.list()[0]
+    assert run.status == "crashed" and run.epochs_done == 1
+    assert load_checkpoint(run.last_checkpoint)["epoch"] == 1
+
+    resumed = cli(*["train", "--resume", str(run.id), "--runs-db", str(db), "--json"])
+    assert resumed.returncode == 0, resumed.stderr
+    lines = [json.loads(line) for line in resumed.stdout.splitlines()]
+    assert [d["epoch"] for d in lines] == [1, 2, 3]
+    run = store.get(run.id)
+    assert run.status == "finished" and run.epochs_done == 3
+    assert [e.epoch for e in store.epochs(run.id)] == [1, 2, 3]
+
+    listing = json.loads(cli("runs", "--runs-db", str(db), "--json").stdout)
+    assert listing[0]["id"] == run.id and listing[0]["status"] == "finished" and listing[0]["epochs_done"] == 3
+
+
+def test_resume_from_a_checkpoint_path_and_refusals(tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite"
+    first = cli(*TRAIN[:-4], "--epochs", "1", "--batch-size", "1000", "--runs-db", str(db))
+    assert first.returncode == 0, first.stderr
+    ckpt = RunStore(db).list()[0].last_checkpoint
+    done = cli("train", "--resume", ckpt, "--runs-db", str(db), "--json")
+    assert done.returncode == 0 and [json.loads(x)["epoch"] for x in done.stdout.splitlines()] == [1]
+    missing = cli("train", "--resume", "999", "--runs-db", str(db))
+    assert missing.returncode == 1 and "there is no run 999" in missing.stderr
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"junk")
+    refused = cli("train", "--resume", str(bad), "--runs-db", str(db))
+    assert refused.returncode == 1 and "not a readable checkpoint" in refused.stderr

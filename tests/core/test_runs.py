@@ -1,0 +1,72 @@
+"""The run history in SQLite: recorded from the engine, listed, renamed, deleted, migrated."""
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from resnet_gui.config import RunConfig, with_changes
+from resnet_gui.engine import fit
+from resnet_gui.runs import SCHEMA_VERSION, RunStore
+
+CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8},
+                   train={"epochs": 2, "batch_size": 1000})
+
+
+def test_a_run_is_recorded_with_metrics_and_checkpoints(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(CFG, "tiny")
+    fit(CFG, callbacks=[store.recorder(run_id)], report_every_s=0, checkpoint_dir=store.get(run_id).checkpoint_dir)
+    run = store.get(run_id)
+    assert (run.name, run.status, run.epochs_done, run.epochs_planned) == ("tiny", "finished", 2, 2)
+    epochs = store.epochs(run_id)
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert run.best_test_acc == max(e.test_acc for e in epochs)
+    assert Path(run.last_checkpoint).is_file() and Path(run.best_checkpoint).is_file()
+    assert run.config == CFG and run.device == "cpu" and "torch" in run.versions
+    losses = store.batch_losses(run_id)
+    assert len(losses) == 12 and losses[-1][0] == pytest.approx(2.0)
+    assert run.duration_s is not None and run.duration_s > 0
+
+
+def test_rename_notes_delete(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(CFG)
+    assert store.get(run_id).name == f"run {run_id}"
+    store.rename(run_id, "baseline")
+    store.set_notes(run_id, "lr too high?")
+    folder = Path(store.get(run_id).checkpoint_dir)
+    folder.mkdir(parents=True)
+    (folder / "last.pt").write_bytes(b"x")
+    assert (store.get(run_id).name, store.get(run_id).notes) == ("baseline", "lr too high?")
+    store.delete(run_id)
+    assert store.list() == [] and not folder.exists()
+    with pytest.raises(KeyError):
+        store.get(run_id)
+
+
+def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite"
+    RunStore(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_dead_running_run_shows_as_crashed(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(CFG)
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE runs SET pid = 2147483646 WHERE id = ?", (run_id,))
+    assert store.get(run_id).status == "crashed"
+
+
+def test_listing_100_runs_is_fast(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    for i in range(100):
+        store.create_run(CFG, f"r{i}")
+    start = time.perf_counter()
+    runs = store.list()
+    assert len(runs) == 100 and runs[0].name == "r99"
+    assert time.perf_counter() - start < 1.0

@@ -1,0 +1,125 @@
+"""Real (tiny) training runs through the window: finish, stop, close, stay responsive, fail well."""
+
+from __future__ import annotations
+
+import time
+
+from gui_helpers import RUN_TIMEOUT_MS, long_config, tiny_config
+from PySide6.QtCore import Qt, QTimer
+
+from resnet_gui.config import with_changes
+
+
+def start_run(qtbot, window) -> None:
+    assert window.train_button.isEnabled()
+    qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
+    assert window.training and not window.train_button.isEnabled()
+
+
+def wait_for_first_batch(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: len(window.plots.batch_loss.x) > 0, timeout=RUN_TIMEOUT_MS)
+
+
+def test_a_short_run_finishes_with_two_epoch_points_and_full_progress(qtbot, window) -> None:
+    window.form.set_config(tiny_config())
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        start_run(qtbot, window)
+    assert finished.args == ["finished"]
+    assert window.plots.epoch_points() == 2
+    x, y = window.plots.test_acc.curve.getData()
+    assert list(x) == [1, 2] and all(0.0 <= a <= 1.0 for a in y)
+    assert window.progress.run_percent() == 100
+    assert window.progress.epoch_percent() == 100
+    status = window.progress.status_label.text()
+    assert status.startswith("Finished") and "cpu" in status and ("fp32" in status or "bf16" in status)
+    assert [e.epoch for e in window.history] == [1, 2]
+    assert window.train_button.isEnabled() and not window.stop_button.isEnabled()
+    assert window.worker_thread.isFinished()
+    assert not window.banner.isVisible()
+
+
+def test_stop_ends_the_run_as_stopped_within_seconds(qtbot, window) -> None:
+    window.form.set_config(long_config())
+    start_run(qtbot, window)
+    wait_for_first_batch(qtbot, window)
+    assert window.stop_button.isEnabled()
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(window.run_finished, timeout=5000) as finished:
+        qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+    assert finished.args == ["stopped"]
+    assert time.perf_counter() - t0 < 3.0
+    assert window.progress.status_label.text().startswith("Stopped")
+    assert window.worker_thread.isFinished()
+    assert window.train_button.isEnabled()
+
+
+def test_closing_mid_run_stops_then_closes_cleanly(qtbot, window, capfd) -> None:
+    window.form.set_config(long_config())
+    start_run(qtbot, window)
+    wait_for_first_batch(qtbot, window)
+    assert not window.close()
+    assert window.isVisible()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    thread = window.worker_thread
+    assert thread.isFinished() and not window.training
+    assert window.last_status == "stopped"
+    window.shutdown()
+    out, err = capfd.readouterr()
+    assert "QThread: Destroyed" not in out + err
+
+
+def test_window_stays_responsive_while_training(qtbot, window) -> None:
+    cfg = tiny_config(epochs=3, batch_size=128)
+    window.form.set_config(with_changes(cfg, model={"blocks": (1, 1), "channels": 16}))
+    beats: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(20)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heartbeat.start()
+    try:
+        with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+            start_run(qtbot, window)
+    finally:
+        heartbeat.stop()
+    assert finished.args == ["finished"]
+    assert len(beats) > 20
+    longest = max(b - a for a, b in zip(beats, beats[1:]))
+    assert longest < 0.2, f"the event loop stalled for {longest * 1000:.0f} ms"
+
+
+def test_missing_data_shows_the_banner_and_the_sample_button_recovers(qtbot, window, tmp_path) -> None:
+    cfg = with_changes(tiny_config(), data={"dataset": "fashion-mnist", "root": str(tmp_path)})
+    window.form.set_config(cfg)
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        start_run(qtbot, window)
+    assert finished.args == ["failed"]
+    banner = window.banner
+    assert banner.isVisible()
+    assert "Fashion-MNIST" in banner.message() and "Traceback" not in banner.message()
+    assert banner.sample_button.isVisible()
+    assert window.train_button.isEnabled()
+
+    qtbot.mouseClick(banner.sample_button, Qt.MouseButton.LeftButton)
+    assert not banner.isVisible()
+    assert window.form.config().data.dataset == "sample"
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        start_run(qtbot, window)
+    assert finished.args == ["finished"]
+    assert window.plots.epoch_points() == 2
+
+
+def test_an_unexpected_error_is_shown_briefly_with_its_traceback_on_stderr(
+        qtbot, window, monkeypatch, capfd) -> None:
+    import resnet_gui.engine as engine
+
+    def broken_fit(cfg, callbacks=(), stop=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "fit", broken_fit)
+    window.form.set_config(tiny_config())
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS):
+        start_run(qtbot, window)
+    assert window.banner.message() == "Training failed: RuntimeError: boom"
+    assert not window.banner.sample_button.isVisible()
+    _, err = capfd.readouterr()
+    assert "Traceback" in err and "RuntimeError: boom" in err
