@@ -18,7 +18,7 @@ from .events import BatchEnd, DownloadProgress, EpochEnd, Event, RunStarted
 from .presets import PRESETS, get_preset
 
 if TYPE_CHECKING:
-    from .runs import RunStore
+    from .runs import RunRecord, RunStore
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train headless, printing the seed's epoch line")
     t.add_argument("--preset", choices=sorted(PRESETS), help="start from a named recipe")
+    t.add_argument("--config", metavar="FILE.toml", help="start from settings saved as TOML (options still apply)")
     t.add_argument("--data", choices=DATASETS, help="data set (fashion-mnist)")
     t.add_argument("--data-root", help="data folder (env RESNET_GUI_DATA, else the user cache)")
     t.add_argument("--blocks", type=_blocks)
@@ -87,9 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue a stopped or crashed run from its last checkpoint")
     t.add_argument("--runs-db", help="run history database (env RESNET_GUI_RUNS, else the user data dir)")
 
-    r = sub.add_parser("runs", help="list the recorded runs")
+    r = sub.add_parser("runs", help="list, show, compare or export recorded runs")
+    r.add_argument("action", nargs="?", default="list", choices=("list", "show", "compare", "export"),
+                   help="list (default); show ID; compare ID ID...; export ID --out FILE.csv|.json|.toml")
+    r.add_argument("ids", nargs="*", type=int, metavar="ID")
+    r.add_argument("--out", help="file to export to: .csv or .json metrics, .toml settings")
     r.add_argument("--runs-db", help="run history database (env RESNET_GUI_RUNS, else the user data dir)")
-    r.add_argument("--json", action="store_true", help="print a JSON list")
+    r.add_argument("--json", action="store_true", help="print JSON")
+
+    e = sub.add_parser("export", help="export a checkpoint's model as TorchScript or ONNX")
+    e.add_argument("checkpoint")
+    e.add_argument("--format", choices=("torchscript", "onnx"), default="torchscript")
+    e.add_argument("--out", help="output file (default: beside the checkpoint)")
     return parser
 
 
@@ -106,7 +116,12 @@ _TRAIN_FIELDS = {
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """The preset (or the default) with every given option applied on top."""
-    cfg = get_preset(args.preset) if args.preset else RunConfig()
+    if args.config:
+        from .config_io import load_toml
+
+        cfg = load_toml(args.config)
+    else:
+        cfg = get_preset(args.preset) if args.preset else RunConfig()
     for section, mapping in _TRAIN_FIELDS.items():
         changes: dict[str, Any] = {f: getattr(args, a) for a, f in mapping.items() if getattr(args, a) is not None}
         cfg = replace(cfg, **{section: replace(getattr(cfg, section), **changes)})
@@ -222,21 +237,80 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
-    from .runs import RunStore
-
-    runs = RunStore(args.runs_db).list()
-    if args.json:
-        print(json.dumps([r.summary() for r in runs], indent=2), file=out)
-        return 0
-    if not runs:
-        print("no runs yet", file=out)
-        return 0
+def _runs_table(runs: list[RunRecord], out: TextIO) -> None:
     print(f"{'id':>4}  {'name':<20} {'status':<9} {'epochs':>7} {'best acc':>8}  checkpoint", file=out)
     for r in runs:
         best = f"{r.best_test_acc:.4f}" if r.best_test_acc is not None else "-"
         print(f"{r.id:>4}  {r.name[:20]:<20} {r.status:<9} {f'{r.epochs_done}/{r.epochs_planned}':>7} {best:>8}  "
               f"{r.last_checkpoint or '-'}", file=out)
+
+
+def _cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
+    from .runs import RunStore, config_differences
+
+    store = RunStore(args.runs_db)
+    needed = {"list": 0, "show": 1, "export": 1}.get(args.action, 2)
+    if len(args.ids) < needed or (args.action in ("show", "export") and len(args.ids) != 1):
+        raise UserError(f"runs {args.action}: give {'one run id' if needed == 1 else 'two or more run ids'}")
+    try:
+        runs = [store.get(i) for i in args.ids] if args.ids else store.list()
+    except KeyError as e:
+        raise UserError(f"runs {args.action}: {e.args[0]} in {store.path}") from None
+    if args.action == "list":
+        if args.json:
+            print(json.dumps([r.summary() for r in runs], indent=2), file=out)
+        elif not runs:
+            print("no runs yet", file=out)
+        else:
+            _runs_table(runs, out)
+    elif args.action == "show":
+        run = runs[0]
+        doc = {**run.summary(), "notes": run.notes, "config": run.config.to_dict(), "versions": run.versions,
+               "epochs": [vars(e) for e in store.epochs(run.id)]}
+        if args.json:
+            print(json.dumps(doc, indent=2), file=out)
+        else:
+            _runs_table([run], out)
+            for e in store.epochs(run.id):
+                print("  " + e.line(), file=out)
+    elif args.action == "compare":
+        diffs = config_differences([r.config for r in runs])
+        if args.json:
+            print(json.dumps({"runs": [r.summary() for r in runs], "differences": diffs}, indent=2), file=out)
+        else:
+            _runs_table(runs, out)
+            print("settings that differ:" if diffs else "no settings differ", file=out)
+            for name, values in diffs.items():
+                print(f"  {name}: " + " | ".join(str(v) for v in values), file=out)
+    else:
+        _export_run(store, runs[0], args.out)
+    return 0
+
+
+def _export_run(store: RunStore, run: RunRecord, target: str | None) -> None:
+    from .config_io import save_toml
+    from .export import write_metrics_csv, write_metrics_json
+
+    if not target:
+        raise UserError("runs export: give --out FILE.csv, FILE.json or FILE.toml")
+    suffix = target.rsplit(".", 1)[-1].lower()
+    if suffix == "csv":
+        write_metrics_csv(store.epochs(run.id), target)
+    elif suffix == "json":
+        write_metrics_json(store.epochs(run.id), target, {"run": run.summary(), "config": run.config.to_dict()})
+    elif suffix == "toml":
+        save_toml(run.config, target)
+    else:
+        raise UserError(f"runs export: --out must end in .csv, .json or .toml, got {target}")
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from .export import export_onnx, export_torchscript
+
+    suffix = ".onnx" if args.format == "onnx" else ".ts.pt"
+    target = args.out or str(args.checkpoint).rsplit(".", 1)[0] + suffix
+    made = (export_onnx if args.format == "onnx" else export_torchscript)(args.checkpoint, target)
+    print(f"wrote {made}", file=out)
     return 0
 
 
@@ -253,6 +327,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return _cmd_summary(args, out)
         if args.command == "runs":
             return _cmd_runs(args, out)
+        if args.command == "export":
+            return _cmd_export(args, out)
         return _cmd_train(args, out, err)
     except UserError as e:
         hint = " (--data sample)" if getattr(e, "offer_sample", False) else ""

@@ -81,3 +81,25 @@ def test_python_dash_m_prints_the_seed_epoch_line() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("training on cpu")
     assert "epoch 1, loss " in proc.stdout and ", test acc " in proc.stdout and " sec" in proc.stdout
+
+
+def test_runs_show_compare_export_and_config(tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.sqlite")
+    base = ("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "1",
+            "--batch-size", "1000", "--runs-db", db)
+    assert run(*base, "--name", "a")[0] == 0
+    assert run(*base, "--name", "b", "--lr", "0.01")[0] == 0
+    code, out, _ = run("runs", "compare", "1", "2", "--runs-db", db, "--json")
+    assert code == 0 and json.loads(out)["differences"] == {"train.lr": [0.001, 0.01]}
+    code, out, _ = run("runs", "show", "2", "--runs-db", db, "--json")
+    assert json.loads(out)["name"] == "b" and len(json.loads(out)["epochs"]) == 1
+    toml = tmp_path / "b.toml"
+    assert run("runs", "export", "2", "--out", str(toml), "--runs-db", db)[0] == 0
+    assert run("train", "--config", str(toml), "--runs-db", db, "--name", "c")[0] == 0
+    code, out, _ = run("runs", "compare", "2", "3", "--runs-db", db, "--json")
+    assert json.loads(out)["differences"] == {}
+    code, _, err = run("runs", "show", "99", "--runs-db", db)
+    assert code == 1 and "no run with id 99" in err
+    code, out, _ = run("export", json.loads(run("runs", "--runs-db", db, "--json")[1])[0]["checkpoint"],
+                       "--out", str(tmp_path / "m.ts"))
+    assert code == 0 and (tmp_path / "m.ts").is_file()
