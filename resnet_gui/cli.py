@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", metavar="RUN_ID_OR_CHECKPOINT",
                    help="continue a stopped or crashed run from its last checkpoint")
     t.add_argument("--runs-db", help="run history database (env RESNET_GUI_RUNS, else the user data dir)")
+    t.add_argument("--tensorboard", metavar="LOGDIR", help="also log to TensorBoard (needs the tensorboard package)")
 
     r = sub.add_parser("runs", help="list, show, compare or export recorded runs")
     r.add_argument("action", nargs="?", default="list", choices=("list", "show", "compare", "export"),
@@ -216,8 +218,13 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         stop.set()
 
     previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
+    callbacks: list[Any] = [_Printer(args.json, out, err), store.recorder(run_id)]
+    if args.tensorboard:
+        from .tensorboard_log import TensorBoardLogger
+
+        callbacks.append(TensorBoardLogger(Path(args.tensorboard) / f"run-{run_id}"))
     try:
-        result = fit(cfg, callbacks=[_Printer(args.json, out, err), store.recorder(run_id)], stop=stop,
+        result = fit(cfg, callbacks=callbacks, stop=stop,
                      checkpoint_dir=store.get(run_id).checkpoint_dir, resume=resume)
     except UserError as e:
         store.finish(run_id, "failed", str(e))

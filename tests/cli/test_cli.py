@@ -103,3 +103,18 @@ def test_runs_show_compare_export_and_config(tmp_path: Path) -> None:
     code, out, _ = run("export", json.loads(run("runs", "--runs-db", db, "--json")[1])[0]["checkpoint"],
                        "--out", str(tmp_path / "m.ts"))
     assert code == 0 and (tmp_path / "m.ts").is_file()
+
+
+def test_tensorboard_logging(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    code, _, err = run("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8",
+                       "--epochs", "2", "--batch-size", "1000", "--runs-db", str(tmp_path / "r.sqlite"),
+                       "--tensorboard", str(tmp_path / "tb"))
+    assert code == 0, err
+    acc = EventAccumulator(str(next((tmp_path / "tb").iterdir())))
+    acc.Reload()
+    assert [s.step for s in acc.Scalars("epoch/test_acc")] == [1, 2]
+    steps = [s.step for s in acc.Scalars("loss/batch")]
+    assert steps == sorted(steps) and steps[-1] == 12  # throttled to about two a second, always the last
