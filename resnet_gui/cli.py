@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from .config import (DATASETS, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES, STEMS, RunConfig,
-                     parse_blocks, parse_shape, validate)
+from .config import (BLOCK_STYLES, BLOCKS, DATASETS, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES, STEMS,
+                     RunConfig, parse_blocks, parse_shape, validate)
+from .model_presets import MODEL_PRESETS, model_preset
 from .errors import UserError
 from .events import BatchEnd, DownloadProgress, EpochEnd, Event, RunStarted
 from .presets import PRESETS, get_preset
@@ -51,8 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("gui", help="open the desktop app (the default)")
 
     s = sub.add_parser("summary", help="print the layer-shape table and totals")
-    s.add_argument("--blocks", type=_blocks, default=(2, 2, 2, 2), help="residual blocks per stage (2,2,2,2)")
-    s.add_argument("--channels", type=int, default=64, help="channels of the first stage (64)")
+    s.add_argument("--preset", choices=MODEL_PRESETS, help="ResNet-18 ... 152 (sets blocks and block type)")
+    s.add_argument("--blocks", type=_blocks, help="residual blocks per stage (2,2,2,2)")
+    s.add_argument("--block", choices=BLOCKS, help="basic (the seed's) or bottleneck")
+    s.add_argument("--block-style", choices=BLOCK_STYLES, default="d2l",
+                   help="d2l (conv biases, plain 1x1 shortcut) or torchvision (no biases, BN on the shortcut)")
+    s.add_argument("--channels", type=int, help="channels of the first stage (64)")
     s.add_argument("--input", type=_shape, default=(1, 224, 224), help="input shape C,H,W (1,224,224)")
     s.add_argument("--classes", type=int, default=10, help="number of classes (10)")
     s.add_argument("--stem", choices=STEMS, default="d2l", help="d2l (7x7/2 + pool) or small (3x3/1)")
@@ -60,13 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON document")
 
     t = sub.add_parser("train", help="train headless, printing the seed's epoch line")
-    t.add_argument("--preset", choices=sorted(PRESETS), help="start from a named recipe")
+    t.add_argument("--preset", choices=[*PRESETS, *MODEL_PRESETS],
+                   help="a named recipe (seed, fast-cpu, fast-gpu) or a model (resnet18 ... resnet152)")
     t.add_argument("--config", metavar="FILE.toml", help="start from settings saved as TOML (options still apply)")
     t.add_argument("--data", choices=DATASETS, help="data set (fashion-mnist)")
     t.add_argument("--data-root", help="data folder (env RESNET_GUI_DATA, else the user cache)")
     t.add_argument("--blocks", type=_blocks)
     t.add_argument("--channels", type=int)
     t.add_argument("--stem", choices=STEMS)
+    t.add_argument("--block", choices=BLOCKS)
+    t.add_argument("--block-style", choices=BLOCK_STYLES)
     t.add_argument("--resize", type=int, help="resize images to N px (96 as the seed; 0 keeps 28)")
     t.add_argument("--lr", type=float)
     t.add_argument("--batch-size", type=int)
@@ -106,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _TRAIN_FIELDS = {
-    "model": {"blocks": "blocks", "channels": "channels", "stem": "stem"},
+    "model": {"blocks": "blocks", "channels": "channels", "stem": "stem", "block": "block",
+              "block_style": "block_style"},
     "data": {"data": "dataset", "data_root": "root", "resize": "resize"},
     "train": {"lr": "lr", "batch_size": "batch_size", "epochs": "epochs", "optimizer": "optimizer",
               "momentum": "momentum", "weight_decay": "weight_decay", "schedule": "schedule",
@@ -123,7 +132,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
         cfg = load_toml(args.config)
     else:
-        cfg = get_preset(args.preset) if args.preset else RunConfig()
+        cfg = RunConfig()
+        if args.preset in MODEL_PRESETS:
+            cfg = replace(cfg, model=model_preset(args.preset))
+        elif args.preset:
+            cfg = get_preset(args.preset)
     for section, mapping in _TRAIN_FIELDS.items():
         changes: dict[str, Any] = {f: getattr(args, a) for a, f in mapping.items() if getattr(args, a) is not None}
         cfg = replace(cfg, **{section: replace(getattr(cfg, section), **changes)})
@@ -134,8 +147,12 @@ def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
     from .config import ModelConfig
     from .summary import format_table, summarize, to_json
 
-    model = ModelConfig(blocks=args.blocks, channels=args.channels, in_channels=args.input[0],
-                        num_classes=args.classes, stem=args.stem)
+    model = ModelConfig(in_channels=args.input[0], num_classes=args.classes, stem=args.stem,
+                        block_style=args.block_style)
+    if args.preset:
+        model = model_preset(args.preset, model)
+    model = replace(model, **{k: v for k, v in (("blocks", args.blocks), ("block", args.block),
+                                                ("channels", args.channels)) if v is not None})
     problems = [p for p in validate(RunConfig(model=model)) if p.field.startswith("model.")]
     if problems:
         raise UserError("; ".join(str(p).replace("model.", "--") for p in problems))

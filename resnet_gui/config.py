@@ -17,6 +17,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
 SCHEDULES = ("constant", "cosine", "onecycle")
 STEMS = ("d2l", "small")
+BLOCKS = ("basic", "bottleneck")
+BLOCK_STYLES = ("d2l", "torchvision")
 
 MAX_STAGES = 6
 MAX_BLOCKS_PER_STAGE = 64
@@ -36,6 +38,8 @@ class ModelConfig:
     num_classes: int = 10
     stem: str = "d2l"
     stem_pool: bool = True
+    block: str = "basic"  # "bottleneck": 1x1 -> 3x3 -> 1x1 with 4x expansion, as in ResNet-50 and deeper
+    block_style: str = "d2l"  # "torchvision": no conv biases, BN after the 1x1 projection
 
 
 @dataclass(frozen=True)
@@ -180,14 +184,16 @@ def validate(cfg: RunConfig) -> list[Problem]:
     _check_int(p, "model.channels", m.channels, 1, MAX_CHANNELS)
     if not p or p[-1].field != "model.channels":
         if isinstance(m.blocks, tuple) and 0 < len(m.blocks) <= MAX_STAGES and isinstance(m.channels, int):
-            widest = m.channels * 2 ** (len(m.blocks) - 1)
-            if widest > 4096:
+            widest = m.channels * 2 ** (len(m.blocks) - 1) * (4 if m.block == "bottleneck" else 1)
+            if widest > 8192:
                 p.append(Problem("model.channels",
                                  f"the last stage would have {widest} channels (doubling per "
-                                 "stage); use fewer channels or stages (at most 4096)"))
+                                 "stage); use fewer channels or stages (at most 8192)"))
     _check_int(p, "model.in_channels", m.in_channels, 1, 64)
     _check_int(p, "model.num_classes", m.num_classes, 2, 100000)
     _check_choice(p, "model.stem", m.stem, STEMS)
+    _check_choice(p, "model.block", m.block, BLOCKS)
+    _check_choice(p, "model.block_style", m.block_style, BLOCK_STYLES)
 
     _check_choice(p, "data.dataset", d.dataset, DATASETS)
     if isinstance(d.resize, bool) or not isinstance(d.resize, int):

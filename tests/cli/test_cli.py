@@ -118,3 +118,12 @@ def test_tensorboard_logging(tmp_path: Path) -> None:
     assert [s.step for s in acc.Scalars("epoch/test_acc")] == [1, 2]
     steps = [s.step for s in acc.Scalars("loss/batch")]
     assert steps == sorted(steps) and steps[-1] == 12  # throttled to about two a second, always the last
+
+
+def test_summary_presets_and_block_styles() -> None:
+    code, out, _ = run("summary", "--preset", "resnet50", "--block-style", "torchvision", "--input", "3,224,224",
+                       "--classes", "1000", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["total_params"] == 25_557_032
+    assert doc["layers"][-1]["output_shape"] == [1, 1000]
+    assert json.loads(run("summary", "--preset", "resnet18", "--json")[1])["total_params"] == 11_178_378

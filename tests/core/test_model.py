@@ -50,3 +50,36 @@ def test_configurable_depth_width_classes() -> None:
 def test_invalid_model_settings_raise_config_error() -> None:
     with pytest.raises(ConfigError, match="model.channels"):
         build_model(ModelConfig(channels=0))
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"])
+def test_torchvision_style_matches_torchvision_parameter_counts(name: str) -> None:
+    import torchvision.models as tvm
+
+    from dataclasses import replace
+
+    from resnet_gui.model_presets import model_preset
+
+    cfg = replace(model_preset(name), block_style="torchvision", in_channels=3, num_classes=1000)
+    with torch.device("meta"):
+        assert count_params(build_model(cfg)) == count_params(getattr(tvm, name)())
+    # Same for the seed's 1-channel, 10-class setting, against torchvision with its stem adapted.
+    small = replace(cfg, in_channels=1, num_classes=10)
+    with torch.device("meta"):
+        ref = getattr(tvm, name)(num_classes=10)
+        ref.conv1 = torch.nn.Conv2d(1, 64, 7, 2, 3, bias=False)
+        assert count_params(build_model(small)) == count_params(ref)
+
+
+def test_bottleneck_stage_shapes() -> None:
+    from resnet_gui.model_presets import model_preset
+
+    net = build_model(model_preset("resnet50")).eval()
+    x = torch.rand(1, 1, 64, 64)
+    with torch.no_grad():
+        for name, layer in net.named_children():
+            x = layer(x)
+            if name == "resnet_block1":
+                assert x.shape == (1, 256, 16, 16)
+    assert x.shape == (1, 10)
+    assert type(net.resnet_block4[0]).__name__ == "Bottleneck" and net.resnet_block4[0].conv4 is not None
