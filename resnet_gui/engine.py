@@ -28,6 +28,7 @@ from .data import DataSet, check_dataset, load_dataset
 from .devices import resolve_device, resolve_precision
 from .errors import ConfigError, TrainingError
 from .events import BatchEnd, Callback, EpochEnd, Event, RunEnd, RunStarted
+from .inspect_model import EpochPredictions, predict_batches
 from .model import build_model, count_params
 from .schedules import lr_factor
 
@@ -63,13 +64,8 @@ def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
 
 def evaluate(model: nn.Module, batches: DeviceBatcher, precision: str) -> float:
     """Accuracy on ``batches`` in eval mode (one host sync at the end)."""
-    model.eval()
-    correct = torch.zeros((), dtype=torch.long, device=batches.device)
-    with torch.no_grad(), autocast(batches.device, precision):
-        for X, y in batches.batches():
-            correct += (model(X).argmax(dim=1) == y).sum()
-    model.train()
-    return correct.item() / max(1, batches.size)
+    predicted, _ = predict_batches(model, batches, autocast(batches.device, precision))
+    return float((predicted == batches.labels.cpu().numpy()).mean()) if batches.size else 0.0
 
 
 def _is_oom(err: BaseException) -> bool:
@@ -120,6 +116,7 @@ class Trainer:
                                    augment=t.augment, channels_last=channels_last)
         self.test = DeviceBatcher(dataset.test_x, dataset.test_y, t.batch_size, self.device, cfg.data.resize,
                                   channels_last=channels_last)
+        self.test_labels = dataset.test_y.numpy()
         self.optimizer = make_optimizer(self.net, cfg)
         steps = len(self.train)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -164,10 +161,13 @@ class Trainer:
                     self.result.status = "stopped"
                     break
                 eval_start = time.perf_counter()
-                test_acc = evaluate(self.model, self.test, self.precision)
+                predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision))
+                report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names)
+                test_acc = report.accuracy
                 self.history.append(replace(trained, test_acc=test_acc,
                                             seconds=trained.seconds + time.perf_counter() - eval_start))
                 self._save_epoch_end()
+                self.emit(report)
                 self.emit(self.history[-1])
         except Exception as e:
             if _is_oom(e):

@@ -7,7 +7,7 @@ the CLI prints them. Epochs and batches count from 1, as the seed's epoch line d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 
 @dataclass(frozen=True)
@@ -74,5 +74,7 @@ class RunEnd:
     message: str = ""
 
 
-Event = Union[DownloadProgress, RunStarted, BatchEnd, EpochEnd, RunEnd]
+# EpochPredictions (resnet_gui.inspect_model) is also emitted after each epoch, just before EpochEnd:
+# numpy arrays of the test set's labels, predictions and probabilities, for the confusion matrix.
+Event = Union[DownloadProgress, RunStarted, BatchEnd, EpochEnd, RunEnd, Any]
 Callback = Callable[[Event], None]

@@ -3,6 +3,7 @@
 import math
 import threading
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,6 +12,7 @@ from resnet_gui.data import load_sample
 from resnet_gui.engine import fit
 from resnet_gui.errors import ConfigError, DataError, TrainingError
 from resnet_gui.events import BatchEnd, EpochEnd, RunEnd, RunStarted
+from resnet_gui.inspect_model import EpochPredictions
 from resnet_gui.model import build_model
 
 TINY = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0},
@@ -34,8 +36,13 @@ def test_trains_and_reports_plain_numbers() -> None:
     assert epochs[1].test_acc > 0.5 and 0 <= epochs[1].train_acc <= 1
     batches = [e for e in events if isinstance(e, BatchEnd)]
     assert [b.batch for b in batches if b.epoch == 1] == list(range(1, 25))
+    reports = [e for e in events if isinstance(e, EpochPredictions)]
+    assert [r.epoch for r in reports] == [1, 2] and reports[1].accuracy == epochs[1].test_acc
     for e in events:
-        assert all(plain(v) for v in vars(e).values()), e
+        if isinstance(e, EpochPredictions):
+            assert all(isinstance(a, np.ndarray) for a in (e.labels, e.predicted, e.probs))
+        else:
+            assert all(plain(v) for v in vars(e).values()), e
     assert epochs[0].line().startswith("epoch 1, loss ")
 
 

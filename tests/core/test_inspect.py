@@ -1,0 +1,65 @@
+"""Inspecting a trained network: confusion counts, one image's top-5, feature maps."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from resnet_gui.config import RunConfig, with_changes
+from resnet_gui.engine import fit
+from resnet_gui.errors import UserError
+from resnet_gui.inspect_model import (EpochPredictions, confusion_counts, feature_maps, load_image,
+                                      per_class_accuracy, stage_names, top_k)
+
+CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
+                   train={"epochs": 1, "batch_size": 500})
+
+
+@pytest.fixture(scope="module")
+def run():
+    reports: list = []
+    result = fit(CFG, callbacks=[lambda e: reports.append(e) if isinstance(e, EpochPredictions) else None])
+    return result, reports[-1]
+
+
+def test_confusion_counts_add_up(run) -> None:
+    result, report = run
+    counts = report.confusion()
+    assert counts.shape == (10, 10) and counts.sum() == 1000
+    assert counts.sum(axis=1).tolist() == [100] * 10
+    assert np.trace(counts) / 1000 == pytest.approx(result.history[-1].test_acc)
+    assert np.allclose(report.probs.sum(axis=1), 1, atol=1e-3)
+    t, p = np.unravel_index(np.argmax(counts - np.diag(np.diag(counts))), counts.shape)
+    assert len(report.cell(t, p)) == counts[t, p]
+
+
+def test_counts_and_per_class_accuracy_by_hand() -> None:
+    counts = confusion_counts(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 1]), 3)
+    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [0, 1, 0]]
+    assert per_class_accuracy(counts).tolist() == [0.5, 1.0, 0.0]
+
+
+def test_any_image_file_gets_a_top5(run, tmp_path: Path) -> None:
+    result, _ = run
+    rgb = Image.fromarray((np.random.default_rng(0).random((300, 200, 3)) * 255).astype(np.uint8))
+    rgb.save(tmp_path / "photo.jpg")
+    image = load_image(tmp_path / "photo.jpg")
+    assert image.shape == (1, 28, 28) and image.dtype == np.uint8
+    top = top_k(result.model.cpu(), image, 32, ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"))
+    assert len(top) == 5 and all(0 <= p <= 1 for _, p in top)
+    assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
+    (tmp_path / "junk.png").write_bytes(b"not an image")
+    with pytest.raises(UserError, match="junk.png is not a readable image"):
+        load_image(tmp_path / "junk.png")
+
+
+def test_feature_maps_of_each_stage(run) -> None:
+    result, _ = run
+    net = result.model.cpu()
+    image = np.zeros((1, 28, 28), dtype=np.uint8)
+    assert "resnet_block2" in stage_names(net)
+    maps = feature_maps(net, image, 32, "resnet_block2")
+    assert maps.shape == (16, 4, 4)
+    with pytest.raises(UserError, match="No layer 'fc'"):
+        feature_maps(net, image, 32, "fc")
