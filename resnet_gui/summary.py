@@ -14,12 +14,30 @@ import torch
 from torch import nn
 
 from .config import ModelConfig
-from .model import build_model, count_params
+from .model import Bottleneck, build_model, count_params
+
+
+@dataclass(frozen=True)
+class LayerPart:
+    """A leaf layer inside a residual block (a conv, a BN, ...), for expanding a block in tables and diagrams."""
+
+    name: str
+    type: str
+    output_shape: tuple[int, ...]
+    params: int
+    macs: int
+    kernel: str = ""
+    stride: str = ""
 
 
 @dataclass(frozen=True)
 class LayerRow:
-    """One layer: its name, type, output shape for a batch of one, parameters and multiply-adds."""
+    """One layer: its name, type, output shape for a batch of one, parameters and multiply-adds.
+
+    ``kernel`` and ``stride`` are set for convolutions and pools ("7×7", "2"); ``activation_bytes``
+    is the float32 size of the output for one image; ``parts`` lists a block's leaf layers and
+    ``shortcut`` describes its skip path ("identity" or "1×1 conv, stride 2").
+    """
 
     name: str
     type: str
@@ -28,6 +46,12 @@ class LayerRow:
     macs: int
     depth: int  # 0: a top-level child of the network; 1: a block inside a stage
     parent: str | None = None
+    kernel: str = ""
+    stride: str = ""
+    trainable: int = 0
+    activation_bytes: int = 0
+    parts: tuple[LayerPart, ...] = ()
+    shortcut: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,13 +84,34 @@ def _layer_macs(module: nn.Module, out: torch.Tensor) -> int:
     return 0
 
 
-def _macs_of(module: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, int]:
-    """Run ``module`` on ``x`` and add up the multiply-adds of every leaf inside it."""
-    total = 0
+def _kernel_stride(module: nn.Module) -> tuple[str, str]:
+    k = getattr(module, "kernel_size", None)
+    if k is None:
+        return "", ""
+    k = k if isinstance(k, tuple) else (k, k)
+    st = getattr(module, "stride", 1)
+    st = st if isinstance(st, tuple) else (st, st)
+    return f"{k[0]}×{k[1]}", str(st[0]) if st[0] == st[1] else f"{st[0]}×{st[1]}"
+
+
+def _shortcut(block: nn.Module) -> str:
+    bottleneck = isinstance(block, Bottleneck)
+    proj = block.conv4 if bottleneck else getattr(block, "conv3", None)
+    if proj is None:
+        return "identity"
+    norm = block.bn4 if bottleneck else block.bn3
+    return f"1×1 conv, stride {proj.stride[0]}" + (" + BN" if norm is not None else "")
+
+
+def _walk(module: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, int, list[LayerPart]]:
+    """Run ``module`` on ``x``: its output, total multiply-adds and one part per leaf layer."""
+    parts: list[LayerPart] = []
+    names = {m: n for n, m in module.named_modules()}
 
     def hook(mod: nn.Module, _inp: Any, out: torch.Tensor) -> None:
-        nonlocal total
-        total += _layer_macs(mod, out)
+        kernel, stride = _kernel_stride(mod)
+        parts.append(LayerPart(names[mod], type(mod).__name__, tuple(out.shape), count_params(mod),
+                               _layer_macs(mod, out), kernel, stride))
 
     handles = [m.register_forward_hook(hook) for m in module.modules() if not list(m.children())]
     try:
@@ -74,7 +119,11 @@ def _macs_of(module: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, int]:
     finally:
         for h in handles:
             h.remove()
-    return y, total
+    return y, sum(p.macs for p in parts), parts
+
+
+def _trainable(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 def summarize(model_cfg: ModelConfig, input_shape: tuple[int, int, int]) -> Summary:
@@ -91,13 +140,18 @@ def summarize(model_cfg: ModelConfig, input_shape: tuple[int, int, int]) -> Summ
                 y = x
                 macs = 0
                 for i, block in enumerate(layer.children()):
-                    y, block_macs = _macs_of(block, y)
+                    y, block_macs, parts = _walk(block, y)
                     macs += block_macs
                     block_rows.append(LayerRow(f"{name}.{i}", type(block).__name__, tuple(y.shape),
-                                               count_params(block), block_macs, 1, name))
+                                               count_params(block), block_macs, 1, name,
+                                               trainable=_trainable(block), activation_bytes=y.numel() * 4,
+                                               parts=tuple(parts), shortcut=_shortcut(block)))
             else:
-                y, macs = _macs_of(layer, x)
-            rows.append(LayerRow(name, type(layer).__name__, tuple(y.shape), count_params(layer), macs, 0))
+                y, macs, _ = _walk(layer, x)
+            kernel, stride = _kernel_stride(layer)
+            rows.append(LayerRow(name, type(layer).__name__, tuple(y.shape), count_params(layer), macs, 0,
+                                 kernel=kernel, stride=stride, trainable=_trainable(layer),
+                                 activation_bytes=y.numel() * 4))
             rows.extend(block_rows)
             total_macs += macs
             x = y

@@ -75,3 +75,28 @@ def test_text_and_json_output() -> None:
     assert doc["total_params"] == 11_178_378
     assert [layer["name"] for layer in doc["layers"]][-2:] == ["global_avg_pool", "fc"]
     assert set(doc["layers"][0]) >= {"name", "type", "output_shape", "params", "macs"}
+
+
+def test_kernel_stride_memory_and_block_parts() -> None:
+    s = summarize(ModelConfig(), (1, 96, 96))
+    rows = {r.name: r for r in s.rows}
+    assert (rows["0"].kernel, rows["0"].stride) == ("7×7", "2") and (rows["3"].kernel, rows["3"].stride) == ("3×3", "2")
+    assert rows["0"].activation_bytes == 64 * 48 * 48 * 4
+    assert rows["resnet_block1.0"].shortcut == "identity"
+    assert rows["resnet_block2.0"].shortcut == "1×1 conv, stride 2"
+    convs = [(p.name, p.kernel, p.stride) for p in rows["resnet_block2.0"].parts if p.type == "Conv2d"]
+    assert convs == [("conv1", "3×3", "2"), ("conv2", "3×3", "1"), ("conv3", "1×1", "2")]
+    assert sum(p.params for p in rows["resnet_block2.0"].parts) == rows["resnet_block2.0"].params
+    assert rows["resnet_block4"].trainable == rows["resnet_block4"].params
+
+
+def test_bottleneck_parts_torchvision_style() -> None:
+    from dataclasses import replace
+
+    from resnet_gui.model_presets import model_preset
+
+    s = summarize(replace(model_preset("resnet50"), block_style="torchvision"), (3, 224, 224))
+    first = next(r for r in s.rows if r.name == "resnet_block1.0")
+    assert first.type == "Bottleneck" and first.shortcut == "1×1 conv, stride 1 + BN"
+    assert [p.kernel for p in first.parts if p.type == "Conv2d"] == ["1×1", "3×3", "1×1", "1×1"]
+    assert first.output_shape == (1, 256, 56, 56)
