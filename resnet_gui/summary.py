@@ -129,7 +129,8 @@ def _trainable(module: nn.Module) -> int:
 def summarize(model_cfg: ModelConfig, input_shape: tuple[int, int, int]) -> Summary:
     """Walk a batch of one (C, H, W) input through the network described by ``model_cfg``."""
     with torch.device("meta"):
-        net = build_model(model_cfg)
+        # Eval mode: a batch of one reaching a 1x1 map is legal at inference, not in BN training.
+        net = build_model(model_cfg).eval()
         x = torch.empty((1, *input_shape))
     rows: list[LayerRow] = []
     total_macs = 0

@@ -95,7 +95,7 @@ def test_bottleneck_parts_torchvision_style() -> None:
 
     from resnet_gui.model_presets import model_preset
 
-    s = summarize(replace(model_preset("resnet50"), block_style="torchvision"), (3, 224, 224))
+    s = summarize(replace(model_preset("resnet50"), block_style="torchvision", in_channels=3), (3, 224, 224))
     first = next(r for r in s.rows if r.name == "resnet_block1.0")
     assert first.type == "Bottleneck" and first.shortcut == "1×1 conv, stride 1 + BN"
     assert [p.kernel for p in first.parts if p.type == "Conv2d"] == ["1×1", "3×3", "1×1", "1×1"]
