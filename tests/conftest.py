@@ -6,3 +6,5 @@ os.environ["RESNET_GUI_OFFLINE"] = "1"
 # Runs recorded by tests go to a throwaway database, never the user's.
 _runs_dir = __import__("tempfile").mkdtemp(prefix="resnet-gui-test-runs-")
 os.environ["RESNET_GUI_RUNS"] = os.path.join(_runs_dir, "runs.sqlite")
+# The window remembers its form in QSettings: tests keep theirs away from the user's.
+os.environ["RESNET_GUI_SETTINGS"] = os.path.join(_runs_dir, "settings.ini")

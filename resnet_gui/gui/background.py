@@ -29,10 +29,15 @@ class CoreInfo:
 
 
 def load_core() -> CoreInfo:
-    """Import the torch-backed core modules and describe this machine."""
+    """Import the torch-backed core modules, warm them up, and describe this machine.
+
+    The warm-up summary pulls in the modules torch imports lazily on first use, so that the
+    first Train click does not import them while the window is waiting.
+    """
     from .. import devices, engine, summary  # noqa: F401
     from ..data import resolve_root
 
+    summary.summarize(ModelConfig(blocks=(1,), channels=4), (1, 28, 28))
     return CoreInfo(devices.available_devices(), devices.describe_auto(), str(resolve_root(None)))
 
 
@@ -110,7 +115,9 @@ class BackgroundCore(QObject):
         return self._in_flight or self._pending is not None or self._debounce.isActive()
 
     def start(self) -> None:
-        """Start the thread and begin importing the core."""
+        """Start the thread and begin importing the core (not after ``shutdown``)."""
+        if self._shut_down or self._thread.isRunning():
+            return
         self._thread.start()
         self._load_requested.emit()
 

@@ -29,6 +29,8 @@ from ..config import (
     DATASETS,
     OPTIMIZERS,
     PRECISIONS,
+    DataConfig,
+    ModelConfig,
     RunConfig,
     parse_blocks,
     validate,
@@ -38,6 +40,9 @@ ERROR_STYLE = "color: #c62828;"
 ERROR_BORDER = "QLineEdit, QComboBox { border: 1px solid #c62828; border-radius: 2px; }"
 DATASET_LABELS = {"sample": "sample (bundled, offline)", "fashion-mnist": "Fashion-MNIST (full)"}
 INITIAL_DEVICES = ("auto", "cpu")
+NATIVE_SIZE = 28
+# The seed's recipe on the bundled sample: the app trains out of the box, offline.
+DEFAULT_CONFIG = RunConfig(data=DataConfig(dataset="sample", resize=96))
 
 
 def _parse_int(text: str) -> int:
@@ -84,8 +89,9 @@ class ConfigForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._base = RunConfig()
+        self._base = DEFAULT_CONFIG
         self._config: RunConfig | None = None
+        self._draft = self._base
         self._errors: dict[str, str] = {}
         self._error_labels: dict[str, QLabel] = {}
         self._inputs: dict[str, QWidget] = {}
@@ -193,6 +199,17 @@ class ConfigForm(QWidget):
         """The settings as typed, or None while any field is invalid."""
         return self._config
 
+    def summary_input(self) -> tuple[ModelConfig, tuple[int, int, int]] | None:
+        """The network and its (C, H, W) input when the fields shaping them are valid, else None.
+
+        The layer table needs only these, so a bad learning rate does not hide it.
+        """
+        if any(key.startswith("model.") or key in ("data.resize", "form") for key in self._errors):
+            return None
+        model = self._draft.model
+        side = self._draft.data.resize or NATIVE_SIZE
+        return model, (model.in_channels, side, side)
+
     def is_valid(self) -> bool:
         """True when the settings can be trained."""
         return self._config is not None
@@ -260,11 +277,12 @@ class ConfigForm(QWidget):
     def _on_edited(self, *_args: object) -> None:
         if self._updating:
             return
-        self._config, self._errors = self._read()
+        self._draft, self._errors = self._read()
+        self._config = None if self._errors else self._draft
         self._update_errors()
         self.changed.emit(self._config)
 
-    def _read(self) -> tuple[RunConfig | None, dict[str, str]]:
+    def _read(self) -> tuple[RunConfig, dict[str, str]]:
         errors: dict[str, str] = {}
         values: dict[str, dict[str, Any]] = {"model": {}, "data": {}, "train": {}}
         for tf in self._text_fields:
@@ -288,7 +306,7 @@ class ConfigForm(QWidget):
             key = problem.field if problem.field in self._error_labels else "form"
             if key not in errors:
                 errors[key] = problem.message if key != "form" else str(problem)
-        return (None if errors else cfg), errors
+        return cfg, errors
 
     def _update_errors(self) -> None:
         for key, label in self._error_labels.items():

@@ -40,6 +40,7 @@ class LayerTable(QWidget):
         self._tree.setUniformRowHeights(True)
         self._tree.setAlternatingRowColors(True)
         self._tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._tree.header().setStretchLastSection(False)
         self._totals = QLabel("loading the layer summary…")
         self._totals.setObjectName("layer-totals")
         self._totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -75,8 +76,8 @@ class LayerTable(QWidget):
             parents: dict[str, QTreeWidgetItem] = {}
             for row in summary.rows:
                 item = QTreeWidgetItem([row.name, row.type, format_shape(row.output_shape),
-                                        f"{row.params:,}", f"{row.macs:,}"])
-                item.setToolTip(4, f"{format_count(row.macs)} multiply-adds")
+                                        f"{row.params:,}", format_count(row.macs)])
+                item.setToolTip(4, f"{row.macs:,} multiply-adds")
                 for col in NUMERIC_COLUMNS:
                     item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 parent = parents.get(row.parent) if row.parent else None

@@ -43,14 +43,15 @@ class TrainingPlots(QWidget):
         self.loss_plot = pg.PlotWidget(title="Loss")
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.loss_plot.addLegend(offset=(-10, 10))
         self.acc_plot = pg.PlotWidget(title="Accuracy")
         self.acc_plot.setLabel("bottom", "epoch")
         self.acc_plot.setLabel("left", "accuracy")
-        self.acc_plot.showGrid(x=True, y=True, alpha=0.2)
         self.acc_plot.addLegend(offset=(-10, -10))
         self.acc_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.acc_plot):
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
 
         self.batch_loss = _Series(self.loss_plot.plot(
             name="batch loss", pen=pg.mkPen((120, 160, 220), width=1)))

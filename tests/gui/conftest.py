@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from gui_helpers import CORE_TIMEOUT_MS, RUN_TIMEOUT_MS
@@ -11,8 +12,24 @@ from resnet_gui.gui.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
-def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+def _offline_with_private_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RESNET_GUI_OFFLINE", "1")
+    monkeypatch.setenv("RESNET_GUI_SETTINGS", str(tmp_path / "settings.ini"))
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """One intra-op thread: on a small shared CI machine two spin-waiting threads run 3x slower.
+
+    Tests marked ``all_threads`` train as the app does, with every core.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if request.node.get_closest_marker("all_threads") is None:
+        torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture
@@ -21,7 +38,7 @@ def window(qtbot) -> Iterator[MainWindow]:
     win = MainWindow(settings=None)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.core.info is not None, timeout=CORE_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: win.core.info is not None and not win.core.busy, timeout=CORE_TIMEOUT_MS)
     yield win
     if win.training:
         with qtbot.waitSignal(win.run_finished, timeout=RUN_TIMEOUT_MS):

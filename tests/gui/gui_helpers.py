@@ -15,7 +15,7 @@ def tiny_config(**train: object) -> RunConfig:
     """A run on the bundled sample that takes well under a second per epoch on a CPU."""
     return RunConfig(model=ModelConfig(blocks=(1,), channels=8),
                      data=DataConfig(dataset="sample", resize=0),
-                     train=TrainConfig(**{"epochs": 2, "batch_size": 512, **train}))  # type: ignore[arg-type]
+                     train=TrainConfig(**{"epochs": 2, "batch_size": 512, "precision": "fp32", **train}))  # type: ignore[arg-type]
 
 
 def long_config() -> RunConfig:

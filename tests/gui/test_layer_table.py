@@ -64,6 +64,15 @@ def test_resize_changes_shapes_and_invalid_settings_are_said(qtbot, window) -> N
     wait_for_totals(qtbot, window, "11,178,378")
 
 
+def test_a_bad_training_setting_keeps_the_table(qtbot, window) -> None:
+    wait_for_totals(qtbot, window, "11,178,378")
+    type_into(qtbot, window.form.field("train.lr"), "abc")
+    assert not window.train_button.isEnabled()
+    type_into(qtbot, window.form.field("model.blocks"), "1,1")
+    expected = count_params(build_model(ModelConfig(blocks=(1, 1))))
+    wait_for_totals(qtbot, window, f"{expected:,} parameters")
+
+
 def test_summaries_run_off_the_gui_thread_and_the_latest_request_wins(qtbot, monkeypatch) -> None:
     import resnet_gui.summary as summary_module
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from gui_helpers import RUN_TIMEOUT_MS, long_config, tiny_config
 from PySide6.QtCore import Qt, QTimer
 
 from resnet_gui.config import with_changes
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 def start_run(qtbot, window) -> None:
@@ -68,9 +72,9 @@ def test_closing_mid_run_stops_then_closes_cleanly(qtbot, window, capfd) -> None
     assert "QThread: Destroyed" not in out + err
 
 
+@pytest.mark.all_threads
 def test_window_stays_responsive_while_training(qtbot, window) -> None:
-    cfg = tiny_config(epochs=3, batch_size=128)
-    window.form.set_config(with_changes(cfg, model={"blocks": (1, 1), "channels": 16}))
+    window.form.set_config(tiny_config(epochs=3))
     beats: list[float] = []
     heartbeat = QTimer()
     heartbeat.setInterval(20)

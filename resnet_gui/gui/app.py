@@ -1,0 +1,57 @@
+"""Start the desktop app: QApplication, settings, the main window.
+
+Nothing here imports torch: the window paints first and the core loads in the background.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+from .main_window import MainWindow
+
+APP_NAME = "resnet-gui"
+ORG_NAME = "resnet-gui"
+SETTINGS_ENV = "RESNET_GUI_SETTINGS"
+
+
+def open_settings() -> QSettings:
+    """The app's settings: an INI file at $RESNET_GUI_SETTINGS when set, else the platform default."""
+    path = os.environ.get(SETTINGS_ENV)
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings()
+
+
+def create_app(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication (reused if one exists), named so QSettings has a home."""
+    QCoreApplication.setOrganizationName(ORG_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else sys.argv)
+    assert isinstance(app, QApplication)
+    return app
+
+
+def create_window(settings: QSettings | None = None) -> MainWindow:
+    """A shown main window wired to ``settings``."""
+    window = MainWindow(settings if settings is not None else open_settings())
+    window.show()
+    return window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the GUI until its window closes; returns the exit code."""
+    app = create_app(argv)
+    window = create_window()
+    app.aboutToQuit.connect(window.shutdown)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The app as a user starts it: fast first paint without torch, settings remembered, clean exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+FIRST_PAINT = textwrap.dedent("""
+    import json, sys, time
+    t0 = time.perf_counter()
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from resnet_gui.gui import app as gui_app
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and "painted" not in result:
+                result["painted"] = time.perf_counter() - t0
+                result["torch_loaded"] = "torch" in sys.modules
+                QTimer.singleShot(0, window.close)
+            return False
+
+    result = {}
+    application = gui_app.create_app([])
+    spy = FirstPaint()
+    application.installEventFilter(spy)
+    window = gui_app.create_window()
+    application.exec()
+    print(json.dumps(result))
+""")
+
+CLOSE_MID_RUN = textwrap.dedent("""
+    import json, sys
+    from PySide6.QtCore import QTimer
+    from resnet_gui.config import RunConfig
+    from resnet_gui.gui import app as gui_app
+
+    cfg = RunConfig.from_dict({"model": {"blocks": [1, 1], "channels": 16},
+                               "data": {"dataset": "sample", "resize": 0},
+                               "train": {"epochs": 500, "batch_size": 64, "precision": "fp32"}})
+    state = {"step": "load"}
+    make_window = gui_app.create_window
+
+    def create_window(settings=None):
+        window = make_window(settings)
+        timer = QTimer(window)
+
+        def drive():
+            if state["step"] == "load" and window.core.info is not None:
+                window.form.set_config(cfg)
+                window.train_button.click()
+                state["step"] = "train"
+            elif state["step"] == "train" and window.plots.batch_loss.x:
+                state["step"] = "closing"
+                state["close_accepted"] = window.close()
+                state["status"] = lambda: window.last_status
+
+        timer.timeout.connect(drive)
+        timer.start(20)
+        return window
+
+    gui_app.create_window = create_window
+    rc = gui_app.main([])
+    reopened = make_window(gui_app.open_settings())
+    print(json.dumps({"rc": rc, "close_accepted": state["close_accepted"],
+                      "status": state["status"](), "step": state["step"],
+                      "saved": reopened.form.config().to_dict() == cfg.to_dict()}))
+    reopened.shutdown()
+""")
+
+
+def run_script(code: str, tmp_path: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RESNET_GUI_OFFLINE="1", OMP_NUM_THREADS="1",
+               RESNET_GUI_SETTINGS=str(tmp_path / "settings.ini"))
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_window_paints_within_two_seconds_before_torch_loads(tmp_path: Path) -> None:
+    proc = run_script(FIRST_PAINT, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["torch_loaded"] is False
+    assert result["painted"] < 2.0
+
+
+def test_closing_the_app_mid_run_stops_exits_cleanly_and_remembers_the_form(tmp_path: Path) -> None:
+    proc = run_script(CLOSE_MID_RUN, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "QThread: Destroyed" not in proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result == {"rc": 0, "close_accepted": False, "status": "stopped", "step": "closing",
+                      "saved": True}
