@@ -116,7 +116,7 @@ class Trainer:
                                    augment=t.augment, channels_last=channels_last)
         self.test = DeviceBatcher(dataset.test_x, dataset.test_y, t.batch_size, self.device, cfg.data.resize,
                                   channels_last=channels_last)
-        self.test_labels = dataset.test_y.numpy()
+        self.test_labels, self.test_images = dataset.test_y.numpy(), dataset.test_x.numpy()
         self.optimizer = make_optimizer(self.net, cfg)
         steps = len(self.train)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -162,7 +162,8 @@ class Trainer:
                     break
                 eval_start = time.perf_counter()
                 predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision))
-                report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names)
+                report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names,
+                                          self.test_images)
                 test_acc = report.accuracy
                 self.history.append(replace(trained, test_acc=test_acc,
                                             seconds=trained.seconds + time.perf_counter() - eval_start))

@@ -26,6 +26,7 @@ class EpochPredictions:
     predicted: np.ndarray  # (N,) int64
     probs: np.ndarray  # (N, classes) float32
     class_names: tuple[str, ...]
+    images: np.ndarray  # (N, C, H, W) uint8, the test images as stored (shared, not copied, per epoch)
 
     @property
     def accuracy(self) -> float:

@@ -33,6 +33,17 @@ def _yield_cpu_to_the_window() -> None:
             pass  # not permitted here: training still works at normal priority
 
 
+def _failure(exc: Exception) -> tuple[str, str, bool]:
+    """("failed", a message for the window, whether to offer the bundled sample)."""
+    if isinstance(exc, DataError):
+        return "failed", str(exc), bool(exc.offer_sample)
+    if isinstance(exc, UserError):
+        return "failed", str(exc), False
+    print("resnet-gui: training failed:", file=sys.stderr)
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    return "failed", f"Training failed: {type(exc).__name__}: {exc}", False
+
+
 class TrainWorker(QObject):
     """Runs one training run; ``finished(status, message, offer_sample)`` reports how it ended.
 
@@ -45,16 +56,34 @@ class TrainWorker(QObject):
     batch_end = Signal(object)
     epoch_end = Signal(object)
     other_event = Signal(object)
+    run_recorded = Signal(int)
     finished = Signal(str, str, bool)
 
-    def __init__(self, cfg: RunConfig) -> None:
+    def __init__(self, cfg: RunConfig, runs_db: str | None = None, resume_run_id: int | None = None) -> None:
+        """``runs_db``: the run history (None: the default one); ``resume_run_id``: continue that run."""
         super().__init__()
         self._cfg = cfg
+        self._runs_db = runs_db
+        self._resume_run_id = resume_run_id
         self._stop_event = threading.Event()
+        self._pause_event = threading.Event()
+        self.run_id: int | None = resume_run_id
 
     def request_stop(self) -> None:
         """Ask the run to stop after the current batch; safe to call from any thread."""
         self._stop_event.set()
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause before the next batch (everything stays in memory) or continue; any thread."""
+        if paused:
+            self._pause_event.set()
+        else:
+            self._pause_event.clear()
+
+    @property
+    def paused(self) -> bool:
+        """True while a pause is requested."""
+        return self._pause_event.is_set()
 
     @property
     def stop_requested(self) -> bool:
@@ -69,18 +98,33 @@ class TrainWorker(QObject):
         self.finished.emit(status, message, offer_sample)
 
     def _fit(self) -> tuple[str, str, bool]:
+        store = None
         try:
+            from ..checkpoint import load_checkpoint
             from ..engine import fit
+            from ..runs import RunStore
 
-            result = fit(self._cfg, callbacks=[self._bridge], stop=self._stop_event)
-        except DataError as exc:
-            return "failed", str(exc), bool(exc.offer_sample)
-        except UserError as exc:
-            return "failed", str(exc), False
+            store = RunStore(self._runs_db)
+            resume = None
+            if self._resume_run_id is not None:
+                run = store.get(self._resume_run_id)
+                if not run.last_checkpoint:
+                    raise UserError(f"Run {run.id} has no checkpoint to resume from (it ended before its "
+                                    "first epoch). Train it again instead.")
+                resume = load_checkpoint(run.last_checkpoint)
+                store.reopen(run.id)
+            else:
+                self.run_id = store.create_run(self._cfg)
+            assert self.run_id is not None
+            self.run_recorded.emit(self.run_id)
+            result = fit(self._cfg, callbacks=[self._bridge, store.recorder(self.run_id)], stop=self._stop_event,
+                         pause=self._pause_event, checkpoint_dir=store.get(self.run_id).checkpoint_dir,
+                         resume=resume)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the window
-            print("resnet-gui: training failed:", file=sys.stderr)
-            traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-            return "failed", f"Training failed: {type(exc).__name__}: {exc}", False
+            status, message, offer_sample = _failure(exc)
+            if store is not None and self.run_id is not None:
+                store.finish(self.run_id, "failed", message)
+            return status, message, offer_sample
         return result.status, "", False
 
     def _bridge(self, event: Event) -> None:
