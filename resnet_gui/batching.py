@@ -6,7 +6,7 @@ lets a 2-core CPU or a GPU spend its time in the network instead of in PIL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -17,7 +17,8 @@ class DeviceBatcher:
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int,
                  device: torch.device, resize: int = 0, augment: bool = False,
-                 channels_last: bool = False) -> None:
+                 channels_last: bool = False, shard: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+        """``shard`` picks this process's part of each global batch of indices (data-parallel runs)."""
         self.images = images.to(device, non_blocking=True)
         self.labels = labels.to(device, non_blocking=True)
         self.batch_size = batch_size
@@ -25,6 +26,7 @@ class DeviceBatcher:
         self.resize = resize
         self.augment = augment
         self.channels_last = channels_last
+        self.shard = shard
 
     def __len__(self) -> int:
         return (len(self.labels) + self.batch_size - 1) // self.batch_size
@@ -56,12 +58,16 @@ class DeviceBatcher:
 
         The last batch may be short, as with a DataLoader without drop_last.
         """
+        if order is None and self.shard is not None:
+            order = torch.arange(self.size)
         device_order = order.to(self.device, non_blocking=True) if order is not None else None
         for i in range(start_batch * self.batch_size, self.size, self.batch_size):
             if device_order is None:
                 xb, yb = self.images[i:i + self.batch_size], self.labels[i:i + self.batch_size]
             else:
                 idx = device_order[i:i + self.batch_size]
+                if self.shard is not None:
+                    idx = self.shard(idx)
                 xb, yb = self.images[idx], self.labels[idx]
             yield self.prepare(xb, generator if self.augment else None), yb
 

@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--precision", choices=PRECISIONS, help="auto picks bf16 where it is faster")
     t.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile")
     t.add_argument("--seed", type=int)
+    t.add_argument("--sync-bn", action=argparse.BooleanOptionalAction, default=None,
+                   help="under torchrun: batch-norm statistics over the global batch")
     t.add_argument("--json", action="store_true", help="one JSON object per epoch per line")
     t.add_argument("--name", help="a name for the run in the run history")
     t.add_argument("--resume", metavar="RUN_ID_OR_CHECKPOINT",
@@ -121,7 +123,7 @@ _TRAIN_FIELDS = {
               "momentum": "momentum", "weight_decay": "weight_decay", "schedule": "schedule",
               "warmup_epochs": "warmup_epochs", "label_smoothing": "label_smoothing",
               "augment": "augment", "device": "device", "precision": "precision",
-              "compile": "compile", "seed": "seed"},
+              "compile": "compile", "seed": "seed", "sync_bn": "sync_bn"},
 }
 
 
@@ -207,13 +209,16 @@ def _resume_source(arg: str, store: RunStore) -> tuple[int | None, dict[str, Any
 
 
 def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .distributed import DistContext
     from .runs import RunStore
 
-    store = RunStore(args.runs_db)
+    ctx = DistContext.from_env()
+    # Under torchrun only rank 0 keeps the run history, checkpoints and logs.
+    store = RunStore(args.runs_db) if ctx.is_main or (args.resume or "").isdigit() else None
     resume: dict[str, Any] | None = None
     run_id: int | None = None
     if args.resume:
-        run_id, resume = _resume_source(args.resume, store)
+        run_id, resume = _resume_source(args.resume, store)  # type: ignore[arg-type]
         cfg = RunConfig.from_dict(resume["config"])
     else:
         cfg = config_from_args(args)
@@ -222,41 +227,48 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UserError("; ".join(str(p) for p in problems))
     from .engine import fit
 
-    if run_id is None:
-        run_id = store.create_run(cfg, args.name)
-    else:
-        store.reopen(run_id)
+    callbacks: list[Any] = []
+    checkpoint_dir = None
+    if ctx.is_main:
+        assert store is not None
+        if run_id is None:
+            run_id = store.create_run(cfg, args.name)
+        else:
+            store.reopen(run_id)
+        checkpoint_dir = store.get(run_id).checkpoint_dir
+        callbacks = [_Printer(args.json, out, err), store.recorder(run_id)]
+        if args.tensorboard:
+            from .tensorboard_log import TensorBoardLogger
+
+            callbacks.append(TensorBoardLogger(Path(args.tensorboard) / f"run-{run_id}"))
     stop = threading.Event()
 
     def on_sigint(_sig: int, _frame: Any) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
-        print("\nstopping after this batch (Ctrl-C again to abort)", file=err, flush=True)
+        if ctx.is_main:
+            print("\nstopping after this batch (Ctrl-C again to abort)", file=err, flush=True)
         stop.set()
 
-    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
-    callbacks: list[Any] = [_Printer(args.json, out, err), store.recorder(run_id)]
-    if args.tensorboard:
-        from .tensorboard_log import TensorBoardLogger
-
-        callbacks.append(TensorBoardLogger(Path(args.tensorboard) / f"run-{run_id}"))
+    # SIGTERM (torchrun's stop, `kill`, the GUI's Stop for a background run) stops the same way.
+    previous = ({sig: signal.signal(sig, on_sigint) for sig in (signal.SIGINT, signal.SIGTERM)}
+                if threading.current_thread() is threading.main_thread() else {})
     try:
-        result = fit(cfg, callbacks=callbacks, stop=stop,
-                     checkpoint_dir=store.get(run_id).checkpoint_dir, resume=resume)
-    except UserError as e:
-        store.finish(run_id, "failed", str(e))
-        raise
+        result = fit(cfg, callbacks=callbacks, stop=stop, checkpoint_dir=checkpoint_dir, resume=resume, dist_ctx=ctx)
     except BaseException as e:
-        store.finish(run_id, "failed", f"{type(e).__name__}: {e}")
+        if ctx.is_main and store is not None and run_id is not None:
+            store.finish(run_id, "failed", str(e) if isinstance(e, UserError) else f"{type(e).__name__}: {e}")
         raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        ctx.close()
     if result.status == "stopped":
-        print(f"stopped after {len(result.history)} epoch(s); continue with: resnet-gui train --resume {run_id}",
-              file=err)
+        if ctx.is_main:
+            print(f"stopped after {len(result.history)} epoch(s); continue with: resnet-gui train --resume {run_id}",
+                  file=err)
         return 130
-    if not args.json:
+    if ctx.is_main and not args.json:
         print(f"run {run_id} finished; checkpoint: {result.last_checkpoint}", file=out)
     return 0
 

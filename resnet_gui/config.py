@@ -68,6 +68,7 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False
+    sync_bn: bool = False  # data-parallel runs: batch-norm statistics over the global batch
     seed: int | None = 0
 
 

@@ -26,6 +26,7 @@ from .checkpoint import BEST, LAST, CheckpointError, architecture_difference, at
 from .config import RunConfig, validate
 from .data import DataSet, check_dataset, load_dataset
 from .devices import resolve_device, resolve_precision
+from .distributed import DistContext
 from .errors import ConfigError, TrainingError
 from .events import BatchEnd, Callback, EpochEnd, Event, RunEnd, RunStarted
 from .inspect_model import EpochPredictions, predict_batches
@@ -79,17 +80,23 @@ class Trainer:
     def __init__(self, cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Event | None = None,
                  pause: threading.Event | None = None, data: DataSet | None = None,
                  report_every_s: float = 0.5, initial_state: dict[str, torch.Tensor] | None = None,
-                 checkpoint_dir: str | Path | None = None, resume: dict[str, Any] | None = None) -> None:
+                 checkpoint_dir: str | Path | None = None, resume: dict[str, Any] | None = None,
+                 dist_ctx: DistContext | None = None) -> None:
         problems = validate(cfg)
         if problems:
             raise ConfigError("; ".join(str(p) for p in problems))
         self.cfg, self.callbacks, self.report_every_s = cfg, list(callbacks), report_every_s
         self.stop, self.pause = stop or threading.Event(), pause or threading.Event()
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self.dist = dist_ctx or DistContext()
         try:
-            self.device = resolve_device(cfg.train.device)
+            self.device = self.dist.device(resolve_device(cfg.train.device))
         except ValueError as e:
             raise ConfigError(f"train.device: {e}") from None
+        if self.dist.enabled and cfg.train.batch_size % self.dist.world_size:
+            raise ConfigError(f"train.batch_size: {cfg.train.batch_size} does not split evenly over "
+                              f"{self.dist.world_size} processes; use a multiple of {self.dist.world_size}")
+        self.dist.init(self.device)
         self.precision = resolve_precision(cfg.train.precision, self.device)
         dataset = data if data is not None else load_dataset(cfg.data, self.emit)
         check_dataset(dataset)
@@ -111,18 +118,26 @@ class Trainer:
             initial_state = resume["model"]
         if initial_state is not None:
             self.net.load_state_dict(initial_state)
+        if self.dist.enabled and t.sync_bn:
+            self.net = nn.SyncBatchNorm.convert_sync_batchnorm(self.net)
         self.net = self.net.to(self.device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
+        shard = self.dist.shard if self.dist.enabled else None
         self.train = DeviceBatcher(dataset.train_x, dataset.train_y, t.batch_size, self.device, cfg.data.resize,
-                                   augment=t.augment, channels_last=channels_last)
+                                   augment=t.augment, channels_last=channels_last, shard=shard)
         self.test = DeviceBatcher(dataset.test_x, dataset.test_y, t.batch_size, self.device, cfg.data.resize,
-                                  channels_last=channels_last)
+                                  channels_last=channels_last, shard=shard)
         self.test_labels, self.test_images = dataset.test_y.numpy(), dataset.test_x.numpy()
         self.optimizer = make_optimizer(self.net, cfg)
         steps = len(self.train)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lr_factor(t.schedule, t.epochs * steps, int(t.warmup_epochs * steps)))
         self.loss_fn = nn.CrossEntropyLoss(label_smoothing=t.label_smoothing)
-        self.model = torch.compile(self.net) if t.compile else self.net
+        model: nn.Module = self.net
+        if self.dist.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            model = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        self.model = torch.compile(model) if t.compile else model
         self.history: list[EpochEnd] = []
         self.epoch_state: dict[str, Any] | None = None
         if resume is not None:
@@ -161,14 +176,19 @@ class Trainer:
                     self.result.status = "stopped"
                     break
                 eval_start = time.perf_counter()
-                predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision))
-                report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names,
-                                          self.test_images)
-                test_acc = report.accuracy
+                report = None
+                if self.dist.enabled:
+                    test_acc = self._distributed_accuracy()
+                else:
+                    predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision))
+                    report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names,
+                                              self.test_images)
+                    test_acc = report.accuracy
                 self.history.append(replace(trained, test_acc=test_acc,
                                             seconds=trained.seconds + time.perf_counter() - eval_start))
                 self._save_epoch_end()
-                self.emit(report)
+                if report is not None:
+                    self.emit(report)
                 self.emit(self.history[-1])
         except Exception as e:
             if _is_oom(e):
@@ -178,6 +198,23 @@ class Trainer:
             raise
         self.emit(RunEnd(self.result.status, len(self.history)))
         return self.result
+
+    def _should_stop(self, batch: int) -> bool:
+        if not self.dist.enabled:
+            return self.stop.is_set()
+        # Ranks agree at fixed batches so that all stop at the same one (a collective can't be skipped).
+        every = 10 if self.device.type == "cuda" else 1
+        return batch % every == 0 and self.dist.any(self.stop.is_set(), self.device)
+
+    def _distributed_accuracy(self) -> float:
+        """Test accuracy with each rank scoring its shard and the counts summed over ranks."""
+        self.model.eval()
+        correct = torch.zeros((), dtype=torch.long, device=self.device)
+        with torch.no_grad(), autocast(self.device, self.precision):
+            for X, y in self.test.batches():
+                correct += (self.model(X).argmax(dim=1) == y).sum()
+        self.model.train()
+        return self.dist.sum(correct).item() / self.test.size
 
     def _wait_while_paused(self) -> None:
         while self.pause.is_set() and not self.stop.is_set():
@@ -204,7 +241,7 @@ class Trainer:
         batches = self.train.batches(order, self.gen, first)
         for b in range(first + 1, n_batches + 1):
             self._wait_while_paused()
-            if self.stop.is_set():
+            if self._should_stop(b):
                 self._save_stopped(epoch, order, b - 1, loss_sum.item(), int(correct.item()), seen,
                                    time.perf_counter() - start)
                 return None
@@ -232,14 +269,20 @@ class Trainer:
                                    rate * (self.cfg.train.epochs * n_batches - done)))
                 reported_loss, reported_batch, last_report = total, b, now
         elapsed = time.perf_counter() - start
-        return EpochEnd(epoch, loss_sum.item() / n_batches, correct.item() / seen, 0.0, elapsed, seen / elapsed, lr)
+        if self.dist.enabled:
+            totals = self.dist.sum(torch.stack([loss_sum.float() / self.dist.world_size, correct.float(),
+                                                torch.tensor(float(seen), device=self.device)]))
+            loss_total, correct_total, seen = totals[0].item(), totals[1].item(), int(totals[2].item())
+        else:
+            loss_total, correct_total = loss_sum.item(), correct.item()
+        return EpochEnd(epoch, loss_total / n_batches, correct_total / seen, 0.0, elapsed, seen / elapsed, lr)
 
     def _checkpoint(self, epochs_done: int, epoch_state: dict[str, Any] | None = None) -> dict[str, Any]:
         return make_checkpoint(self.cfg, self.model_cfg, self.net, self.optimizer, self.scheduler,
                                epochs_done, self.history, self.gen, epoch_state)
 
     def _save_epoch_end(self) -> None:
-        if self.checkpoint_dir is None:
+        if self.checkpoint_dir is None or not self.dist.is_main:
             return
         ckpt = self._checkpoint(len(self.history))
         last = self.checkpoint_dir / LAST
@@ -252,7 +295,7 @@ class Trainer:
 
     def _save_stopped(self, epoch: int, order: torch.Tensor, next_batch: int, loss_sum: float,
                       correct: int, seen: int, elapsed: float) -> None:
-        if self.checkpoint_dir is None:
+        if self.checkpoint_dir is None or not self.dist.is_main:
             return
         state = {"order": order, "next_batch": next_batch, "loss_sum": loss_sum, "correct": correct,
                  "seen": seen, "elapsed": elapsed} if next_batch > 0 else None

@@ -1,0 +1,79 @@
+"""Data-parallel training under torchrun: process-group setup, sharding and metric reduction.
+
+``torchrun --nproc-per-node N -m resnet_gui train ...`` sets RANK, WORLD_SIZE and LOCAL_RANK;
+``DistContext.from_env`` turns them into a process group (NCCL on GPUs, Gloo on the CPU).
+Every rank draws the same shuffle order, takes its slice of each global batch, and sums its
+loss and correct counts with the others, so the epoch line equals a single-process run's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """This process's place in the run: rank, world size and local rank (0, 1, 0 alone)."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        """Only the main rank writes the database, checkpoints and logs."""
+        return self.rank == 0
+
+    @classmethod
+    def from_env(cls) -> DistContext:
+        """The context torchrun describes in the environment (a single process without it)."""
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world <= 1:
+            return cls()
+        return cls(int(os.environ["RANK"]), world, int(os.environ.get("LOCAL_RANK", "0")))
+
+    def device(self, requested: torch.device) -> torch.device:
+        """One GPU per local rank on CUDA; the requested device otherwise."""
+        if self.enabled and requested.type == "cuda":
+            return torch.device("cuda", self.local_rank)
+        return requested
+
+    def init(self, device: torch.device) -> None:
+        """Join the process group (NCCL for CUDA, Gloo otherwise) if not joined yet."""
+        if not self.enabled or dist.is_initialized():
+            return
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+    def shard(self, global_batch: torch.Tensor) -> torch.Tensor:
+        """This rank's part of a global batch of indices (rank, rank + world, ...)."""
+        return global_batch[self.rank::self.world_size] if self.enabled else global_batch
+
+    def sum(self, value: torch.Tensor) -> torch.Tensor:
+        """``value`` summed over all ranks (in place when distributed)."""
+        if self.enabled:
+            dist.all_reduce(value, op=dist.ReduceOp.SUM)
+        return value
+
+    def any(self, flag: bool, device: torch.device) -> bool:
+        """True when ``flag`` is set on any rank (used so every rank stops at the same batch)."""
+        if not self.enabled:
+            return flag
+        t = torch.tensor([1.0 if flag else 0.0], device=device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return bool(t.item())
+
+    def close(self) -> None:
+        """Leave the process group."""
+        if self.enabled and dist.is_initialized():
+            dist.barrier()  # leaving while a peer is still in a collective aborts it
+            dist.destroy_process_group()
