@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--runs-db", help="run history database (env RESNET_GUI_RUNS, else the user data dir)")
     r.add_argument("--json", action="store_true", help="print JSON")
 
+    v = sub.add_parser("eval", help="test accuracy and confusion matrix of a checkpoint")
+    v.add_argument("checkpoint")
+    v.add_argument("--data", choices=DATASETS, help="data set (default: the one it was trained on)")
+    v.add_argument("--data-root", help="data folder")
+    v.add_argument("--device", choices=DEVICES, default="auto")
+    v.add_argument("--json", action="store_true", help="print one JSON document")
+
     e = sub.add_parser("export", help="export a checkpoint's model as TorchScript or ONNX")
     e.add_argument("checkpoint")
     e.add_argument("--format", choices=("torchscript", "onnx"), default="torchscript")
@@ -340,6 +347,29 @@ def _export_run(store: RunStore, run: RunRecord, target: str | None) -> None:
         raise UserError(f"runs export: --out must end in .csv, .json or .toml, got {target}")
 
 
+def _cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    from .export import model_from_checkpoint
+    from .inspect_model import evaluate_checkpoint, per_class_accuracy
+
+    data_cfg = None
+    if args.data or args.data_root:
+        trained = model_from_checkpoint(args.checkpoint)[1].data
+        data_cfg = replace(trained, dataset=args.data or trained.dataset, root=args.data_root or trained.root)
+    result = evaluate_checkpoint(args.checkpoint, data_cfg, args.device)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2), file=out)
+        return 0
+    names = [n[:11] for n in result.class_names]
+    print(f"test accuracy: {result.accuracy:.4f} on {result.images:,} images", file=out)
+    print("confusion matrix (rows: true class, columns: predicted):", file=out)
+    print(" " * 12 + "".join(f"{n:>12}" for n in names), file=out)
+    for name, row in zip(names, result.counts):
+        print(f"{name:>12}" + "".join(f"{c:>12}" for c in row), file=out)
+    print("per-class accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in zip(names, per_class_accuracy(result.counts))),
+          file=out)
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from .export import export_onnx, export_torchscript
 
@@ -365,6 +395,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return _cmd_runs(args, out)
         if args.command == "export":
             return _cmd_export(args, out)
+        if args.command == "eval":
+            return _cmd_eval(args, out)
         return _cmd_train(args, out, err)
     except UserError as e:
         hint = " (--data sample)" if getattr(e, "offer_sample", False) else ""

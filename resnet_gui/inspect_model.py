@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .batching import DeviceBatcher
+from .config import DataConfig
 from .errors import UserError
 
 
@@ -117,3 +118,40 @@ def feature_maps(model: nn.Module, image: np.ndarray, resize: int, layer: str) -
             if name == layer:
                 return x[0].float().numpy()
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A checkpoint scored on a test set: accuracy, confusion counts and the class names."""
+
+    accuracy: float
+    counts: np.ndarray
+    class_names: tuple[str, ...]
+    images: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"test_acc": self.accuracy, "images": self.images, "class_names": list(self.class_names),
+                "confusion": self.counts.tolist(),
+                "per_class_acc": dict(zip(self.class_names, per_class_accuracy(self.counts).tolist()))}
+
+
+def evaluate_checkpoint(path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto") -> Evaluation:
+    """Score the checkpoint's network on the test split of ``data_cfg`` (default: the data it trained on)."""
+    from .data import check_dataset, load_dataset
+    from .devices import resolve_device, resolve_precision
+    from .engine import autocast
+    from .export import model_from_checkpoint
+
+    net, cfg = model_from_checkpoint(path)
+    data_cfg = data_cfg or cfg.data
+    dataset = load_dataset(data_cfg)
+    check_dataset(dataset)
+    if len(dataset.class_names) != net.fc[1].out_features:
+        raise UserError(f"The checkpoint predicts {net.fc[1].out_features} classes but {dataset.name} has "
+                        f"{len(dataset.class_names)}.")
+    dev = resolve_device(device)
+    batches = DeviceBatcher(dataset.test_x, dataset.test_y, cfg.train.batch_size, dev, data_cfg.resize)
+    predicted, _ = predict_batches(net.to(dev), batches, autocast(dev, resolve_precision("auto", dev)))
+    labels = dataset.test_y.numpy()
+    counts = confusion_counts(labels, predicted, len(dataset.class_names))
+    return Evaluation(float((predicted == labels).mean()), counts, dataset.class_names, len(labels))

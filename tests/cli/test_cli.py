@@ -127,3 +127,19 @@ def test_summary_presets_and_block_styles() -> None:
     assert code == 0 and doc["total_params"] == 25_557_032
     assert doc["layers"][-1]["output_shape"] == [1, 1000]
     assert json.loads(run("summary", "--preset", "resnet18", "--json")[1])["total_params"] == 11_178_378
+
+
+def test_eval_reports_the_trained_accuracy_and_confusion(tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.sqlite")
+    code, out, _ = run("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8",
+                       "--epochs", "1", "--batch-size", "1000", "--runs-db", db, "--json")
+    trained = json.loads(out.splitlines()[0])["test_acc"]
+    ckpt = json.loads(run("runs", "--runs-db", db, "--json")[1])[0]["checkpoint"]
+    code, out, _ = run("eval", ckpt, "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["test_acc"] == pytest.approx(trained, abs=0.01)
+    assert sum(map(sum, doc["confusion"])) == 1000 and len(doc["per_class_acc"]) == 10
+    code, out, _ = run("eval", ckpt)
+    assert "test accuracy:" in out and "Ankle boot" in out
+    code, _, err = run("eval", str(tmp_path / "missing.pt"))
+    assert code == 1 and "No checkpoint" in err
