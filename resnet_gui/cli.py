@@ -16,7 +16,7 @@ from .config import (BLOCK_STYLES, BLOCKS, DATASETS, DEVICES, OPTIMIZERS, PRECIS
                      RunConfig, parse_blocks, parse_shape, validate)
 from .model_presets import MODEL_PRESETS, model_preset
 from .errors import UserError
-from .events import BatchEnd, DownloadProgress, EpochEnd, Event, RunStarted
+from .events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, Event, RunStarted
 from .presets import PRESETS, get_preset
 
 if TYPE_CHECKING:
@@ -42,6 +42,13 @@ def _shape(text: str) -> tuple[int, int, int]:
         return parse_shape(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _folder_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--image-size", type=int, help="--data folder: decode images to N x N (28)")
+    p.add_argument("--channels-in", type=int, choices=(1, 3), help="--data folder: 1 grayscale, 3 colour (1)")
+    p.add_argument("--test-fraction", type=float,
+                   help="--data folder without test/ or val/: share held out for testing (0.2)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--block", choices=BLOCKS)
     t.add_argument("--block-style", choices=BLOCK_STYLES)
     t.add_argument("--resize", type=int, help="resize images to N px (96 as the seed; 0 keeps 28)")
+    _folder_options(t)
     t.add_argument("--lr", type=float)
     t.add_argument("--batch-size", type=int)
     t.add_argument("--epochs", type=int)
@@ -108,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--runs-db", help="run history database (env RESNET_GUI_RUNS, else the user data dir)")
     r.add_argument("--json", action="store_true", help="print JSON")
 
+    d = sub.add_parser("data", help="describe a data set: classes, counts, image size, skipped files")
+    d.add_argument("--data", choices=DATASETS, default="sample")
+    d.add_argument("--data-root", help="data folder (for --data folder: the folder of class subfolders)")
+    _folder_options(d)
+    d.add_argument("--json", action="store_true", help="print one JSON document")
+
     v = sub.add_parser("eval", help="test accuracy and confusion matrix of a checkpoint")
     v.add_argument("checkpoint")
     v.add_argument("--data", choices=DATASETS, help="data set (default: the one it was trained on)")
@@ -125,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 _TRAIN_FIELDS = {
     "model": {"blocks": "blocks", "channels": "channels", "stem": "stem", "block": "block",
               "block_style": "block_style"},
-    "data": {"data": "dataset", "data_root": "root", "resize": "resize"},
+    "data": {"data": "dataset", "data_root": "root", "resize": "resize", "image_size": "image_size",
+             "channels_in": "channels", "test_fraction": "test_fraction"},
     "train": {"lr": "lr", "batch_size": "batch_size", "epochs": "epochs", "optimizer": "optimizer",
               "momentum": "momentum", "weight_decay": "weight_decay", "schedule": "schedule",
               "warmup_epochs": "warmup_epochs", "label_smoothing": "label_smoothing",
@@ -193,6 +208,9 @@ class _Printer:
         elif isinstance(event, BatchEnd) and self.live:
             self.err.write(f"\repoch {event.epoch} batch {event.batch}/{event.batches}  loss {event.loss:.4f}  "
                            f"{event.images_per_s:,.0f} img/s  ETA {event.eta_s:,.0f} s\033[K")
+            self.err.flush()
+        elif isinstance(event, DataProgress) and self.live:
+            self.err.write(f"\r{event.stage}: {event.done:,}/{event.total:,}\033[K")
             self.err.flush()
         elif isinstance(event, DownloadProgress) and self.live:
             total = f"/{event.total_bytes / 1e6:.1f}" if event.total_bytes else ""
@@ -347,6 +365,31 @@ def _export_run(store: RunStore, run: RunRecord, target: str | None) -> None:
         raise UserError(f"runs export: --out must end in .csv, .json or .toml, got {target}")
 
 
+def _cmd_data(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .config import DataConfig
+    from .data import load_dataset
+    from .preview import make_preview
+
+    changes = {f: getattr(args, a) for a, f in _TRAIN_FIELDS["data"].items()
+               if hasattr(args, a) and getattr(args, a) is not None}
+    cfg = DataConfig(**changes)
+    problems = [p for p in validate(RunConfig(data=cfg)) if p.field.startswith("data.")]
+    if problems:
+        raise UserError("; ".join(str(p) for p in problems))
+    preview = make_preview(load_dataset(cfg, _Printer(False, out, err)))
+    if args.json:
+        print(json.dumps({"classes": list(preview.class_names), "train_counts": list(preview.train_counts),
+                          "test_counts": list(preview.test_counts), "image_size": preview.image_size,
+                          "channels": preview.channels, "skipped": list(preview.skipped)}, indent=2), file=out)
+        return 0
+    print(preview.describe(), file=out)
+    for name, tr, te in zip(preview.class_names, preview.train_counts, preview.test_counts):
+        print(f"  {name:<24} {tr:>7,} train {te:>6,} test", file=out)
+    for line in preview.skipped:
+        print(f"  skipped {line}", file=out)
+    return 0
+
+
 def _cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from .export import model_from_checkpoint
     from .inspect_model import evaluate_checkpoint, per_class_accuracy
@@ -397,6 +440,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return _cmd_export(args, out)
         if args.command == "eval":
             return _cmd_eval(args, out)
+        if args.command == "data":
+            return _cmd_data(args, out, err)
         return _cmd_train(args, out, err)
     except UserError as e:
         hint = " (--data sample)" if getattr(e, "offer_sample", False) else ""

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-DATASETS = ("sample", "fashion-mnist")
+DATASETS = ("sample", "fashion-mnist", "mnist", "kmnist", "cifar10", "folder")
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -47,8 +47,11 @@ class DataConfig:
     """Which images to train on and how they are prepared."""
 
     dataset: str = "fashion-mnist"
-    root: str | None = None
-    resize: int = 96  # 0 keeps the native 28x28
+    root: str | None = None  # the data folder; for "folder", the folder of class subfolders
+    resize: int = 96  # 0 keeps the stored size (28 for the MNISTs, 32 for CIFAR-10)
+    image_size: int = 28  # "folder": images are decoded to this square size
+    channels: int = 1  # "folder": 1 = grayscale, 3 = colour
+    test_fraction: float = 0.2  # "folder" without a test/ or val/ subfolder: the held-out share
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,13 @@ def validate(cfg: RunConfig) -> list[Problem]:
         p.append(Problem("data.resize", f"must be a whole number (0 for none), got {d.resize!r}"))
     elif d.resize != 0 and not 8 <= d.resize <= MAX_RESIZE:
         p.append(Problem("data.resize", f"must be 0 (none) or between 8 and {MAX_RESIZE}, got {d.resize}"))
+
+    if d.dataset == "folder" and not d.root:
+        p.append(Problem("data.root", "choose the folder holding one subfolder of images per class"))
+    _check_int(p, "data.image_size", d.image_size, 8, MAX_RESIZE)
+    if d.channels not in (1, 3):
+        p.append(Problem("data.channels", f"must be 1 (grayscale) or 3 (colour), got {d.channels!r}"))
+    _check_float(p, "data.test_fraction", d.test_fraction, 0.01, 0.9)
 
     _check_float(p, "train.lr", t.lr, 0.0, 10.0, lo_open=True)
     _check_int(p, "train.batch_size", t.batch_size, 1, MAX_BATCH_SIZE)

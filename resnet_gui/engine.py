@@ -27,7 +27,7 @@ from .config import RunConfig, validate
 from .data import DataSet, check_dataset, load_dataset
 from .devices import resolve_device, resolve_precision
 from .distributed import DistContext
-from .errors import ConfigError, TrainingError
+from .errors import Cancelled, ConfigError, TrainingError
 from .events import BatchEnd, Callback, EpochEnd, Event, RunEnd, RunStarted
 from .inspect_model import EpochPredictions, predict_batches
 from .model import build_model, count_params
@@ -98,7 +98,7 @@ class Trainer:
                               f"{self.dist.world_size} processes; use a multiple of {self.dist.world_size}")
         self.dist.init(self.device)
         self.precision = resolve_precision(cfg.train.precision, self.device)
-        dataset = data if data is not None else load_dataset(cfg.data, self.emit)
+        dataset = data if data is not None else load_dataset(cfg.data, self.emit, self.stop)
         check_dataset(dataset)
         self.class_names = dataset.class_names
         # The model follows the data: its channels and classes come from the data set.
@@ -311,4 +311,10 @@ def fit(cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Even
     ``data`` replaces loading the configured data set. Further keywords (``pause``,
     ``initial_state``, ``checkpoint_dir``, ``resume``) are those of ``Trainer``.
     """
-    return Trainer(cfg, callbacks, stop, data=data, report_every_s=report_every_s, **kwargs).run()
+    try:
+        trainer = Trainer(cfg, callbacks, stop, data=data, report_every_s=report_every_s, **kwargs)
+    except Cancelled:
+        for cb in callbacks:
+            cb(RunEnd("stopped", 0))
+        return FitResult("stopped")
+    return trainer.run()

@@ -21,3 +21,7 @@ class DataError(UserError):
 
 class TrainingError(UserError):
     """Training itself failed: the loss diverged, memory ran out, the device is unusable."""
+
+
+class Cancelled(UserError):
+    """The user cancelled a long step (such as decoding an image folder) before training began."""

@@ -20,6 +20,15 @@ class DownloadProgress:
 
 
 @dataclass(frozen=True)
+class DataProgress:
+    """Progress of preparing the data (e.g. decoding an image folder): ``done`` of ``total`` items."""
+
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class RunStarted:
     """The run is set up: data loaded, model built, about to train."""
 
@@ -76,5 +85,5 @@ class RunEnd:
 
 # EpochPredictions (resnet_gui.inspect_model) is also emitted after each epoch, just before EpochEnd:
 # numpy arrays of the test set's labels, predictions and probabilities, for the confusion matrix.
-Event = Union[DownloadProgress, RunStarted, BatchEnd, EpochEnd, RunEnd, Any]
+Event = Union[DownloadProgress, DataProgress, RunStarted, BatchEnd, EpochEnd, RunEnd, Any]
 Callback = Callable[[Event], None]

@@ -143,3 +143,25 @@ def test_eval_reports_the_trained_accuracy_and_confusion(tmp_path: Path) -> None
     assert "test accuracy:" in out and "Ankle boot" in out
     code, _, err = run("eval", str(tmp_path / "missing.pt"))
     assert code == 1 and "No checkpoint" in err
+
+
+def test_folder_data_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    monkeypatch.setenv("RESNET_GUI_CACHE", str(tmp_path / "cache"))
+    for k, name in enumerate(("dark", "bright")):
+        (tmp_path / "imgs" / name).mkdir(parents=True)
+        for i in range(10):
+            Image.new("RGB", (30 + i, 20), (k * 255, k * 200, 0)).save(tmp_path / "imgs" / name / f"{i}.png")
+    (tmp_path / "imgs" / "dark" / "bad.jpg").write_bytes(b"nope")
+    code, out, _ = run("data", "--data", "folder", "--data-root", str(tmp_path / "imgs"), "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["classes"] == ["bright", "dark"] and sum(doc["test_counts"]) == 4
+    assert len(doc["skipped"]) == 1
+    code, out, err = run("train", "--data", "folder", "--data-root", str(tmp_path / "imgs"), "--image-size", "16",
+                         "--channels-in", "3", "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "1",
+                         "--batch-size", "8", "--runs-db", str(tmp_path / "r.sqlite"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["epoch"] == 1
+    code, _, err = run("train", "--data", "folder", "--runs-db", str(tmp_path / "r.sqlite"))
+    assert code == 1 and "data.root" in err

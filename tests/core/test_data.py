@@ -1,5 +1,6 @@
 """Data: the bundled sample, the full Fashion-MNIST, downloads with progress, and failures a user can act on."""
 
+import dataclasses
 import gzip
 import hashlib
 import struct
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_gui import data
+from resnet_gui import data, standard_sets
 from resnet_gui.config import DataConfig
 from resnet_gui.data import DataSet, check_dataset, load_dataset, load_fashion_mnist, load_sample, resolve_root
 from resnet_gui.errors import DataError
@@ -62,7 +63,8 @@ def mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
               "t10k-images-idx3-ubyte.gz": sample.test_x[:, 0].numpy(),
               "t10k-labels-idx1-ubyte.gz": sample.test_y.numpy()}
     files = tuple((name, _idx_gz(folder / name, a)) for name, a in arrays.items())
-    monkeypatch.setattr(data, "FASHION_MNIST_FILES", files)
+    monkeypatch.setitem(standard_sets.IDX_SETS, "fashion-mnist",
+                        dataclasses.replace(standard_sets.IDX_SETS["fashion-mnist"], files=files))
     monkeypatch.setenv("RESNET_GUI_FASHION_MNIST_MIRROR", folder.as_uri() + "/")
     monkeypatch.delenv("RESNET_GUI_OFFLINE", raising=False)
     return folder
@@ -72,7 +74,7 @@ def test_download_reports_progress_and_loads(mirror: Path, tmp_path: Path) -> No
     events: list[DownloadProgress] = []
     ds = load_fashion_mnist(tmp_path / "root", events.append)
     assert ds.train_x.shape == (6000, 1, 28, 28)
-    assert {e.file for e in events} == {name for name, _ in data.FASHION_MNIST_FILES}
+    assert {e.file for e in events} == {name for name, _ in standard_sets.IDX_SETS["fashion-mnist"].files}
     last = [e for e in events if e.file == "train-images-idx3-ubyte.gz"][-1]
     assert last.done_bytes == last.total_bytes > 0
     assert not list((tmp_path / "root" / "FashionMNIST" / "raw").glob("*.gz"))
@@ -99,7 +101,7 @@ def test_offline_says_so_and_offers_the_sample(monkeypatch: pytest.MonkeyPatch, 
 def test_unreadable_files_give_a_clear_message(tmp_path: Path) -> None:
     raw = tmp_path / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
-    for name, _ in data.FASHION_MNIST_FILES:
+    for name, _ in standard_sets.IDX_SETS["fashion-mnist"].files:
         (raw / name.removesuffix(".gz")).write_bytes(b"\x00" * 64)
     with pytest.raises(DataError, match="unreadable"):
         load_fashion_mnist(tmp_path)
@@ -110,3 +112,60 @@ def test_inconsistent_tensors_are_caught() -> None:
     bad = DataSet("bad", ds.train_x, ds.train_y + 5, ds.test_x, ds.test_y, ds.class_names)
     with pytest.raises(DataError, match="outside the 10 classes"):
         check_dataset(bad)
+
+
+def _write_idx_root(root: Path, folder: str) -> None:
+    sample = load_sample()
+    raw = root / folder / "raw"
+    raw.mkdir(parents=True)
+    for name, array in (("train-images-idx3-ubyte", sample.train_x[:600, 0].numpy()),
+                        ("train-labels-idx1-ubyte", sample.train_y[:600].numpy()),
+                        ("t10k-images-idx3-ubyte", sample.test_x[:100, 0].numpy()),
+                        ("t10k-labels-idx1-ubyte", sample.test_y[:100].numpy())):
+        magic = 2051 if array.ndim == 3 else 2049
+        header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape)
+        (raw / name).write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.mark.parametrize("name,folder,first_class", [("mnist", "MNIST", "0"), ("kmnist", "KMNIST", "o")])
+def test_mnist_and_kmnist_from_a_local_root(tmp_path: Path, name: str, folder: str, first_class: str) -> None:
+    _write_idx_root(tmp_path, folder)
+    ds = load_dataset(DataConfig(dataset=name, root=str(tmp_path)))
+    assert ds.train_x.shape == (600, 1, 28, 28) and ds.test_x.shape == (100, 1, 28, 28)
+    assert ds.class_names[0] == first_class and len(ds.class_names) == 10
+
+
+def _write_cifar_root(root: Path, evil: object = None) -> None:
+    import pickle
+
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {"data": rng.integers(0, 256, (20, 3072), dtype=np.uint8), "labels": list(range(10)) * 2}
+        if evil is not None and name == "test_batch":
+            batch["extra"] = evil
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+
+
+def test_cifar10_from_a_local_root(tmp_path: Path) -> None:
+    _write_cifar_root(tmp_path)
+    ds = load_dataset(DataConfig(dataset="cifar10", root=str(tmp_path), resize=0))
+    assert ds.train_x.shape == (100, 3, 32, 32) and ds.test_x.shape == (20, 3, 32, 32)
+    assert ds.class_names[:2] == ("airplane", "automobile") and ds.channels == 3
+
+
+class _Exploit:
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+def test_cifar_reader_runs_no_code(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    _write_cifar_root(tmp_path, evil=_Exploit(marker))
+    with pytest.raises(DataError, match="unreadable"):
+        load_dataset(DataConfig(dataset="cifar10", root=str(tmp_path)))
+    assert not marker.exists()

@@ -1,0 +1,52 @@
+"""A look at a data set before training: sample images per class, class counts, the augmentation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .batching import random_crop_flip
+from .data import DataSet
+
+
+@dataclass(frozen=True)
+class DataPreview:
+    """Numpy arrays and counts describing a data set, ready to draw."""
+
+    class_names: tuple[str, ...]
+    train_counts: tuple[int, ...]
+    test_counts: tuple[int, ...]
+    samples: np.ndarray  # (classes, per_class, C, H, W) uint8; missing samples are black
+    augmented: np.ndarray  # (n, C, H, W) uint8: the same few training images after crop and flip
+    originals: np.ndarray  # (n, C, H, W) uint8: those images before augmentation
+    image_size: int
+    channels: int
+    skipped: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One line: images, classes, size, channels and skipped files."""
+        colour = "grayscale" if self.channels == 1 else "colour"
+        text = (f"{sum(self.train_counts):,} training and {sum(self.test_counts):,} test images, "
+                f"{len(self.class_names)} classes, {self.image_size}×{self.image_size} {colour}")
+        return text + (f", {len(self.skipped)} unreadable file(s) skipped" if self.skipped else "")
+
+
+def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, seed: int = 0) -> DataPreview:
+    """The first ``per_class`` training images of each class and an augmentation example."""
+    classes = len(ds.class_names)
+    c, h, w = ds.train_x.shape[1:]
+    samples = np.zeros((classes, per_class, c, h, w), dtype=np.uint8)
+    labels = ds.train_y.numpy()
+    images = ds.train_x.numpy()
+    for k in range(classes):
+        idx = np.flatnonzero(labels == k)[:per_class]
+        samples[k, :len(idx)] = images[idx]
+    gen = torch.Generator().manual_seed(seed)
+    pick = torch.randperm(len(labels), generator=gen)[:augment_examples]
+    originals = ds.train_x[pick]
+    augmented = random_crop_flip(originals.float(), padding=max(1, h // 7), generator=gen).round().to(torch.uint8)
+    return DataPreview(ds.class_names, tuple(np.bincount(labels, minlength=classes).tolist()),
+                       tuple(np.bincount(ds.test_y.numpy(), minlength=classes).tolist()), samples,
+                       augmented.numpy(), originals.numpy(), int(h), int(c), ds.skipped)
