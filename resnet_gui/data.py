@@ -17,7 +17,7 @@ import torch
 from .config import DataConfig
 from .errors import DataError
 from .events import Callback
-from .standard_sets import CIFAR10_CLASSES, IDX_SETS, load_cifar10, load_idx
+from .standard_sets import CIFAR10_CLASSES, IDX_SETS, idx_present, load_cifar10, load_idx
 
 STANDARD_SETS = ("fashion-mnist", "mnist", "kmnist", "cifar10")
 SAMPLE_FILE = "fashion_mnist_sample.npz"
@@ -98,6 +98,11 @@ def load_standard(name: str, root: Path, on_event: Callback | None = None) -> Da
     if ds.train_x.shape[2:] != ds.test_x.shape[2:] or len(ds.train_x) != len(ds.train_y):
         raise DataError(f"{name} in {root} has unexpected shapes; delete it to download again.", offer_sample=True)
     return ds
+
+
+def fashion_mnist_present(root: Path) -> bool:
+    """True when the unpacked Fashion-MNIST files are under ``root`` (nothing to download)."""
+    return idx_present(IDX_SETS["fashion-mnist"], root)
 
 
 def load_fashion_mnist(root: Path, on_event: Callback | None = None) -> DataSet:

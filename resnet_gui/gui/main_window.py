@@ -19,12 +19,16 @@ from PySide6.QtWidgets import (
 
 from ..config import RunConfig, validate
 from ..events import BatchEnd, EpochEnd
+from .architecture_view import ArchitectureView
 from .background import BackgroundCore, CoreInfo
 from .config_form import ConfigForm
 from .error_banner import ErrorBanner
 from .layer_table import LayerTable
+from .menus import WindowMenus
 from .plots import TrainingPlots
 from .progress_panel import ProgressPanel
+from .results_view import ResultsView
+from .runs_panel import RunsPanel
 from .worker import TrainWorker
 
 SETTINGS_CONFIG_KEY = "form/config"
@@ -54,12 +58,21 @@ class MainWindow(QMainWindow):
         self.train_button.setDefault(True)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setEnabled(False)
+        self.pause_button.setToolTip("Pause training (everything stays in memory); press Resume to continue")
+        self._status_before_pause = ""
+        self._resume: tuple[int, RunConfig] | None = None
         self.banner = ErrorBanner()
         self.progress = ProgressPanel()
         self.plots = TrainingPlots()
         self.layer_table = LayerTable()
+        self.architecture = ArchitectureView()
+        self.results = ResultsView()
+        self.runs_panel = RunsPanel()
         self.tabs = QTabWidget()
         self._build_layout()
+        self.menus = WindowMenus(self)
 
         self._core = BackgroundCore(self)
         self._connect()
@@ -74,6 +87,7 @@ class MainWindow(QMainWindow):
         form_scroll.setWidget(self.form)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
+        buttons.addWidget(self.pause_button)
         buttons.addWidget(self.stop_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -86,6 +100,9 @@ class MainWindow(QMainWindow):
         training_layout.addWidget(self.plots, 1)
         self.tabs.addTab(training, "Training")
         self.tabs.addTab(self.layer_table, "Layers")
+        self.tabs.addTab(self.architecture, "Architecture")
+        self.tabs.addTab(self.runs_panel, "Runs")
+        self.tabs.addTab(self.results, "Results")
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -105,11 +122,20 @@ class MainWindow(QMainWindow):
         self.form.changed.connect(self._on_config_changed)
         self.train_button.clicked.connect(self._on_train_clicked)
         self.stop_button.clicked.connect(self._on_stop_clicked)
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.runs_panel.load_settings_requested.connect(self._on_load_run_settings)
+        self.runs_panel.resume_requested.connect(self._on_resume_run)
         self.banner.use_sample_clicked.connect(self._on_use_sample)
         self._core.ready.connect(self._on_core_ready)
+        self._core.ready.connect(self.runs_panel.refresh)
         self._core.load_failed.connect(self._on_core_failed)
         self._core.summary_ready.connect(self.layer_table.show_summary)
+        self.layer_table.summary_changed.connect(self.architecture.show_summary)
+        self.layer_table.layer_selected.connect(self.architecture.select_layer)
+        self.architecture.layer_selected.connect(self.layer_table.select_layer)
         self._core.summary_failed.connect(self._on_summary_failed)
+        self.results.accept_drops_on(self)
+        self.results.activate_requested.connect(lambda: self.tabs.setCurrentWidget(self.results))
 
     @property
     def core(self) -> BackgroundCore:
@@ -174,6 +200,11 @@ class MainWindow(QMainWindow):
         self.train_button.setEnabled(self.form.is_valid() and not self._training)
         stopping = self._worker is not None and self._worker.stop_requested
         self.stop_button.setEnabled(self._training and not stopping)
+        self.pause_button.setEnabled(self._training and not stopping)
+        if not self._training:
+            self.pause_button.setText("Pause")
+        self.runs_panel.set_training(self._training)
+        self.menus.set_training(self._training)
         self.form.setEnabled(not self._training)
 
     def _on_train_clicked(self) -> None:
@@ -189,7 +220,11 @@ class MainWindow(QMainWindow):
 
         thread = QThread()
         thread.setObjectName("resnet-gui training")
-        worker = TrainWorker(cfg)
+        resume, self._resume = self._resume, None
+        worker = TrainWorker(resume[1] if resume else cfg, resume_run_id=resume[0] if resume else None,
+                             tensorboard=self.runs_panel.tensorboard_enabled)
+        self.runs_panel.watch(worker)
+        self.results.track_worker(worker)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.started.connect(self.progress.show_started)
@@ -206,6 +241,38 @@ class MainWindow(QMainWindow):
 
     def _on_stop_clicked(self) -> None:
         self.request_stop()
+
+    @property
+    def paused(self) -> bool:
+        """True while the running training is paused."""
+        return self._training and self._worker is not None and self._worker.paused
+
+    def _on_pause_clicked(self) -> None:
+        """Pause the run before its next batch (everything stays in memory), or let it continue."""
+        if not self._training or self._worker is None:
+            return
+        paused = not self._worker.paused
+        self._worker.set_paused(paused)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if paused:
+            self._status_before_pause = self.progress.status_label.text()
+            self.progress.status_label.setText("Paused — press Resume to continue, or Stop to end the run")
+        else:
+            self.progress.status_label.setText(self._status_before_pause)
+
+    def _on_load_run_settings(self, cfg: RunConfig) -> None:
+        if not self._training:
+            self.form.set_config(cfg)
+            self.statusBar().showMessage("Loaded the run's settings into the form", 8000)
+
+    def _on_resume_run(self, run_id: int, cfg: RunConfig) -> None:
+        """Continue a stopped run from its checkpoint with its own settings; past epochs are re-plotted."""
+        if self._training:
+            return
+        self.form.set_config(cfg)
+        self._resume = (run_id, cfg)
+        self._on_train_clicked()
+        self._resume = None
 
     def request_stop(self) -> None:
         """Ask the running training to stop after its current batch."""
@@ -272,6 +339,9 @@ class MainWindow(QMainWindow):
         if self._thread is not None and self._thread.isRunning():
             self._thread.quit()
             self._thread.wait()
+        self.runs_panel.shutdown()
+        self.menus.shutdown()
+        self.results.shutdown()
         self._core.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
@@ -284,5 +354,8 @@ class MainWindow(QMainWindow):
             return
         self._save_settings()
         self.hide()
+        self.runs_panel.shutdown()
+        self.menus.shutdown()
+        self.results.shutdown()
         self._core.shutdown()
         event.accept()

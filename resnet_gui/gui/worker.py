@@ -11,12 +11,16 @@ import os
 import sys
 import threading
 import traceback
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ..config import RunConfig
 from ..errors import DataError, UserError
-from ..events import BatchEnd, DownloadProgress, EpochEnd, Event, RunEnd, RunStarted
+from ..events import BatchEnd, Callback, DownloadProgress, EpochEnd, Event, RunEnd, RunStarted
+
+TENSORBOARD_FOLDER = "tensorboard"
 
 
 def _yield_cpu_to_the_window() -> None:
@@ -44,6 +48,41 @@ def _failure(exc: Exception) -> tuple[str, str, bool]:
     return "failed", f"Training failed: {type(exc).__name__}: {exc}", False
 
 
+_STORE_OPEN_LOCK = threading.Lock()
+
+
+def open_run_store(runs_db: str | Path | None = None) -> Any:
+    """The run store (``runs.RunStore``), opened under a process-wide lock.
+
+    Two first opens of a new database racing each other would both run its migrations, and the
+    second would fail; the window's threads (training, the Runs tab, exports) open it through here.
+    """
+    from ..runs import RunStore
+
+    with _STORE_OPEN_LOCK:
+        return RunStore(runs_db)
+
+
+def tensorboard_logdir(runs_db: str | Path, run_id: int) -> Path:
+    """Where a run's TensorBoard scalars go: ``<db folder>/tensorboard/run-N``."""
+    return Path(runs_db).parent / TENSORBOARD_FOLDER / f"run-{run_id}"
+
+
+class _SkipReplayed:
+    """Passes events on to ``callback``, except the past epochs a resumed run re-emits."""
+
+    def __init__(self, callback: Callback) -> None:
+        self.callback = callback
+        self.first_new_epoch = 1
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.first_new_epoch = event.start_epoch
+        elif isinstance(event, EpochEnd) and event.epoch < self.first_new_epoch:
+            return
+        self.callback(event)
+
+
 class TrainWorker(QObject):
     """Runs one training run; ``finished(status, message, offer_sample)`` reports how it ended.
 
@@ -59,12 +98,15 @@ class TrainWorker(QObject):
     run_recorded = Signal(int)
     finished = Signal(str, str, bool)
 
-    def __init__(self, cfg: RunConfig, runs_db: str | None = None, resume_run_id: int | None = None) -> None:
-        """``runs_db``: the run history (None: the default one); ``resume_run_id``: continue that run."""
+    def __init__(self, cfg: RunConfig, runs_db: str | None = None, resume_run_id: int | None = None,
+                 tensorboard: bool = False) -> None:
+        """``runs_db``: the run history (None: the default one); ``resume_run_id``: continue that run;
+        ``tensorboard``: also log scalars to ``tensorboard_logdir(runs_db, run_id)``."""
         super().__init__()
         self._cfg = cfg
         self._runs_db = runs_db
         self._resume_run_id = resume_run_id
+        self._tensorboard = tensorboard
         self._stop_event = threading.Event()
         self._pause_event = threading.Event()
         self.run_id: int | None = resume_run_id
@@ -102,9 +144,7 @@ class TrainWorker(QObject):
         try:
             from ..checkpoint import load_checkpoint
             from ..engine import fit
-            from ..runs import RunStore
-
-            store = RunStore(self._runs_db)
+            store = open_run_store(self._runs_db)
             resume = None
             if self._resume_run_id is not None:
                 run = store.get(self._resume_run_id)
@@ -117,7 +157,15 @@ class TrainWorker(QObject):
                 self.run_id = store.create_run(self._cfg)
             assert self.run_id is not None
             self.run_recorded.emit(self.run_id)
-            result = fit(self._cfg, callbacks=[self._bridge, store.recorder(self.run_id)], stop=self._stop_event,
+            # The recorder writes before the bridge signals, so a view that re-reads the store on
+            # a signal finds the event there.
+            callbacks: list[Callback] = [store.recorder(self.run_id), self._bridge]
+            if self._tensorboard:
+                from ..tensorboard_log import TensorBoardLogger
+
+                logger = TensorBoardLogger(tensorboard_logdir(store.path, self.run_id))
+                callbacks.append(_SkipReplayed(logger))
+            result = fit(self._cfg, callbacks=callbacks, stop=self._stop_event,
                          pause=self._pause_event, checkpoint_dir=store.get(self.run_id).checkpoint_dir,
                          resume=resume)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the window

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from gui_helpers import type_into
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
 
 from resnet_gui.config import RunConfig, with_changes
@@ -124,3 +125,238 @@ def test_devices_from_the_core_are_offered(qtbot) -> None:
     assert form.config().train.device == "cuda"
     form.set_devices(["auto", "cpu"])
     assert form.config().train.device == "auto"
+
+
+# --- presets, sections and the newer fields -------------------------------------------------
+
+def combo_value(form: ConfigForm, key: str) -> object:
+    combo = form.field(key)
+    assert isinstance(combo, QComboBox)
+    return combo.currentData()
+
+
+def choose(form: ConfigForm, key: str, value: str) -> None:
+    combo = form.field(key)
+    assert isinstance(combo, QComboBox)
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def test_preset_chooser_offers_recipes_and_models_with_descriptions(qtbot) -> None:
+    from resnet_gui.model_presets import MODEL_PRESETS
+    from resnet_gui.presets import PRESET_DESCRIPTIONS, PRESETS
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    combo = form.field("preset")
+    names = [combo.itemData(i) for i in range(combo.count()) if combo.itemData(i)]
+    assert names == ["custom", *PRESETS, *MODEL_PRESETS]
+    assert form.preset() == "custom"
+    seed = combo.findData("seed")
+    assert combo.itemData(seed, Qt.ItemDataRole.ToolTipRole) == PRESET_DESCRIPTIONS["seed"]
+    assert "3,4,6,3" in combo.itemData(combo.findData("resnet50"), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_seed_recipe_fills_the_form_and_keeps_the_data_folder(qtbot) -> None:
+    from resnet_gui.presets import PRESETS
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.field("data.root").setText("/tmp/my-data")
+    form.set_preset("fast-cpu")
+    form.set_preset("seed")
+    assert form.preset() == "seed"
+    assert form.field("data.resize").text() == "96"
+    assert combo_value(form, "train.optimizer") == "adam"
+    assert form.field("train.lr").text() == "0.001"
+    assert form.field("train.batch_size").text() == "256"
+    assert combo_value(form, "train.precision") == "fp32"
+    assert combo_value(form, "data.dataset") == "fashion-mnist"
+    assert form.field("data.root").text() == "/tmp/my-data"
+    expected = PRESETS["seed"]
+    assert form.config() == with_changes(expected, data={"root": "/tmp/my-data"})
+
+
+def test_fast_cpu_recipe_sets_the_new_fields(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.set_preset("fast-cpu")
+    assert form.field("model.blocks").text() == "1,1,1"
+    assert combo_value(form, "model.stem") == "small"
+    assert not form.field("model.stem_pool").isChecked() and form.field("model.stem_pool").isEnabled()
+    assert combo_value(form, "train.schedule") == "onecycle"
+    assert form.field("train.momentum").text() == "0.9" and form.field("train.momentum").isEnabled()
+    assert form.field("train.weight_decay").text() == "0.0005"
+    assert form.field("train.label_smoothing").text() == "0.1"
+    assert form.field("train.augment").isChecked()
+    assert form.field("data.resize").text() == "0"
+
+
+def test_model_preset_sets_only_the_network(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.field("train.lr").setText("0.05")
+    form.field("model.channels").setText("32")
+    form.set_preset("resnet50")
+    assert form.preset() == "resnet50"
+    assert form.field("model.blocks").text() == "3,4,6,3"
+    assert combo_value(form, "model.block") == "bottleneck"
+    assert form.field("model.channels").text() == "64"
+    assert form.field("train.lr").text() == "0.05"
+    cfg = form.config()
+    assert cfg.model.blocks == (3, 4, 6, 3) and cfg.model.block == "bottleneck" and cfg.train.lr == 0.05
+
+
+@pytest.mark.parametrize("edit", ["text", "combo", "check"])
+def test_editing_after_a_preset_turns_it_custom(qtbot, edit: str) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.show()
+    form.set_preset("seed")
+    assert form.preset() == "seed"
+    if edit == "text":
+        type_into(qtbot, form.field("train.epochs"), "7")
+    elif edit == "combo":
+        choose(form, "train.schedule", "cosine")
+    else:
+        form.field("train.augment").setChecked(True)
+    assert form.preset() == "custom"
+    assert form.field("preset").currentText() == "custom"
+
+
+def test_set_config_shows_a_matching_recipe(qtbot) -> None:
+    from resnet_gui.presets import PRESETS
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.set_config(PRESETS["fast-gpu"])
+    assert form.preset() == "fast-gpu"
+    form.set_config(RunConfig())
+    assert form.preset() == "custom"
+
+
+def test_new_fields_round_trip_through_set_config(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    cfg = RunConfig.from_dict({
+        "model": {"blocks": [1, 1], "channels": 16, "stem": "small", "stem_pool": False, "block": "bottleneck",
+                  "block_style": "torchvision"},
+        "data": {"dataset": "sample", "resize": 0},
+        "train": {"optimizer": "sgd", "momentum": 0.8, "weight_decay": 1e-4, "schedule": "cosine",
+                  "warmup_epochs": 0.5, "label_smoothing": 0.05, "augment": True, "seed": None,
+                  "compile": True, "precision": "bf16"}})
+    form.set_config(cfg)
+    assert form.config() == cfg
+    assert form.field("train.seed").text() == ""
+    assert form.field("train.seed").placeholderText() == "random"
+    assert form.field("train.compile").isChecked()
+    assert combo_value(form, "model.block_style") == "torchvision"
+
+
+# field -> {typed text: words the message next to the field must contain}
+NEW_EXPECTED = {
+    "train.momentum": {"": "enter a number", "abc": "'abc' is not a number", "1.5": "at most 0.999",
+                       "-0.1": "at least 0.0"},
+    "train.weight_decay": {"x": "'x' is not a number", "2": "at most 1.0", "-1": "at least 0.0"},
+    "train.warmup_epochs": {"": "enter a number", "-1": "at least 0.0", "6": "must not exceed the number of epochs"},
+    "train.label_smoothing": {"nan": "not a finite number", "1": "at most 0.99", "-0.5": "at least 0.0"},
+    "train.seed": {"abc": "'abc' is not a whole number", "-1": "between 0 and 4294967295",
+                   "1.5": "not a whole number"},
+}
+
+
+@pytest.mark.parametrize("key", sorted(NEW_EXPECTED))
+def test_new_fields_name_the_reason_and_disable_train(qtbot, window, key: str) -> None:
+    form = window.form
+    choose(form, "train.optimizer", "sgd")
+    edit = form.field(key)
+    good = edit.text()
+    for text, words in NEW_EXPECTED[key].items():
+        type_into(qtbot, edit, text)
+        label = error_label(form, key)
+        assert label.isVisible(), f"{key}={text!r}: no message shown"
+        assert words in label.text(), f"{key}={text!r}: {label.text()!r}"
+        assert "border" in edit.styleSheet()
+        assert not window.train_button.isEnabled()
+    type_into(qtbot, edit, good)
+    assert not error_label(form, key).isVisible()
+    assert window.train_button.isEnabled()
+
+
+def test_an_error_in_a_folded_section_unfolds_it(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.show()
+    advanced = form.section("Advanced")
+    assert not advanced.is_expanded()
+    form.field("train.seed").setText("abc")
+    assert advanced.is_expanded()
+    assert error_label(form, "train.seed").isVisible()
+
+
+def test_momentum_is_for_sgd_only(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    momentum = form.field("train.momentum")
+    assert combo_value(form, "train.optimizer") == "adam"
+    assert not momentum.isEnabled()
+    choose(form, "train.optimizer", "sgd")
+    assert momentum.isEnabled()
+    momentum.setText("5")
+    assert "at most 0.999" in form.error_text("train.momentum")
+    choose(form, "train.optimizer", "adam")
+    assert not momentum.isEnabled()
+    assert form.error_text("train.momentum") == "" and form.is_valid()
+    assert form.config().train.momentum == 0.9
+
+
+def test_stem_pool_only_for_the_small_stem(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    pool = form.field("model.stem_pool")
+    assert combo_value(form, "model.stem") == "d2l" and not pool.isEnabled()
+    choose(form, "model.stem", "small")
+    assert pool.isEnabled()
+    pool.setChecked(False)
+    assert form.config().model.stem == "small" and form.config().model.stem_pool is False
+
+
+def test_empty_seed_means_random(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    assert form.field("train.seed").text() == "0"
+    form.field("train.seed").setText("")
+    assert form.is_valid() and form.config().train.seed is None
+    form.field("train.seed").setText("42")
+    assert form.config().train.seed == 42
+
+
+def test_auto_precision_says_what_it_resolves_to(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    precision = form.field("train.precision")
+    assert precision.itemText(precision.findData("auto")) == "auto"
+    form.set_devices(["auto", "cpu", "cuda"], "cuda, bf16")
+    assert precision.itemText(precision.findData("auto")) == "auto (bf16)"
+    form.set_devices(["auto", "cpu"], "cpu, fp32")
+    assert precision.itemText(precision.findData("auto")) == "auto (fp32)"
+    assert form.config().train.precision == "auto"
+
+
+def test_auto_precision_label_in_the_window_matches_this_machine(window) -> None:
+    from resnet_gui.devices import describe_auto
+
+    precision = window.form.field("train.precision")
+    resolved = describe_auto().split(", ")[-1]
+    assert precision.itemText(precision.findData("auto")) == f"auto ({resolved})"
+
+
+def test_devices_arriving_do_not_turn_a_preset_custom(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.set_preset("seed")
+    form.set_devices(["auto", "cpu"], "cpu, fp32")
+    assert form.preset() == "seed"
+
+
+def test_form_fits_the_left_pane_without_scrolling_sideways(window) -> None:
+    assert window.form.minimumSizeHint().width() <= 340

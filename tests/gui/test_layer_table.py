@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from resnet_gui.config import ModelConfig
 from resnet_gui.gui.background import BackgroundCore
+from resnet_gui.gui.layer_rows import COL_PARAMS, COL_SHAPE, COL_TYPE
 from resnet_gui.model import build_model, count_params
 
 # The seed's shape walk at the default 96x96 input (batch of one).
@@ -33,14 +34,14 @@ def test_default_shows_resnet18_params_and_the_seed_shapes(qtbot, window) -> Non
     table = window.layer_table
     assert "multiply-adds" in table.totals_text()
     for name, shape in SEED_SHAPES_96.items():
-        assert table.row_texts(name)[2] == shape, name
-    assert table.row_texts("resnet_block4")[3] == "8,395,264"
+        assert table.row_texts(name)[COL_SHAPE] == shape, name
+    assert table.row_texts("resnet_block4")[COL_PARAMS] == "8,395,264"
     top = [table.tree.topLevelItem(i).text(0) for i in range(table.tree.topLevelItemCount())]
     assert top == ["0", "1", "2", "3", "resnet_block1", "resnet_block2", "resnet_block3",
                    "resnet_block4", "global_avg_pool", "fc"]
     block4 = table.tree.topLevelItem(7)
-    assert [block4.child(i).text(1) for i in range(block4.childCount())] == ["Residual", "Residual"]
-    assert block4.child(0).text(2) == "1×512×3×3"
+    assert [block4.child(i).text(COL_TYPE) for i in range(block4.childCount())] == ["Residual", "Residual"]
+    assert block4.child(0).text(COL_SHAPE) == "1×512×3×3"
 
 
 def test_editing_blocks_updates_the_total(qtbot, window) -> None:
@@ -55,7 +56,7 @@ def test_editing_blocks_updates_the_total(qtbot, window) -> None:
 def test_resize_changes_shapes_and_invalid_settings_are_said(qtbot, window) -> None:
     wait_for_totals(qtbot, window, "11,178,378")
     type_into(qtbot, window.form.field("data.resize"), "0")
-    qtbot.waitUntil(lambda: window.layer_table.row_texts("resnet_block1")[2] == "1×64×7×7",
+    qtbot.waitUntil(lambda: window.layer_table.row_texts("resnet_block1")[COL_SHAPE] == "1×64×7×7",
                     timeout=CORE_TIMEOUT_MS)
     type_into(qtbot, window.form.field("model.channels"), "abc")
     assert "invalid settings" in window.layer_table.totals_text()
@@ -109,4 +110,4 @@ def test_blocks_expand_to_their_residuals(qtbot, window) -> None:
     assert not block1.isExpanded()
     block1.setExpanded(True)
     assert block1.child(1).text(0) == "resnet_block1.1"
-    assert block1.child(1).data(3, Qt.ItemDataRole.DisplayRole) == "74,112"
+    assert block1.child(1).data(COL_PARAMS, Qt.ItemDataRole.DisplayRole) == "74,112"
