@@ -8,7 +8,6 @@ edit afterwards turns the preset chooser back to "custom".
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -45,16 +44,25 @@ from ..config import (
 from ..model_presets import MODEL_PRESETS
 from ..presets import PRESET_DESCRIPTIONS, PRESETS
 from .collapsible_section import CollapsibleSection
+from .form_fields import (
+    BLOCK_LABELS,
+    BLOCK_STYLE_LABELS,
+    CHANNEL_LABELS,
+    DATASET_LABELS,
+    SCHEDULE_LABELS,
+    STEM_LABELS,
+    format_blocks,
+    format_float,
+    format_seed,
+    get_field,
+    model_preset_tooltip,
+    parse_float,
+    parse_int,
+    parse_seed,
+)
 
 ERROR_STYLE = "color: #c62828;"
 ERROR_BORDER = "QLineEdit, QComboBox { border: 1px solid #c62828; border-radius: 2px; }"
-DATASET_LABELS = {"sample": "sample (bundled, offline)", "fashion-mnist": "Fashion-MNIST (full)",
-                  "mnist": "MNIST digits", "kmnist": "Kuzushiji-MNIST", "cifar10": "CIFAR-10 (colour)",
-                  "folder": "image folder (one subfolder per class)"}
-STEM_LABELS = {"d2l": "d2l: 7×7 conv, stride 2", "small": "small: 3×3 conv, stride 1"}
-BLOCK_LABELS = {"basic": "basic: two 3×3 convs", "bottleneck": "bottleneck: 1×1, 3×3, 1×1"}
-BLOCK_STYLE_LABELS = {"d2l": "d2l: conv biases", "torchvision": "torchvision: BN on shortcut"}
-SCHEDULE_LABELS = {"constant": "constant", "cosine": "cosine decay", "onecycle": "one-cycle"}
 INITIAL_DEVICES = ("auto", "cpu")
 NATIVE_SIZE = 28
 # (channels, side) of the stored images where they differ from the MNISTs' 1×28×28.
@@ -62,64 +70,12 @@ NATIVE_SHAPES = {"cifar10": (3, 32)}
 CUSTOM = "custom"
 # The seed's recipe on the bundled sample: the app trains out of the box, offline.
 DEFAULT_CONFIG = RunConfig(data=DataConfig(dataset="sample", resize=96))
+# Fields that only a data set read from an image folder uses.
+FOLDER_KEYS = ("data.image_size", "data.channels", "data.test_fraction")
 
-COMBO_KEYS = ("model.block", "model.block_style", "model.stem", "data.dataset", "train.optimizer",
-              "train.schedule", "train.device", "train.precision")
+COMBO_KEYS = ("model.block", "model.block_style", "model.stem", "data.dataset", "data.channels",
+              "train.optimizer", "train.schedule", "train.device", "train.precision")
 CHECK_KEYS = ("model.stem_pool", "train.augment", "train.compile")
-
-
-def _parse_int(text: str) -> int:
-    stripped = text.strip()
-    if not stripped:
-        raise ValueError("enter a whole number")
-    try:
-        return int(stripped)
-    except ValueError:
-        raise ValueError(f"'{stripped}' is not a whole number") from None
-
-
-def _parse_float(text: str) -> float:
-    stripped = text.strip()
-    if not stripped:
-        raise ValueError("enter a number, e.g. 0.001")
-    try:
-        value = float(stripped)
-    except ValueError:
-        raise ValueError(f"'{stripped}' is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"'{stripped}' is not a finite number")
-    return value
-
-
-def _parse_seed(text: str) -> int | None:
-    """An empty seed means a random one each run."""
-    if not text.strip():
-        return None
-    return _parse_int(text)
-
-
-def _format_float(value: float) -> str:
-    return f"{value:g}"
-
-
-def _format_seed(value: int | None) -> str:
-    return "" if value is None else str(value)
-
-
-def _format_blocks(value: tuple[int, ...]) -> str:
-    return ",".join(str(b) for b in value)
-
-
-def _get(cfg: RunConfig, key: str) -> Any:
-    section, name = key.split(".")
-    return getattr(getattr(cfg, section), name)
-
-
-def model_preset_tooltip(name: str) -> str:
-    """What a model preset sets, e.g. "ResNet-50: bottleneck blocks 3,4,6,3, 64 channels"."""
-    block, blocks = MODEL_PRESETS[name]
-    return (f"ResNet-{name.removeprefix('resnet')}: {block} blocks {_format_blocks(blocks)}, 64 channels "
-            "(sets only the network's block type, blocks and channels)")
 
 
 @dataclass
@@ -149,6 +105,7 @@ class ConfigForm(QWidget):
         self._section_of: dict[str, CollapsibleSection] = {}
         self._text_fields: list[_TextField] = []
         self._labels: list[QLabel] = []
+        self._rows: dict[str, tuple[QLabel, QWidget]] = {}
         self._updating = False
         self._form: QFormLayout | None = None
         self._auto_precision = ""
@@ -201,9 +158,9 @@ class ConfigForm(QWidget):
 
     def _build_fields(self, layout: QVBoxLayout) -> None:
         self._begin_section(layout, "Network")
-        self._add_text("model.blocks", "Blocks per stage", parse_blocks, _format_blocks,
+        self._add_text("model.blocks", "Blocks per stage", parse_blocks, format_blocks,
                        "Residual blocks in each stage, e.g. 2,2,2,2 (ResNet-18) or 3,4,6,3 (ResNet-34)")
-        self._add_text("model.channels", "First-stage channels", _parse_int, str,
+        self._add_text("model.channels", "First-stage channels", parse_int, str,
                        "Channels of the stem and first stage; each later stage doubles them")
         self._add_combo("model.block", "Block type", [(BLOCK_LABELS[b], b) for b in BLOCKS],
                         "basic: the seed's Residual; bottleneck: 1×1 reduce, 3×3, 1×1 expand ×4 (ResNet-50+)")
@@ -219,27 +176,34 @@ class ConfigForm(QWidget):
         self._begin_section(layout, "Data")
         self._add_combo("data.dataset", "Data set", [(DATASET_LABELS.get(d, d), d) for d in DATASETS],
                         "The bundled sample trains offline; Fashion-MNIST is downloaded once")
-        self._add_text("data.resize", "Resize (px)", _parse_int, str,
+        self._add_text("data.resize", "Resize (px)", parse_int, str,
                        "Resize images to this many pixels square; 0 keeps the native 28x28")
         self._add_check("train.augment", "Augmentation", "random crop + flip",
                         "Pad by 4 px, crop back at a random offset and flip half the training images")
         self._add_root_field()
+        self._add_text("data.image_size", "Image size (px)", parse_int, str,
+                       "Folder images are decoded to this many pixels square")
+        self._add_combo("data.channels", "Colour channels", [(CHANNEL_LABELS[c], c) for c in (1, 3)],
+                        "Read folder images as grayscale or colour")
+        self._add_text("data.test_fraction", "Test share", parse_float, format_float,
+                       "Share of the images held out for testing when the folder has no test/ or val/ "
+                       "subfolder, 0.01 to 0.9")
 
         self._begin_section(layout, "Training")
         self._add_combo("train.optimizer", "Optimizer", [(o, o) for o in OPTIMIZERS],
                         "adam: the seed's; sgd: with momentum and weight decay, for the fast recipes")
-        self._add_text("train.lr", "Learning rate", _parse_float, _format_float, "Step size, e.g. 0.001")
-        self._add_text("train.momentum", "Momentum", _parse_float, _format_float,
+        self._add_text("train.lr", "Learning rate", parse_float, format_float, "Step size, e.g. 0.001")
+        self._add_text("train.momentum", "Momentum", parse_float, format_float,
                        "SGD momentum, 0 to 0.999 (Adam keeps its own averages)")
-        self._add_text("train.weight_decay", "Weight decay", _parse_float, _format_float,
+        self._add_text("train.weight_decay", "Weight decay", parse_float, format_float,
                        "L2 penalty on the weights, 0 to 1, e.g. 5e-4")
-        self._add_text("train.batch_size", "Batch size", _parse_int, str, "Images per step")
-        self._add_text("train.epochs", "Epochs", _parse_int, str, "Passes over the training set")
+        self._add_text("train.batch_size", "Batch size", parse_int, str, "Images per step")
+        self._add_text("train.epochs", "Epochs", parse_int, str, "Passes over the training set")
         self._add_combo("train.schedule", "Schedule", [(SCHEDULE_LABELS[s], s) for s in SCHEDULES],
                         "How the learning rate changes over the run")
-        self._add_text("train.warmup_epochs", "Warm-up epochs", _parse_float, _format_float,
+        self._add_text("train.warmup_epochs", "Warm-up epochs", parse_float, format_float,
                        "Epochs of linear learning-rate warm-up (fractions allowed); at most the epochs")
-        self._add_text("train.label_smoothing", "Label smoothing", _parse_float, _format_float,
+        self._add_text("train.label_smoothing", "Label smoothing", parse_float, format_float,
                        "Share of the target spread over the other classes, 0 to 0.99, e.g. 0.1")
 
         self._begin_section(layout, "Advanced", expanded=False)
@@ -247,7 +211,7 @@ class ConfigForm(QWidget):
                         "Where to train; auto picks CUDA, then Apple MPS, then the CPU")
         self._add_combo("train.precision", "Precision", [(p, p) for p in PRECISIONS],
                         "Number format of the forward pass; auto takes bf16 where the hardware gains")
-        self._add_text("train.seed", "Seed", _parse_seed, _format_seed,
+        self._add_text("train.seed", "Seed", parse_seed, format_seed,
                        "Random seed for weights and shuffling; leave empty for a random one each run")
         self._edit("train.seed").setPlaceholderText("random")
         self._add_check("train.compile", "torch.compile", "compile the model",
@@ -275,6 +239,7 @@ class ConfigForm(QWidget):
         text = QLabel(label)
         text.setBuddy(field)
         self._labels.append(text)
+        self._rows[key] = (text, box)
         self._form.addRow(text, box)
         self._error_labels[key] = error
         self._section_of[key] = list(self._sections.values())[-1]
@@ -461,11 +426,11 @@ class ConfigForm(QWidget):
         self._base = cfg
         with self._programmatic():
             for tf in self._text_fields:
-                tf.edit.setText(tf.format(_get(cfg, tf.key)))
+                tf.edit.setText(tf.format(get_field(cfg, tf.key)))
             for key in COMBO_KEYS:
-                self._select(key, _get(cfg, key))
+                self._select(key, get_field(cfg, key))
             for key in CHECK_KEYS:
-                self._check(key).setChecked(bool(_get(cfg, key)))
+                self._check(key).setChecked(bool(get_field(cfg, key)))
             self._root_edit.setText(cfg.data.root or "")
 
     def _matching_recipe(self, cfg: RunConfig) -> str:
@@ -491,7 +456,7 @@ class ConfigForm(QWidget):
             block, blocks = MODEL_PRESETS[name]
             with self._programmatic():
                 self._select("model.block", block)
-                self._edit("model.blocks").setText(_format_blocks(blocks))
+                self._edit("model.blocks").setText(format_blocks(blocks))
                 self._edit("model.channels").setText("64")
         else:
             return
@@ -518,14 +483,13 @@ class ConfigForm(QWidget):
     def _read(self) -> tuple[RunConfig, dict[str, str]]:
         errors: dict[str, str] = {}
         values: dict[str, dict[str, Any]] = {"model": {}, "data": {}, "train": {}}
-        sgd = self._combo("train.optimizer").currentData() == "sgd"
+        unused = self._unused_keys()
         for tf in self._text_fields:
-            if tf.key == "train.momentum" and not sgd:
-                continue  # Adam ignores momentum: the greyed-out field keeps the last value
             try:
                 value = tf.parse(tf.edit.text())
             except (ValueError, OverflowError) as exc:
-                errors[tf.key] = str(exc)
+                if tf.key not in unused:
+                    errors[tf.key] = str(exc)
                 continue
             section, name = tf.key.split(".")
             values[section][name] = value
@@ -541,27 +505,39 @@ class ConfigForm(QWidget):
         cfg = RunConfig(model=replace(base.model, **values["model"]),
                         data=replace(base.data, **values["data"]),
                         train=replace(base.train, **values["train"]))
-        if not sgd and "train.momentum" not in values["train"]:
-            cfg = replace(cfg, train=replace(cfg.train, momentum=self._kept_momentum(cfg)))
-        for problem in validate(cfg):
+        problems = validate(cfg)
+        # A greyed-out or hidden field cannot be fixed: it keeps its last good value instead.
+        kept = {p.field for p in problems if p.field in unused}
+        if kept:
+            sections: dict[str, dict[str, Any]] = {}
+            for key in kept:
+                section, name = key.split(".")
+                sections.setdefault(section, {})[name] = get_field(base, key)
+            cfg = replace(cfg, **{sec: replace(getattr(cfg, sec), **changes) for sec, changes in sections.items()})
+            problems = validate(cfg)
+        for problem in problems:
             key = problem.field if problem.field in self._error_labels else "form"
             if key not in errors:
                 errors[key] = problem.message if key != "form" else str(problem)
         return cfg, errors
 
-    def _kept_momentum(self, cfg: RunConfig) -> float:
-        """The momentum typed, when it parses and is in range, else the last one set."""
-        try:
-            value = _parse_float(self._edit("train.momentum").text())
-        except ValueError:
-            return self._base.train.momentum
-        return value if 0.0 <= value <= 0.999 else self._base.train.momentum
+    def _unused_keys(self) -> set[str]:
+        """Fields the current choices ignore: momentum with Adam, the folder fields for other data sets."""
+        unused: set[str] = set()
+        if self._combo("train.optimizer").currentData() != "sgd":
+            unused.add("train.momentum")
+        if self._combo("data.dataset").currentData() != "folder":
+            unused.update(FOLDER_KEYS)
+        return unused
 
     def _update_enabled(self) -> None:
-        sgd = self._combo("train.optimizer").currentData() == "sgd"
-        self._inputs["train.momentum"].setEnabled(sgd)
+        unused = self._unused_keys()
+        self._inputs["train.momentum"].setEnabled("train.momentum" not in unused)
         small_stem = self._combo("model.stem").currentData() == "small"
         self._inputs["model.stem_pool"].setEnabled(small_stem)
+        for key in FOLDER_KEYS:
+            for widget in self._rows[key]:
+                widget.setVisible(key not in unused)
 
     def _update_errors(self) -> None:
         for key, label in self._error_labels.items():

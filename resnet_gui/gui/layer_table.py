@@ -26,7 +26,6 @@ from .layer_rows import (
     COL_LAYER,
     COL_MACS,
     COL_MEMORY,
-    COL_PARAMS,
     COLUMNS,
     NUMERIC_COLUMNS,
     format_count,

@@ -360,3 +360,34 @@ def test_devices_arriving_do_not_turn_a_preset_custom(qtbot) -> None:
 
 def test_form_fits_the_left_pane_without_scrolling_sideways(window) -> None:
     assert window.form.minimumSizeHint().width() <= 340
+
+
+def test_folder_fields_show_only_for_an_image_folder(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.show()
+    size = form.field("data.image_size")
+    assert not size.isVisible()
+    form.field("data.image_size").setText("abc")  # hidden: ignored, not blocking Train
+    assert form.is_valid()
+    choose(form, "data.dataset", "folder")
+    assert size.isVisible() and form.field("data.test_fraction").isVisible()
+    assert "not a whole number" in form.error_text("data.image_size")
+    assert "choose the folder" in form.error_text("data.root")
+    form.field("data.image_size").setText("40")
+    choose(form, "data.channels", 3)
+    form.field("data.root").setText("/tmp/pictures")
+    form.field("data.resize").setText("0")
+    assert form.is_valid()
+    assert form.config().data.channels == 3 and form.config().data.image_size == 40
+    model, shape = form.summary_input()
+    assert shape == (3, 40, 40) and model.in_channels == 3
+
+
+def test_summary_input_follows_the_data_set(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.field("data.resize").setText("0")
+    assert form.summary_input()[1] == (1, 28, 28)
+    choose(form, "data.dataset", "cifar10")
+    assert form.summary_input()[1] == (3, 32, 32)
