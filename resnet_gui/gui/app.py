@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
+from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from .main_window import MainWindow
 
@@ -45,9 +46,19 @@ def create_window(settings: QSettings | None = None) -> MainWindow:
     return window
 
 
+def collect_garbage_in_gui_thread() -> GarbageCollector:
+    """Turn automatic garbage collection into a GUI-thread timer (keep the returned object alive).
+
+    Python may otherwise collect in whichever thread allocates, and Qt objects freed from a
+    training or summary thread crash Qt.
+    """
+    return GarbageCollector(interval=1.0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the GUI until its window closes; returns the exit code."""
     app = create_app(argv)
+    gc_guard = collect_garbage_in_gui_thread()  # noqa: F841 - kept alive for the app's lifetime
     window = create_window()
     app.aboutToQuit.connect(window.shutdown)
     return app.exec()

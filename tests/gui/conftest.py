@@ -11,6 +11,19 @@ from gui_helpers import CORE_TIMEOUT_MS, RUN_TIMEOUT_MS
 from resnet_gui.gui.main_window import MainWindow
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _garbage_collected_in_the_gui_thread(qapp) -> Iterator[None]:
+    """As the app does: Qt objects freed by a collection in a worker thread would crash Qt."""
+    from resnet_gui.gui.app import collect_garbage_in_gui_thread
+
+    guard = collect_garbage_in_gui_thread()
+    yield
+    guard.timer.stop()
+    import gc
+
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def _offline_with_private_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RESNET_GUI_OFFLINE", "1")
