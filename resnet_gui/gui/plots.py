@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -143,6 +143,7 @@ class TrainingPlots(QWidget):
         self._series = (self.batch_loss, self.smoothed_loss, self.epoch_loss, self.train_acc, self.test_acc)
         self._dirty = False
         self._smoothing = DEFAULT_SMOOTHING
+        self._hovering = False
 
         self._crosshairs: dict[pg.PlotWidget, pg.InfiniteLine] = {}
         for plot in (self.loss_plot, self.acc_plot):
@@ -295,15 +296,26 @@ class TrainingPlots(QWidget):
     def _on_mouse_moved(self, plot: pg.PlotWidget, pos: QPointF) -> None:
         view = plot.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(pos):
-            for line in self._crosshairs.values():
-                line.setVisible(False)
-            self.readout.setText(READOUT_HINT)
+            self._hide_readout()
             return
         x = view.mapSceneToView(pos).x()
         for line in self._crosshairs.values():
             line.setPos(x)
             line.setVisible(True)
         self.readout.setText(self.readout_at(x))
+        self._hovering = True
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """The mouse left the plots: hide the crosshair."""
+        super().leaveEvent(event)
+        self._hide_readout()
+
+    def _hide_readout(self) -> None:
+        for line in self._crosshairs.values():
+            line.setVisible(False)
+        if self._hovering:  # a save message stays until the next hover
+            self.readout.setText(READOUT_HINT)
+        self._hovering = False
 
     def readout_at(self, x: float) -> str:
         """The values nearest to epoch ``x``: the batch loss there and the closest epoch's metrics."""

@@ -1,0 +1,114 @@
+"""The Training plots' tools: log-scale loss, EMA smoothing, hover read-out, PNG/SVG/CSV export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage
+
+from resnet_gui.events import BatchEnd, EpochEnd
+from resnet_gui.gui.plots import READOUT_HINT, TrainingPlots, ema
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+BATCHES = 12
+
+
+@pytest.fixture
+def plots(qtbot) -> TrainingPlots:
+    p = TrainingPlots()
+    qtbot.addWidget(p)
+    p.resize(800, 600)
+    p.show()
+    qtbot.waitExposed(p)
+    for epoch in (1, 2, 3):
+        for b in range(1, BATCHES + 1):
+            p.add_batch(BatchEnd(epoch, b, BATCHES, 2.0 / (epoch + b / BATCHES), 1000.0, 1.0, 1.0))
+        p.add_epoch(EpochEnd(epoch, 1.0 / epoch, 0.5 + epoch / 10, 0.45 + epoch / 10, 1.0, 1000.0, 1e-3))
+    p.flush()
+    return p
+
+
+def curve_len(curve) -> int:
+    x, _ = curve.getData()
+    return 0 if x is None else len(x)
+
+
+def test_ema_by_hand() -> None:
+    assert ema([1.0, 3.0, 3.0], 0.5) == [1.0, 2.0, 2.5]
+    assert ema([1.0, 3.0, 3.0], 0.5, start=[1.0, 2.0]) == [1.0, 2.0, 2.5]
+    assert ema([], 0.9) == []
+
+
+def test_log_toggle_switches_the_loss_axis(plots) -> None:
+    axis = plots.loss_plot.getAxis("left")
+    assert not axis.logMode
+    plots.log_check.click()
+    assert axis.logMode and plots.loss_plot.getPlotItem().ctrl.logYCheck.isChecked()
+    assert not plots.acc_plot.getAxis("left").logMode
+    plots.log_check.click()
+    assert not axis.logMode
+
+
+def test_smoothing_keeps_the_raw_points_and_adds_a_curve_of_the_same_length(plots) -> None:
+    raw = 3 * BATCHES
+    assert plots.smoothing == pytest.approx(0.6)
+    assert curve_len(plots.batch_loss.curve) == raw and curve_len(plots.smoothed_loss.curve) == raw
+    assert plots.batch_loss.curve.opts["pen"].color().alpha() < 255  # faint under the smoothed curve
+    plots.set_smoothing(0.9)
+    assert plots.smooth_value.text() == "0.90"
+    x, y = plots.smoothed_loss.curve.getData()
+    rx, ry = plots.batch_loss.curve.getData()
+    assert len(x) == raw and list(x) == list(rx)
+    assert list(y) == pytest.approx(ema(list(ry), 0.9))
+    assert max(y) - min(y) < max(ry) - min(ry)  # smoother than the raw loss
+    plots.add_batch(BatchEnd(4, 1, BATCHES, 0.3, 1000.0, 1.0, 1.0))
+    plots.flush()
+    assert curve_len(plots.smoothed_loss.curve) == raw + 1 == curve_len(plots.batch_loss.curve)
+    plots.set_smoothing(0)
+    assert curve_len(plots.smoothed_loss.curve) == 0 and curve_len(plots.batch_loss.curve) == raw + 1
+    assert plots.batch_loss.curve.opts["pen"].color().alpha() == 255
+
+
+def test_hovering_reads_out_the_values_under_the_mouse(plots) -> None:
+    view = plots.loss_plot.getPlotItem().getViewBox()
+    scene_pos = view.mapViewToScene(QPointF(2.0, 1.0))
+    plots.loss_plot.scene().sigMouseMoved.emit(scene_pos)
+    text = plots.readout.text()
+    assert text.startswith("epoch 2.00: batch loss 0.6667 (smoothed ")
+    assert "epoch 2: loss 0.5000, train acc 0.700, test acc 0.650" in text
+    assert plots._crosshairs[plots.acc_plot].isVisible()
+    assert plots._crosshairs[plots.acc_plot].value() == pytest.approx(2.0, abs=0.01)
+    plots.loss_plot.scene().sigMouseMoved.emit(QPointF(-50, -50))
+    assert plots.readout.text() == READOUT_HINT
+
+
+def test_png_svg_and_csv_exports(plots, tmp_path: Path) -> None:
+    png = plots.export_png("loss", tmp_path / "loss.png")
+    image = QImage(str(png))
+    assert not image.isNull() and image.width() == 1200 and image.height() > 300
+    svg = plots.export_svg("accuracy", tmp_path / "acc.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "Accuracy" in svg
+
+    rows = list(csv.reader(plots.export_csv("loss", tmp_path / "loss.csv").open(encoding="utf-8")))
+    assert rows[0] == ["curve", "epoch", "loss"]
+    names = [r[0] for r in rows[1:]]
+    assert names.count("batch loss") == 3 * BATCHES == names.count("batch loss (smoothed)")
+    assert names.count("epoch loss") == 3
+    assert ["epoch loss", "2.0", "0.5"] in rows
+    rows = list(csv.reader(plots.export_csv("accuracy", tmp_path / "acc.csv").open(encoding="utf-8")))
+    assert rows[0] == ["curve", "epoch", "accuracy"] and len(rows) == 1 + 2 * 3
+    assert rows[1][0] == "train acc" and float(rows[1][2]) == pytest.approx(0.6)
+    with pytest.raises(ValueError, match="plot must be one of loss, accuracy"):
+        plots.export_csv("lr", tmp_path / "lr.csv")
+
+
+def test_clear_empties_every_curve(plots) -> None:
+    plots.clear()
+    assert all(curve_len(c) == 0 for c in (plots.batch_loss.curve, plots.smoothed_loss.curve,
+                                            plots.epoch_loss.curve, plots.train_acc.curve))
+    assert plots.readout_at(1.0) == "epoch 1.00: no data yet"
