@@ -52,7 +52,8 @@ def atomic_save(obj: Any, path: Path) -> None:
 def make_checkpoint(cfg: RunConfig, model_cfg: ModelConfig, model: torch.nn.Module,
                     optimizer: torch.optim.Optimizer, scheduler: Any, epoch: int,
                     history: list[Any], generator: torch.Generator,
-                    epoch_state: dict[str, Any] | None = None) -> dict[str, Any]:
+                    epoch_state: dict[str, Any] | None = None, class_names: tuple[str, ...] = (),
+                    image_shape: tuple[int, int, int] | None = None) -> dict[str, Any]:
     """The checkpoint dict: model, optimizer, scheduler, RNG states, epoch, metrics and config.
 
     ``epoch`` is the number of completed epochs; ``epoch_state`` holds the position inside a
@@ -66,6 +67,8 @@ def make_checkpoint(cfg: RunConfig, model_cfg: ModelConfig, model: torch.nn.Modu
         "history": [asdict(e) for e in history],
         "rng": {"torch": torch.get_rng_state(), "generator": generator.get_state()},
         "torch_version": str(torch.__version__),
+        "class_names": list(class_names),
+        "image_shape": list(image_shape) if image_shape else None,  # (C, H, W) of the data, before resize
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         ckpt["rng"]["cuda"] = torch.cuda.get_rng_state_all()

@@ -279,7 +279,8 @@ class Trainer:
 
     def _checkpoint(self, epochs_done: int, epoch_state: dict[str, Any] | None = None) -> dict[str, Any]:
         return make_checkpoint(self.cfg, self.model_cfg, self.net, self.optimizer, self.scheduler,
-                               epochs_done, self.history, self.gen, epoch_state)
+                               epochs_done, self.history, self.gen, epoch_state, self.class_names,
+                               tuple(self.train.images.shape[1:]))
 
     def _save_epoch_end(self) -> None:
         if self.checkpoint_dir is None or not self.dist.is_main:

@@ -36,26 +36,34 @@ def write_metrics_json(epochs: list[EpochEnd], path: str | Path, extra: dict[str
 
 def model_from_checkpoint(path: str | Path) -> tuple[torch.nn.Module, RunConfig]:
     """The trained network of a checkpoint in eval mode, with the run's settings."""
+    return model_and_info(path)[:2]  # type: ignore[return-value]
+
+
+def model_and_info(path: str | Path) -> tuple[torch.nn.Module, RunConfig, tuple[str, ...], tuple[int, int, int]]:
+    """The network, the run's settings, its class names and the (C, H, W) of its data before resizing."""
     ckpt = load_checkpoint(path)
     mc = dict(ckpt["model_config"])
     mc["blocks"] = tuple(mc["blocks"])
     net = build_model(ModelConfig(**mc))
     net.load_state_dict(ckpt["model"])
-    return net.eval(), RunConfig.from_dict(ckpt["config"])
+    cfg = RunConfig.from_dict(ckpt["config"])
+    names = tuple(ckpt.get("class_names") or (f"class {i}" for i in range(net.fc[1].out_features)))
+    shape = tuple(ckpt.get("image_shape") or (net[0].in_channels, 28, 28))
+    return net.eval(), cfg, names, shape  # type: ignore[return-value]
 
 
-def example_input(net: torch.nn.Module, cfg: RunConfig) -> torch.Tensor:
-    """A batch of one input of the size the network was trained on."""
-    side = cfg.data.resize or 28
-    return torch.rand(1, net[0].in_channels, side, side)
+def example_input(image_shape: tuple[int, int, int], resize: int) -> torch.Tensor:
+    """A batch of one input of the size the network was trained on (the data's, or the resize)."""
+    c, h, w = image_shape
+    return torch.rand(1, c, resize or h, resize or w)
 
 
 def export_torchscript(checkpoint: str | Path, out: str | Path) -> Path:
     """Trace the checkpoint's network to a TorchScript file loadable with ``torch.jit.load``."""
-    net, cfg = model_from_checkpoint(checkpoint)
+    net, cfg, _, shape = model_and_info(checkpoint)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # TorchScript is deprecated upstream but still the asked-for format
-        traced = torch.jit.trace(net, example_input(net, cfg))
+        traced = torch.jit.trace(net, example_input(shape, cfg.data.resize))
         traced.save(str(out))
     return Path(out)
 
@@ -68,8 +76,8 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> Path:
     except ImportError:
         raise UserError("ONNX export needs the onnx packages: pip install 'resnet-gui[onnx]' "
                         "(or pip install onnx onnxscript).") from None
-    net, cfg = model_from_checkpoint(checkpoint)
-    x = example_input(net, cfg)
+    net, cfg, _, shape = model_and_info(checkpoint)
+    x = example_input(shape, cfg.data.resize)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(net, (x,), str(out), input_names=["images"], output_names=["logits"], verbose=False,

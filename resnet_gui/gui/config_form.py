@@ -340,6 +340,15 @@ class ConfigForm(QWidget):
         side = data.resize or native
         return model, (channels, side, side)
 
+    def data_input(self) -> DataConfig | None:
+        """The data settings when the fields shaping them are valid, else None.
+
+        The data preview needs only these, so a bad learning rate does not hide it.
+        """
+        if any(key.startswith("data.") for key in self._errors):
+            return None
+        return self._draft.data
+
     def is_valid(self) -> bool:
         """True when the settings can be trained."""
         return self._config is not None

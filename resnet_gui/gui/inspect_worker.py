@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from ..config import DataConfig
 
 DEFAULT_IMAGE_SIZE = 28
 TOP_K = 5
@@ -107,21 +106,6 @@ def tile_maps(maps: np.ndarray, gap: int = MOSAIC_GAP) -> tuple[np.ndarray, int]
     return mosaic, cols
 
 
-def default_class_names(dataset: str, classes: int) -> tuple[str, ...]:
-    """The class names of the standard data set a run trained on ("class i" when unknown)."""
-    from ..standard_sets import CIFAR10_CLASSES, IDX_SETS
-
-    known = {"sample": IDX_SETS["fashion-mnist"].classes, "cifar10": CIFAR10_CLASSES,
-             **{name: spec.classes for name, spec in IDX_SETS.items()}}
-    names = known.get(dataset, ())
-    return tuple(names) if len(names) == classes else tuple(f"class {i}" for i in range(classes))
-
-
-def default_image_size(data: DataConfig) -> int:
-    """The side of the images a data set stores: 32 for CIFAR-10, ``image_size`` for a folder, else 28."""
-    return {"cifar10": 32, "folder": data.image_size}.get(data.dataset, DEFAULT_IMAGE_SIZE)
-
-
 class _Loaded:
     """A model in memory with its description."""
 
@@ -174,7 +158,7 @@ class _InspectJob(QObject):
 
     def _load(self, source: ModelSource | None) -> _Loaded:
         from ..errors import UserError
-        from ..export import model_from_checkpoint
+        from ..export import model_and_info
         from ..inspect_model import stage_names
 
         if source is None:
@@ -186,15 +170,14 @@ class _InspectJob(QObject):
             raise UserError(f"The trained model {path} is gone (was the run deleted?).") from None
         if key in self._cache:
             return self._cache[key]
-        net, cfg = model_from_checkpoint(path)
+        net, cfg, saved_names, image_shape = model_and_info(path)
         classes = int(net.fc[-1].out_features)
-        names = source.class_names if len(source.class_names) == classes else (
-            default_class_names(cfg.data.dataset, classes))
+        names = source.class_names if len(source.class_names) == classes else saved_names
         children = dict(net.named_children())
         stages = tuple((name, _describe_layer(children[name])) for name in stage_names(net))
         label = (f"run {source.run_id} · {Path(path).name}" if source.run_id is not None and not source.checkpoint
                  else Path(path).name)
-        size = source.image_size or default_image_size(cfg.data)
+        size = source.image_size or int(image_shape[-1])
         info = ModelInfo(path, label, stages, names, int(net[0].in_channels), size, int(cfg.data.resize))
         while len(self._cache) >= CACHED_MODELS:
             self._cache.pop(next(iter(self._cache)))

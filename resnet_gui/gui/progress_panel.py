@@ -1,10 +1,10 @@
-"""Epoch and run progress bars with throughput and ETA, and the run's status line."""
+"""Epoch and run progress bars with throughput and ETA, data preparation (downloads, decoding), and the status line."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QWidget
 
-from ..events import BatchEnd, DownloadProgress, EpochEnd, RunStarted
+from ..events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, RunStarted
 
 STEPS = 1000
 
@@ -34,6 +34,7 @@ class ProgressPanel(QWidget):
         self._epochs = 1
         self._first_epoch = 1
         self._setup = ""
+        self._preparing = False  # from Train until RunStarted: loading, downloading or decoding the data
         self.reset()
 
     @staticmethod
@@ -61,7 +62,20 @@ class ProgressPanel(QWidget):
     def show_preparing(self) -> None:
         """The worker started; data and model are being set up."""
         self.reset()
+        self._preparing = True
         self.status_label.setText("Preparing data and model…")
+
+    def show_event(self, event: object) -> None:
+        """Any engine event without a handler of its own: shows the ones this panel knows, ignores the rest."""
+        if isinstance(event, DataProgress):
+            self.show_data_progress(event)
+
+    def show_data_progress(self, event: DataProgress) -> None:
+        """Preparing the data, e.g. "decoding images 1,234/5,000"."""
+        if event.total > 0:
+            self.epoch_bar.setValue(int(STEPS * min(event.done / event.total, 1.0)))
+        self.epoch_bar.setFormat(f"{event.stage} {event.done:,}/{event.total:,}")
+        self.status_label.setText(f"Preparing the data: {event.stage} {event.done:,} of {event.total:,}…")
 
     def show_download(self, event: DownloadProgress) -> None:
         """Bytes fetched of one data file."""
@@ -75,6 +89,7 @@ class ProgressPanel(QWidget):
 
     def show_started(self, event: RunStarted) -> None:
         """The run is set up: show device, precision and data sizes."""
+        self._preparing = False
         self._epochs = max(event.epochs, 1)
         self._first_epoch = event.start_epoch
         self._setup = (f"{event.device} · {event.precision} · {event.train_size:,} train / "
@@ -107,13 +122,18 @@ class ProgressPanel(QWidget):
             self.run_bar.setValue(STEPS)
             self.run_bar.setFormat("%p% · finished")
         suffix = f" — {self._setup}" if self._setup else ""
+        if status == "stopped" and self._preparing:
+            suffix = " before training began (while preparing the data)"
+            self.epoch_bar.setFormat(self.epoch_bar.format() + " · stopped" if self.epoch_bar.format() else "")
+        self._preparing = False
         text = {"finished": "Finished", "stopped": "Stopped",
                 "failed": "Failed"}.get(status, status.capitalize())
         self.status_label.setText(text + suffix)
 
     def show_stopping(self) -> None:
-        """Stop was requested; the current batch is finishing."""
-        self.status_label.setText("Stopping after this batch…")
+        """Stop was requested; the current batch (or the data step under way) is finishing."""
+        self.status_label.setText("Stopping: cancelling the data preparation…" if self._preparing
+                                  else "Stopping after this batch…")
 
     def _run_steps(self, epochs_done: float) -> int:
         todo = max(self._epochs - self._first_epoch + 1, 1)

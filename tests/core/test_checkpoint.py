@@ -1,6 +1,5 @@
 """Checkpoints: atomic, safe to load, refused for another architecture; runs resume exactly."""
 
-import pickle
 import threading
 from pathlib import Path
 
@@ -40,6 +39,7 @@ def test_epoch_checkpoints_keep_last_and_best(tmp_path: Path, sample) -> None:
     assert best["history"][-1]["test_acc"] == max(accs)
     assert result.last_checkpoint == str(tmp_path / LAST)
     assert not list(tmp_path.glob("*.tmp"))
+    assert last["class_names"][0] == "T-shirt/top" and last["image_shape"] == [1, 28, 28]
 
 
 @pytest.mark.parametrize("stop_epoch,stop_batch", [(2, 2), (2, 1)])

@@ -1,6 +1,5 @@
 """The training loop: it learns, reports plain numbers, stops on request, fails with a message."""
 
-import math
 import threading
 
 import numpy as np

@@ -216,13 +216,3 @@ def test_a_colour_model_gets_a_colour_input_of_its_data_sets_size(qtbot, view, t
     assert sum(p for _, p in top) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_class_names_and_sizes_of_the_standard_data_sets() -> None:
-    from resnet_gui.config import DataConfig
-    from resnet_gui.gui.inspect_worker import default_class_names, default_image_size
-
-    assert default_class_names("sample", 10)[0] == "T-shirt/top"
-    assert default_class_names("cifar10", 10)[0] == "airplane"
-    assert default_class_names("folder", 3) == ("class 0", "class 1", "class 2")
-    assert default_image_size(DataConfig(dataset="cifar10")) == 32
-    assert default_image_size(DataConfig(dataset="folder", image_size=48)) == 48
-    assert default_image_size(DataConfig(dataset="mnist")) == 28
