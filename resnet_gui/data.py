@@ -87,13 +87,14 @@ def load_sample() -> DataSet:
                    tuple(str(c) for c in arrays["class_names"]))
 
 
-def load_standard(name: str, root: Path, on_event: Callback | None = None) -> DataSet:
+def load_standard(name: str, root: Path, on_event: Callback | None = None,
+                  stop: threading.Event | None = None) -> DataSet:
     """Fashion-MNIST, MNIST, KMNIST or CIFAR-10 from ``root``, downloading what is missing."""
     if name == "cifar10":
-        parts, classes = load_cifar10(root, on_event), CIFAR10_CLASSES
+        parts, classes = load_cifar10(root, on_event, stop), CIFAR10_CLASSES
     else:
         spec = IDX_SETS[name]
-        parts, classes = load_idx(spec, root, on_event), spec.classes
+        parts, classes = load_idx(spec, root, on_event, stop), spec.classes
     ds = DataSet(name, *parts, classes)
     if ds.train_x.shape[2:] != ds.test_x.shape[2:] or len(ds.train_x) != len(ds.train_y):
         raise DataError(f"{name} in {root} has unexpected shapes; delete it to download again.", offer_sample=True)
@@ -128,7 +129,7 @@ def load_dataset(cfg: DataConfig, on_event: Callback | None = None,
     if cfg.dataset == "sample":
         return load_sample()
     if cfg.dataset in STANDARD_SETS:
-        return load_standard(cfg.dataset, resolve_root(cfg.root), on_event)
+        return load_standard(cfg.dataset, resolve_root(cfg.root), on_event, stop)
     if cfg.dataset == "folder":
         from .image_folder import load_image_folder
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .errors import DataError
+from .errors import Cancelled, DataError
 from .events import Callback, DownloadProgress
 
 
@@ -26,8 +27,12 @@ def offline() -> bool:
     return os.environ.get("RESNET_GUI_OFFLINE") == "1"
 
 
-def fetch(url: str, dest: Path, md5: str | None, label: str, on_event: Callback | None = None) -> None:
-    """Download ``url`` to ``dest`` (through ``dest``.part), check its MD5; DataError saying what to do."""
+def fetch(url: str, dest: Path, md5: str | None, label: str, on_event: Callback | None = None,
+          stop: threading.Event | None = None) -> None:
+    """Download ``url`` to ``dest`` (through ``dest``.part), check its MD5; DataError saying what to do.
+
+    A set ``stop`` cancels between chunks (raising Cancelled) and leaves no partial file behind.
+    """
     if offline():
         raise DataError(f"{label} is not in {dest.parent} and downloads are switched off "
                         "(RESNET_GUI_OFFLINE=1). Use the bundled sample, or copy the data there.",
@@ -43,10 +48,15 @@ def fetch(url: str, dest: Path, md5: str | None, label: str, on_event: Callback 
             total = int(resp.headers.get("Content-Length") or 0)
             done = 0
             while chunk := resp.read(1 << 16):
+                if stop is not None and stop.is_set():
+                    raise Cancelled(f"The download of {label} was cancelled.")
                 out.write(chunk)
                 done += len(chunk)
                 if on_event:
                     on_event(DownloadProgress(dest.name, done, total))
+    except Cancelled:
+        tmp.unlink(missing_ok=True)
+        raise
     except (urllib.error.URLError, OSError, ValueError) as e:
         tmp.unlink(missing_ok=True)
         reason = getattr(e, "reason", None) or e

@@ -12,6 +12,7 @@ import pickle
 import shutil
 import tarfile
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def idx_present(spec: IdxSpec, root: Path) -> bool:
     return all((raw / name.removesuffix(".gz")).is_file() for name, _ in spec.files)
 
 
-def _download_idx(spec: IdxSpec, root: Path, on_event: Callback | None) -> None:
+def _download_idx(spec: IdxSpec, root: Path, on_event: Callback | None, stop: threading.Event | None) -> None:
     raw = root / spec.folder / "raw"
     mirror = os.environ.get(spec.mirror_env, spec.mirror)
     for name, md5 in spec.files:
@@ -75,19 +76,20 @@ def _download_idx(spec: IdxSpec, root: Path, on_event: Callback | None) -> None:
         if unpacked.is_file():
             continue
         packed = raw / name
-        fetch(mirror + name, packed, md5, spec.label, on_event)
+        fetch(mirror + name, packed, md5, spec.label, on_event, stop)
         with gzip.open(packed, "rb") as src, tempfile.NamedTemporaryFile(dir=raw, delete=False) as dst:
             shutil.copyfileobj(src, dst)
         Path(dst.name).replace(unpacked)
         packed.unlink()
 
 
-def load_idx(spec: IdxSpec, root: Path, on_event: Callback | None = None) -> tuple[torch.Tensor, ...]:
+def load_idx(spec: IdxSpec, root: Path, on_event: Callback | None = None,
+             stop: threading.Event | None = None) -> tuple[torch.Tensor, ...]:
     """(train images, train labels, test images, test labels), images uint8 (N, 1, 28, 28)."""
     from torchvision.datasets import MNIST
 
     if not idx_present(spec, root):
-        _download_idx(spec, root, on_event)
+        _download_idx(spec, root, on_event, stop)
     out: list[torch.Tensor] = []
     for train in (True, False):
         try:
@@ -128,13 +130,14 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return data, np.asarray(d["labels"], dtype=np.int64)
 
 
-def load_cifar10(root: Path, on_event: Callback | None = None) -> tuple[torch.Tensor, ...]:
+def load_cifar10(root: Path, on_event: Callback | None = None,
+                 stop: threading.Event | None = None) -> tuple[torch.Tensor, ...]:
     """CIFAR-10 from ``root/cifar-10-batches-py`` (torchvision's layout), downloading it if missing."""
     folder = root / CIFAR10_FOLDER
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
     if not all((folder / n).is_file() for n in names):
         archive = root / "cifar-10-python.tar.gz"
-        fetch(CIFAR10_URL, archive, CIFAR10_MD5, "CIFAR-10", on_event)
+        fetch(CIFAR10_URL, archive, CIFAR10_MD5, "CIFAR-10", on_event, stop)
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(root, filter="data")
         archive.unlink()

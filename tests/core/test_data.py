@@ -169,3 +169,15 @@ def test_cifar_reader_runs_no_code(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="unreadable"):
         load_dataset(DataConfig(dataset="cifar10", root=str(tmp_path)))
     assert not marker.exists()
+
+
+def test_a_download_can_be_cancelled(mirror: Path, tmp_path: Path) -> None:
+    import threading
+
+    from resnet_gui.errors import Cancelled
+
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled):
+        load_dataset(DataConfig(dataset="fashion-mnist", root=str(tmp_path / "root")), stop=stop)
+    assert not list((tmp_path / "root").rglob("*.part"))
