@@ -63,12 +63,6 @@ def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
     return torch.optim.Adam(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
 
 
-def evaluate(model: nn.Module, batches: DeviceBatcher, precision: str) -> float:
-    """Accuracy on ``batches`` in eval mode (one host sync at the end)."""
-    predicted, _ = predict_batches(model, batches, autocast(batches.device, precision))
-    return float((predicted == batches.labels.cpu().numpy()).mean()) if batches.size else 0.0
-
-
 def _is_oom(err: BaseException) -> bool:
     return isinstance(err, (torch.OutOfMemoryError, MemoryError)) or (
         isinstance(err, RuntimeError) and ("out of memory" in str(err) or "can't allocate memory" in str(err)))
