@@ -9,9 +9,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
-from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from .main_window import MainWindow
 

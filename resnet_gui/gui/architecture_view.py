@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from .architecture_scene import Diagram, DiagramBox, DiagramBuilder, font
+from .qt_compat import emit
 
 # Networks with at most this many blocks start with every stage expanded; bigger ones collapsed.
 EXPAND_BLOCK_LIMIT = 8
@@ -335,7 +336,7 @@ class ArchitectureView(QWidget):
         name = box.name if isinstance(box, DiagramBox) else ""
         name = self._diagram.aliases.get(name, name)
         self._selected = name
-        self.layer_selected.emit(name)
+        emit(self.layer_selected, name)
 
     def _on_expand_all(self) -> None:
         self.set_all_expanded(True)

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..config import ModelConfig
+from .qt_compat import emit
 
 DEBOUNCE_MS = 150
 
@@ -55,9 +56,9 @@ class _CoreJob(QObject):
             info = load_core()
         except Exception as exc:  # noqa: BLE001
             traceback.print_exc(file=sys.stderr)
-            self.load_failed.emit(f"Could not load the training core: {type(exc).__name__}: {exc}")
+            emit(self.load_failed, f"Could not load the training core: {type(exc).__name__}: {exc}")
             return
-        self.loaded.emit(info)
+        emit(self.loaded, info)
 
     @Slot(int, object, object)
     def compute(self, request_id: int, model_cfg: ModelConfig, shape: Any) -> None:
@@ -67,9 +68,9 @@ class _CoreJob(QObject):
             result = summarize(model_cfg, tuple(shape))
         except Exception as exc:  # noqa: BLE001
             traceback.print_exc(file=sys.stderr)
-            self.compute_failed.emit(request_id, f"{type(exc).__name__}: {exc}")
+            emit(self.compute_failed, request_id, f"{type(exc).__name__}: {exc}")
             return
-        self.computed.emit(request_id, result)
+        emit(self.computed, request_id, result)
 
 
 class BackgroundCore(QObject):
@@ -119,7 +120,7 @@ class BackgroundCore(QObject):
         if self._shut_down or self._thread.isRunning():
             return
         self._thread.start()
-        self._load_requested.emit()
+        emit(self._load_requested)
 
     def request_summary(self, model_cfg: ModelConfig, shape: tuple[int, int, int]) -> None:
         """Summarise ``model_cfg`` soon; earlier requests not yet delivered are dropped."""
@@ -149,7 +150,7 @@ class BackgroundCore(QObject):
         request_id, model_cfg, shape = self._pending
         self._pending = None
         self._in_flight = True
-        self._compute_requested.emit(request_id, model_cfg, shape)
+        emit(self._compute_requested, request_id, model_cfg, shape)
 
     def _dispatch_unless_debouncing(self) -> None:
         if not self._debounce.isActive():
@@ -157,17 +158,17 @@ class BackgroundCore(QObject):
 
     def _on_loaded(self, info: CoreInfo) -> None:
         self._info = info
-        self.ready.emit(info)
+        emit(self.ready, info)
         self._dispatch_unless_debouncing()
 
     def _on_computed(self, request_id: int, result: object) -> None:
         self._in_flight = False
         if request_id == self._latest_id:
-            self.summary_ready.emit(result)
+            emit(self.summary_ready, result)
         self._dispatch_unless_debouncing()
 
     def _on_compute_failed(self, request_id: int, message: str) -> None:
         self._in_flight = False
         if request_id == self._latest_id:
-            self.summary_failed.emit(message)
+            emit(self.summary_failed, message)
         self._dispatch_unless_debouncing()

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QFrame, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .qt_compat import emit
 
 HEADER_STYLE = ("QToolButton { border: none; font-weight: bold; padding: 4px 0px; text-align: left; }"
                 "QToolButton:hover { color: #1565c0; }")
@@ -60,7 +69,7 @@ class CollapsibleSection(QWidget):
 
     def _on_header_toggled(self, expanded: bool) -> None:
         self._update_body()
-        self.toggled.emit(expanded)
+        emit(self.toggled, expanded)
 
     def _update_body(self) -> None:
         expanded = self._header.isChecked()

@@ -60,6 +60,7 @@ from .form_fields import (
     parse_int,
     parse_seed,
 )
+from .qt_compat import emit
 
 ERROR_STYLE = "color: #c62828;"
 ERROR_BORDER = "QLineEdit, QComboBox { border: 1px solid #c62828; border-radius: 2px; }"
@@ -487,7 +488,7 @@ class ConfigForm(QWidget):
         self._config = None if self._errors else self._draft
         self._update_enabled()
         self._update_errors()
-        self.changed.emit(self._config)
+        emit(self.changed, self._config)
 
     def _read(self) -> tuple[RunConfig, dict[str, str]]:
         errors: dict[str, str] = {}

@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from .image_utils import scaled_pixmap, to_qimage
+from .qt_compat import emit
 
 MAX_THUMBNAILS = 400
 THUMB_PX = 56
@@ -97,7 +105,7 @@ class ConfusionModel(QAbstractTableModel):
 
     def _changed_all(self) -> None:
         if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+            emit(self.dataChanged, self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(self.class_names)
@@ -262,7 +270,7 @@ class ConfusionView(QWidget):
             self.select_cell(index.row(), index.column())
 
     def _on_thumbnail_clicked(self, item: QListWidgetItem) -> None:
-        self.image_clicked.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        emit(self.image_clicked, int(item.data(Qt.ItemDataRole.UserRole)))
 
     def _update_thumbnails(self) -> None:
         self.thumbnails.clear()

@@ -31,7 +31,14 @@ from PySide6.QtWidgets import (
 from ..config import DataConfig
 from ..events import DataProgress, DownloadProgress
 from .collapsible_section import CollapsibleSection
-from .data_preview_parts import ClassCountChart, SampleGrid, clear_layout, elided_label, image_tile, legend_html
+from .data_preview_parts import (
+    ClassCountChart,
+    SampleGrid,
+    clear_layout,
+    elided_label,
+    image_tile,
+    legend_html,
+)
 from .data_preview_worker import DataPreviewLoader
 from .form_fields import DATASET_LABELS
 

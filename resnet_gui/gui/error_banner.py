@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from .qt_compat import emit
+
 
 class ErrorBanner(QFrame):
     """Hidden until ``show_error``; offers "Use the bundled sample" when the data is the problem."""
@@ -41,4 +43,4 @@ class ErrorBanner(QFrame):
 
     def _on_sample_clicked(self) -> None:
         self.hide()
-        self.use_sample_clicked.emit()
+        emit(self.use_sample_clicked)

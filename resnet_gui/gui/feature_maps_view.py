@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from .image_utils import scaled_pixmap, to_qimage
 from .inspect_worker import FeatureMapGrid, ModelInfo
+from .qt_compat import emit
 
 IMAGE_PX = 112
 TILE_PX = 64
@@ -121,7 +122,7 @@ class FeatureMapsView(QWidget):
         self.stage_combo.setCurrentIndex(names.index(default))
         self.stage_combo.blockSignals(False)
         self.stage_combo.setEnabled(bool(names))
-        self.request_changed.emit()
+        emit(self.request_changed)
 
     def show_image(self, image: QImage, caption: str) -> None:
         """The chosen test image and what the network made of it."""
@@ -149,4 +150,4 @@ class FeatureMapsView(QWidget):
         self.message.show()
 
     def _on_choice_changed(self) -> None:
-        self.request_changed.emit()
+        emit(self.request_changed)

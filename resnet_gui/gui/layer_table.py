@@ -36,6 +36,7 @@ from .layer_rows import (
     to_markdown,
     to_tsv,
 )
+from .qt_compat import emit
 
 __all__ = ["COLUMNS", "LayerTable", "format_count", "format_shape", "format_totals"]
 
@@ -163,7 +164,7 @@ class LayerTable(QWidget):
         self._input.setText(f"Input: {format_shape((1, c, h, w))}")
         self._totals.setText(format_totals(summary.total_params, summary.total_macs))
         self._update_buttons()
-        self.summary_changed.emit(summary)
+        emit(self.summary_changed, summary)
 
     def show_invalid(self, reason: str = "invalid settings") -> None:
         """Replace the table with a note that the settings cannot be summarised."""
@@ -178,7 +179,7 @@ class LayerTable(QWidget):
         self._input.setText("")
         self._totals.setText(reason)
         self._update_buttons()
-        self.summary_changed.emit(None)
+        emit(self.summary_changed, None)
 
     def row_texts(self, name: str) -> list[str] | None:
         """The column texts of the row called ``name`` (a layer, block or part), or None."""
@@ -276,7 +277,7 @@ class LayerTable(QWidget):
 
     def _on_selection_changed(self) -> None:
         if not self._syncing:
-            self.layer_selected.emit(self.selected_layer())
+            emit(self.layer_selected, self.selected_layer())
 
     def _update_buttons(self) -> None:
         for button in self._buttons:

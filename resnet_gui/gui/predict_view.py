@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from .image_utils import scaled_pixmap, to_qimage
 from .inspect_worker import NO_MODEL, TOP_K, ModelInfo, Prediction
+from .qt_compat import emit
 
 PREVIEW_PX = 168
 BAR_STEPS = 1000
@@ -99,7 +100,7 @@ class PredictView(QWidget):
     def _on_open_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open an image to classify", "", IMAGE_FILTER)
         if path:
-            self.open_requested.emit(path)
+            emit(self.open_requested, path)
 
     def set_model(self, info: ModelInfo | None) -> None:
         """Name the model that will classify images and say how a file is prepared for it."""

@@ -16,8 +16,15 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from .confusion_view import ConfusionView, Predictions
 from .feature_maps_view import NO_IMAGES, FeatureMapsView
 from .image_utils import to_qimage
-from .inspect_worker import FeatureMapGrid, InspectWorker, ModelInfo, ModelSource, Prediction
+from .inspect_worker import (
+    FeatureMapGrid,
+    InspectWorker,
+    ModelInfo,
+    ModelSource,
+    Prediction,
+)
 from .predict_view import PredictView
+from .qt_compat import emit
 from .worker import TrainWorker
 
 MAPS_DEBOUNCE_MS = 80
@@ -145,7 +152,7 @@ class ResultsView(QWidget):
     def open_image(self, path: str | Path) -> None:
         """Classify the image file at ``path`` and show the result on the "Try an image" page."""
         self.tabs.setCurrentWidget(self.predict)
-        self.activate_requested.emit()
+        emit(self.activate_requested)
         self.predict.show_pending(str(path))
         self.inspector.request_prediction(str(path))
 
