@@ -1,6 +1,7 @@
 """Checkpoints: everything needed to continue a run, written atomically, read without running code.
 
-A checkpoint is a plain dict of tensors, numbers and strings saved with ``torch.save`` and read
+torch is imported where it is used, so the run history (which names checkpoint files) stays
+importable before torch loads. A checkpoint is a plain dict of tensors, numbers and strings saved with ``torch.save`` and read
 with ``torch.load(weights_only=True)``, so a file from elsewhere can never execute code. It is
 written to a temp file, fsynced and renamed, so a crash leaves the previous checkpoint intact.
 """
@@ -12,12 +13,13 @@ import pickle
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from .config import ModelConfig, RunConfig
 from .errors import UserError
+
+if TYPE_CHECKING:
+    import torch
 
 FORMAT = "resnet-gui-checkpoint"
 VERSION = 1
@@ -31,6 +33,8 @@ class CheckpointError(UserError):
 
 def atomic_save(obj: Any, path: Path) -> None:
     """``torch.save`` to a temp file in the same folder, fsync it, then rename over ``path``."""
+    import torch
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
@@ -59,6 +63,8 @@ def make_checkpoint(cfg: RunConfig, model_cfg: ModelConfig, model: torch.nn.Modu
     ``epoch`` is the number of completed epochs; ``epoch_state`` holds the position inside a
     partly trained epoch (its shuffle order, next batch and running sums) when stopped mid-epoch.
     """
+    import torch
+
     ckpt: dict[str, Any] = {
         "format": FORMAT, "version": VERSION,
         "config": cfg.to_dict(), "model_config": {**asdict(model_cfg), "blocks": list(model_cfg.blocks)},
@@ -79,6 +85,8 @@ def make_checkpoint(cfg: RunConfig, model_cfg: ModelConfig, model: torch.nn.Modu
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """Read a checkpoint safely; CheckpointError with the reason when it can't be used."""
+    import torch
+
     p = Path(path)
     if not p.is_file():
         raise CheckpointError(f"No checkpoint at {p}.")

@@ -141,13 +141,23 @@ class RunStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # One writer migrates; others opening the same new file wait here, then see its version.
+            db.execute("BEGIN IMMEDIATE")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
+                db.execute("ROLLBACK")
                 raise RuntimeError(f"{self.path} was written by a newer resnet-gui (schema {version}).")
             for i in range(version, SCHEMA_VERSION):
-                db.executescript(MIGRATIONS[i])
+                for statement in MIGRATIONS[i].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
                 db.execute(f"PRAGMA user_version = {i + 1}")
+            db.execute("COMMIT")
+        finally:
+            db.close()
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-
 DEFAULT_IMAGE_SIZE = 28
 TOP_K = 5
 CACHED_MODELS = 2

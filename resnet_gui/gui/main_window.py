@@ -22,6 +22,7 @@ from ..events import BatchEnd, EpochEnd
 from .architecture_view import ArchitectureView
 from .background import BackgroundCore, CoreInfo
 from .config_form import ConfigForm
+from .data_preview_view import DataPreviewView
 from .error_banner import ErrorBanner
 from .layer_table import LayerTable
 from .menus import WindowMenus
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.layer_table = LayerTable()
         self.architecture = ArchitectureView()
         self.results = ResultsView()
+        self.data_preview = DataPreviewView()
         self.runs_panel = RunsPanel()
         self.tabs = QTabWidget()
         self._build_layout()
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         training_layout.addWidget(self.progress)
         training_layout.addWidget(self.plots, 1)
         self.tabs.addTab(training, "Training")
+        self.tabs.addTab(self.data_preview, "Data")
         self.tabs.addTab(self.layer_table, "Layers")
         self.tabs.addTab(self.architecture, "Architecture")
         self.tabs.addTab(self.runs_panel, "Runs")
@@ -126,6 +129,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.load_settings_requested.connect(self._on_load_run_settings)
         self.runs_panel.resume_requested.connect(self._on_resume_run)
         self.banner.use_sample_clicked.connect(self._on_use_sample)
+        self.data_preview.use_sample_clicked.connect(self._on_use_sample)
         self._core.ready.connect(self._on_core_ready)
         self._core.ready.connect(self.runs_panel.refresh)
         self._core.load_failed.connect(self._on_core_failed)
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
     def _on_config_changed(self, _cfg: RunConfig | None) -> None:
         self._update_buttons()
         self._update_summary()
+        self.data_preview.set_data_config(self.form.data_input())
 
     def _update_summary(self) -> None:
         key = self.form.summary_input()
@@ -229,6 +234,7 @@ class MainWindow(QMainWindow):
         thread.started.connect(worker.run)
         worker.started.connect(self.progress.show_started)
         worker.download_progress.connect(self.progress.show_download)
+        worker.other_event.connect(self.progress.show_event)
         worker.batch_end.connect(self._on_batch_end)
         worker.epoch_end.connect(self._on_epoch_end)
         worker.finished.connect(self._on_run_finished)
@@ -342,6 +348,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.shutdown()
         self.menus.shutdown()
         self.results.shutdown()
+        self.data_preview.shutdown()
         self._core.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
@@ -357,5 +364,6 @@ class MainWindow(QMainWindow):
         self.runs_panel.shutdown()
         self.menus.shutdown()
         self.results.shutdown()
+        self.data_preview.shutdown()
         self._core.shutdown()
         event.accept()

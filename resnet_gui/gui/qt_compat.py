@@ -1,9 +1,11 @@
 """Workarounds for defects of the Qt binding, kept in one place.
 
 PySide6 6.12.0 on Python 3.11 drops one reference to ``True`` on every ``SignalInstance.emit()``
-called from Python (the ``True`` it returns is not owned). After a few thousand emits ``True``
-is deallocated and the process aborts with "bool_dealloc". ``emit`` gives the reference back
-where a probe shows the leak, and is a plain emit elsewhere.
+called from Python (the ``True`` it returns is not owned), and one to ``None`` on every call of
+a method returning nothing (``setText``, ``processEvents``, ...). After enough calls the object
+is deallocated and the process aborts ("bool_dealloc", "none_dealloc"). ``pin_singletons``
+gives ``None``, ``True`` and ``False`` a reserve of references no session can use up (they are
+immortal from Python 3.12 on); ``emit`` also gives back each reference an emit drops.
 """
 
 from __future__ import annotations
@@ -14,6 +16,14 @@ import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
+
+
+def pin_singletons() -> None:
+    """Make ``None``, ``True`` and ``False`` effectively immortal on Pythons where they are not."""
+    if sys.version_info >= (3, 12):
+        return  # immortal objects (PEP 683): their reference counts are never decremented to 0
+    for obj in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
 
 
 class _Probe(QObject):

@@ -18,7 +18,16 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from ..config import RunConfig
 from ..errors import DataError, UserError
-from ..events import BatchEnd, Callback, DownloadProgress, EpochEnd, Event, RunEnd, RunStarted
+from ..events import (
+    BatchEnd,
+    Callback,
+    DownloadProgress,
+    EpochEnd,
+    Event,
+    RunEnd,
+    RunStarted,
+)
+from .qt_compat import emit
 
 TENSORBOARD_FOLDER = "tensorboard"
 
@@ -137,7 +146,7 @@ class TrainWorker(QObject):
         """Train until done, stopped or failed, then emit ``finished``."""
         _yield_cpu_to_the_window()
         status, message, offer_sample = self._fit()
-        self.finished.emit(status, message, offer_sample)
+        emit(self.finished, status, message, offer_sample)
 
     def _fit(self) -> tuple[str, str, bool]:
         store = None
@@ -156,7 +165,7 @@ class TrainWorker(QObject):
             else:
                 self.run_id = store.create_run(self._cfg)
             assert self.run_id is not None
-            self.run_recorded.emit(self.run_id)
+            emit(self.run_recorded, self.run_id)
             # The recorder writes before the bridge signals, so a view that re-reads the store on
             # a signal finds the event there.
             callbacks: list[Callback] = [store.recorder(self.run_id), self._bridge]
@@ -177,12 +186,12 @@ class TrainWorker(QObject):
 
     def _bridge(self, event: Event) -> None:
         if isinstance(event, BatchEnd):
-            self.batch_end.emit(event)
+            emit(self.batch_end, event)
         elif isinstance(event, EpochEnd):
-            self.epoch_end.emit(event)
+            emit(self.epoch_end, event)
         elif isinstance(event, RunStarted):
-            self.started.emit(event)
+            emit(self.started, event)
         elif isinstance(event, DownloadProgress):
-            self.download_progress.emit(event)
+            emit(self.download_progress, event)
         elif not isinstance(event, RunEnd):
-            self.other_event.emit(event)
+            emit(self.other_event, event)

@@ -1,0 +1,84 @@
+"""Helpers of the Runs-tab tests: a private run store per test and runs recorded without the window.
+
+Test modules import the fixtures ``runs_db`` (autouse: a run history of the test's own) and
+``window`` (the conftest window, torn down with the garbage collector paused).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gui_helpers import RUN_TIMEOUT_MS, tiny_config
+from PySide6.QtCore import Qt
+
+from resnet_gui.config import RunConfig
+from resnet_gui.engine import fit
+from resnet_gui.gui.runs_table import RUN_ID_ROLE
+from resnet_gui.runs import RunStore
+
+
+def record_run(store: RunStore, cfg: RunConfig | None = None, name: str | None = None) -> int:
+    """Train ``cfg`` (a tiny run by default) to the end, recorded in ``store``; returns its id."""
+    cfg = cfg or tiny_config()
+    run_id = store.create_run(cfg, name)
+    fit(cfg, callbacks=[store.recorder(run_id)], report_every_s=0, checkpoint_dir=store.get(run_id).checkpoint_dir)
+    return run_id
+
+
+def wait_for_panel(qtbot, panel, timeout: int = RUN_TIMEOUT_MS) -> None:
+    """Until the panel has read the store and shown the selection's details."""
+    qtbot.waitUntil(lambda: bool(panel.db_path) and not panel.busy, timeout=timeout)
+
+
+def refreshed(qtbot, panel) -> None:
+    """Refresh the panel from the store and wait until it has been redrawn."""
+    with qtbot.waitSignal(panel.refreshed, timeout=RUN_TIMEOUT_MS):
+        panel.refresh()
+    wait_for_panel(qtbot, panel)
+
+
+def table_texts(panel, run_id: int) -> dict[str, str]:
+    """The row of ``run_id`` as the user reads it: column title -> cell text."""
+    model = panel.proxy
+    for row in range(model.rowCount()):
+        if model.index(row, 0).data(RUN_ID_ROLE) == run_id:
+            return {model.headerData(c, Qt.Orientation.Horizontal): model.index(row, c).data()
+                    for c in range(model.columnCount())}
+    raise KeyError(f"run {run_id} is not in the table")
+
+
+def db_path(tmp_path: Path) -> Path:
+    """This test's run history."""
+    return tmp_path / "runs" / "runs.sqlite"
+
+
+def settle_garbage() -> None:
+    """Collect garbage now, then pause the collector until ``runs_db`` is torn down.
+
+    When a window's Python object dies, PySide6 disconnects its slots while holding Qt's
+    connection lock; a garbage collection that starts inside that disconnect and frees another
+    QObject then waits on the same lock forever (seen with PySide6 6.12 as a hung test
+    teardown). With nothing left to collect and the collector paused, the window dies safely.
+    """
+    gc.collect()
+    gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def runs_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """A run history of this test's own, which the window's worker and Runs tab use too."""
+    path = db_path(tmp_path)
+    monkeypatch.setenv("RESNET_GUI_RUNS", str(path))
+    yield path
+    gc.enable()
+
+
+@pytest.fixture
+def window(window):  # noqa: F811 - wraps the conftest fixture of the same name
+    """The conftest window, whose teardown runs with the garbage collector paused."""
+    yield window
+    settle_garbage()
