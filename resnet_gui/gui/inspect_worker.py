@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from .qt_compat import emit
+
 DEFAULT_IMAGE_SIZE = 28
 TOP_K = 5
 CACHED_MODELS = 2
@@ -126,7 +128,7 @@ class _InspectJob(QObject):
         from ..errors import UserError
 
         if request_id < self._latest[kind]:
-            self.replied.emit(kind, request_id, None)
+            emit(self.replied, kind, request_id, None)
             return
         try:
             result: object = work()
@@ -135,7 +137,7 @@ class _InspectJob(QObject):
         except Exception as exc:  # noqa: BLE001 - every failure must reach the window
             traceback.print_exc(file=sys.stderr)
             result = _Failure(f"{type(exc).__name__}: {exc}")
-        self.replied.emit(kind, request_id, result)
+        emit(self.replied, kind, request_id, result)
 
     def _checkpoint_path(self, source: ModelSource) -> str:
         from ..errors import UserError
@@ -282,19 +284,19 @@ class InspectWorker(QObject):
         self._source = source
         request_id = self._next("model")
         if request_id is not None:
-            self._describe_requested.emit(request_id, source)
+            emit(self._describe_requested, request_id, source)
 
     def request_prediction(self, path: str) -> None:
         """Classify the image file at ``path``; answered by ``prediction_ready`` or ``prediction_failed``."""
         request_id = self._next("predict")
         if request_id is not None:
-            self._predict_requested.emit(request_id, self._source, str(path))
+            emit(self._predict_requested, request_id, self._source, str(path))
 
     def request_maps(self, image: np.ndarray, stage: str, index: int) -> None:
         """Feature maps of ``image`` (test image ``index``) at ``stage``; the latest request wins."""
         request_id = self._next("maps")
         if request_id is not None:
-            self._maps_requested.emit(request_id, self._source, image, stage, index)
+            emit(self._maps_requested, request_id, self._source, image, stage, index)
 
     def _on_replied(self, kind: str, request_id: int, result: object) -> None:
         self._in_flight -= 1
@@ -304,9 +306,9 @@ class InspectWorker(QObject):
                          "predict": (self.prediction_ready, self.prediction_failed),
                          "maps": (self.maps_ready, self.maps_failed)}[kind]
         if isinstance(result, _Failure):
-            failed.emit(result.message)
+            emit(failed, result.message)
         else:
-            ready.emit(result)
+            emit(ready, result)
 
     def shutdown(self) -> None:
         """Stop the thread and wait for it (at most the current job)."""

@@ -21,6 +21,7 @@ from ..config import RunConfig, validate
 from ..events import BatchEnd, EpochEnd
 from .architecture_view import ArchitectureView
 from .background import BackgroundCore, CoreInfo
+from .background_runs import BackgroundControls, BackgroundRuns
 from .config_form import ConfigForm
 from .data_preview_view import DataPreviewView
 from .error_banner import ErrorBanner
@@ -28,6 +29,7 @@ from .layer_table import LayerTable
 from .menus import WindowMenus
 from .plots import TrainingPlots
 from .progress_panel import ProgressPanel
+from .qt_compat import emit
 from .results_view import ResultsView
 from .runs_panel import RunsPanel
 from .worker import TrainWorker
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
         self.history: list[EpochEnd] = []
 
         self.form = ConfigForm()
+        self.background_controls = BackgroundControls()
         self.train_button = QPushButton("Train")
         self.train_button.setDefault(True)
         self.stop_button = QPushButton("Stop")
@@ -75,6 +78,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self._build_layout()
         self.menus = WindowMenus(self)
+        self.background = BackgroundRuns(self)
 
         self._core = BackgroundCore(self)
         self._connect()
@@ -95,6 +99,7 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(form_scroll, 1)
         left_layout.addLayout(buttons)
+        left_layout.addWidget(self.background_controls)
 
         training = QWidget()
         training_layout = QVBoxLayout(training)
@@ -128,6 +133,10 @@ class MainWindow(QMainWindow):
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.runs_panel.load_settings_requested.connect(self._on_load_run_settings)
         self.runs_panel.resume_requested.connect(self._on_resume_run)
+        self.runs_panel.follow_requested.connect(self.background.follow)
+        self.background.changed.connect(self._update_buttons)
+        self.background_controls.check.toggled.connect(lambda _on: self._update_buttons())
+        self.background_controls.processes.valueChanged.connect(lambda _n: self._update_buttons())
         self.banner.use_sample_clicked.connect(self._on_use_sample)
         self.data_preview.use_sample_clicked.connect(self._on_use_sample)
         self._core.ready.connect(self._on_core_ready)
@@ -202,9 +211,12 @@ class MainWindow(QMainWindow):
             self._core.request_summary(*key)
 
     def _update_buttons(self) -> None:
-        self.train_button.setEnabled(self.form.is_valid() and not self._training)
+        cfg = self.form.config()
+        self.background_controls.set_batch_size(cfg.train.batch_size if cfg is not None else 0)
+        self.train_button.setEnabled(self.form.is_valid() and not self._training and not self.background.following
+                                     and not self.background_controls.problem())
         stopping = self._worker is not None and self._worker.stop_requested
-        self.stop_button.setEnabled(self._training and not stopping)
+        self.stop_button.setEnabled(self._training and not stopping or self.background.stoppable)
         self.pause_button.setEnabled(self._training and not stopping)
         if not self._training:
             self.pause_button.setText("Pause")
@@ -215,6 +227,14 @@ class MainWindow(QMainWindow):
     def _on_train_clicked(self) -> None:
         cfg = self.form.config()
         if cfg is None or self._training or validate(cfg):
+            return
+        if self.background_controls.enabled and self._resume is None:
+            if self.background.following or self.background_controls.problem():
+                return
+            self._save_settings()
+            self.banner.hide()
+            self.history = []
+            self.background.start(cfg, self.background_controls.processes.value())
             return
         self._save_settings()
         self.banner.hide()
@@ -246,6 +266,9 @@ class MainWindow(QMainWindow):
         thread.start()
 
     def _on_stop_clicked(self) -> None:
+        if self.background.stoppable:
+            self.background.stop()
+            return
         self.request_stop()
 
     @property
@@ -306,7 +329,7 @@ class MainWindow(QMainWindow):
     def _on_thread_finished(self) -> None:
         self._training = False
         self._update_buttons()
-        self.run_finished.emit(self.last_status)
+        emit(self.run_finished, self.last_status)
         if self._close_pending:
             self.close()
 
@@ -345,6 +368,7 @@ class MainWindow(QMainWindow):
         if self._thread is not None and self._thread.isRunning():
             self._thread.quit()
             self._thread.wait()
+        self.background.shutdown()
         self.runs_panel.shutdown()
         self.menus.shutdown()
         self.results.shutdown()
@@ -361,6 +385,7 @@ class MainWindow(QMainWindow):
             return
         self._save_settings()
         self.hide()
+        self.background.shutdown()
         self.runs_panel.shutdown()
         self.menus.shutdown()
         self.results.shutdown()
