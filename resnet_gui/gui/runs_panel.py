@@ -70,6 +70,7 @@ class RunsPanel(QWidget):
 
     load_settings_requested = Signal(object)
     resume_requested = Signal(int, object)
+    follow_requested = Signal(int)
     refreshed = Signal()
     details_shown = Signal()
     error = Signal(str)
@@ -102,6 +103,7 @@ class RunsPanel(QWidget):
         self.delete_button = QPushButton("Delete…")
         self.load_button = QPushButton("Load settings into the form")
         self.resume_button = QPushButton("Resume run")
+        self.follow_button = QPushButton("Follow")
         self.tensorboard_check = QCheckBox("Log new runs to TensorBoard")
         self.confirm_bar = QFrame()
         self.confirm_label = QLabel()
@@ -154,6 +156,7 @@ class RunsPanel(QWidget):
         self.delete_button.setToolTip("Delete the selected runs with their metrics and checkpoints")
         self.load_button.setToolTip("Put the selected run's settings into the form on the left")
         self.resume_button.setToolTip("Continue a stopped or crashed run from its last checkpoint")
+        self.follow_button.setToolTip("Show a running background run's progress live on the Training tab")
 
         self.confirm_bar.setObjectName("confirm-delete")
         self.confirm_bar.setStyleSheet("#confirm-delete { background: #fff4e5; border: 1px solid #f0b35a; "
@@ -166,7 +169,8 @@ class RunsPanel(QWidget):
         self.confirm_bar.hide()
 
         actions = QHBoxLayout()
-        for button in (self.rename_button, self.delete_button, self.load_button, self.resume_button):
+        for button in (self.rename_button, self.delete_button, self.load_button, self.resume_button,
+                       self.follow_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.tensorboard_check)
@@ -224,6 +228,7 @@ class RunsPanel(QWidget):
         self.cancel_delete_button.clicked.connect(self.confirm_bar.hide)
         self.load_button.clicked.connect(self._on_load_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.follow_button.clicked.connect(self._on_follow_clicked)
         self.notes_edit.textChanged.connect(self._on_notes_edited)
 
     # --- public API ---------------------------------------------------------------------------
@@ -472,6 +477,11 @@ class RunsPanel(QWidget):
         if len(ids) == 1 and self._can_resume(self.run(ids[0])):
             emit(self.resume_requested, ids[0], self.run(ids[0]).config)
 
+    def _on_follow_clicked(self) -> None:
+        ids = self.selected_run_ids()
+        if len(ids) == 1 and not self._training and self.run(ids[0]).status == "running":
+            emit(self.follow_requested, ids[0])
+
     def _can_resume(self, run: Any) -> bool:
         return not self._training and run.status in RESUMABLE and bool(run.last_checkpoint)
 
@@ -522,6 +532,7 @@ class RunsPanel(QWidget):
         self.delete_button.setEnabled(any(r.status != "running" for r in runs))
         self.load_button.setEnabled(one is not None and not self._training)
         self.resume_button.setEnabled(one is not None and self._can_resume(one))
+        self.follow_button.setEnabled(one is not None and not self._training and one.status == "running")
         if one is not None and one.status in RESUMABLE and not one.last_checkpoint:
             self.resume_button.setToolTip("This run stopped before its first checkpoint; train it again instead")
         else:
