@@ -100,6 +100,8 @@ class RunRecord:
     best_checkpoint: str
     notes: str
     versions: dict[str, str]
+    pid: int | None = None  # the process that last trained it
+    host: str = ""
 
     @property
     def duration_s(self) -> float | None:
@@ -240,7 +242,7 @@ class RunStore:
                          RunConfig.from_dict(json.loads(row["config"])), row["device"], row["precision"],
                          row["params"], row["epochs_planned"], row["epochs_done"], row["best_test_acc"],
                          row["checkpoint_dir"], row["last_checkpoint"], row["best_checkpoint"], row["notes"],
-                         json.loads(row["versions"]))
+                         json.loads(row["versions"]), row["pid"], row["host"])
 
     def list(self) -> list[RunRecord]:
         """All runs, newest first."""
@@ -262,6 +264,14 @@ class RunStore:
             rows = db.execute("SELECT epoch, loss, train_acc, test_acc, seconds, images_per_s, lr FROM epochs "
                               "WHERE run_id = ? ORDER BY epoch", (run_id,)).fetchall()
         return [EpochEnd(*r) for r in rows]
+
+    def batches_after(self, run_id: int, epoch: int, batch: int) -> list[tuple[int, int, int, float]]:
+        """(epoch, batch, batches, loss) rows recorded after (``epoch``, ``batch``), for following a run live."""
+        with self._connect() as db:
+            rows = db.execute("SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? AND "
+                              "(epoch > ? OR (epoch = ? AND batch > ?)) ORDER BY epoch, batch",
+                              (run_id, epoch, epoch, batch)).fetchall()
+        return [(int(e), int(b), int(n), float(loss)) for e, b, n, loss in rows]
 
     def batch_losses(self, run_id: int) -> list[tuple[float, float]]:
         """(fractional epoch, loss) points of the run's recorded batch losses."""

@@ -90,10 +90,7 @@ def _query(db_path: str | Path, sql: str, args: tuple[Any, ...]) -> Any:
 
 
 def run_process(db_path: str | Path, run_id: int) -> tuple[int | None, str]:
-    """(pid, host) the store recorded for a run.
-
-    ``RunRecord`` does not carry them, so this reads the row itself (read-only).
-    """
+    """(pid, host) the store recorded for a run (read-only, no migration)."""
     row = _query(db_path, "SELECT pid, host FROM runs WHERE id = ?", (run_id,))
     return (row[0], row[1]) if row else (None, "")
 
@@ -253,15 +250,10 @@ class RunFollower(QObject):
         epochs = store.epochs(self.run_id)
         new_epochs = tuple(epochs[self._epochs_seen:])
         self._epochs_seen = len(epochs)
-        with store._connect() as db:  # only the rows after the last one seen
-            rows = db.execute("SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? AND "
-                              "(epoch > ? OR (epoch = ? AND batch > ?)) ORDER BY epoch, batch",
-                              (self.run_id, self._last_batch[0], self._last_batch[0],
-                               self._last_batch[1])).fetchall()
-        batches = tuple((int(e), int(b), int(n), float(loss)) for e, b, n, loss in rows)
+        batches = tuple(store.batches_after(self.run_id, *self._last_batch))
         if batches:
             self._last_batch = batches[-1][:2]
-        pid, _host = run_process(self.db_path, self.run_id)
+        pid = run.pid
         if new_epochs or batches or run.status != "running":
             emit(self.progress, Progress(run, pid, new_epochs, batches))
         if run.status != "running":
