@@ -1,0 +1,80 @@
+"""Regenerate the README's screenshots from the real main window (run by hand, offscreen).
+
+    python docs/screenshots.py            # writes docs/screenshot-*.png
+
+Trains a small ResNet on the bundled sample through the Train button, then grabs the Training,
+Architecture and Results tabs as a user would see them at 1200x760.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_tmp = tempfile.mkdtemp(prefix="resnet-gui-shots-")
+os.environ["RESNET_GUI_RUNS"] = os.path.join(_tmp, "runs.sqlite")
+os.environ["RESNET_GUI_SETTINGS"] = os.path.join(_tmp, "settings.ini")
+os.environ["RESNET_GUI_OFFLINE"] = "1"
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+
+from resnet_gui.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
+from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
+from resnet_gui.gui.main_window import MainWindow  # noqa: E402
+
+OUT = Path(__file__).resolve().parent
+
+
+def wait(cond, ms: int = 600_000) -> None:
+    """Run the event loop until ``cond()`` holds."""
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: cond() and loop.quit())
+    timer.start(50)
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+    timer.stop()
+    if not cond():
+        raise TimeoutError("the window did not get there in time")
+
+
+def main() -> None:
+    app = create_app([])
+    guard = collect_garbage_in_gui_thread()  # noqa: F841
+    win = MainWindow(settings=None)
+    win.resize(1200, 760)
+    win.show()
+    wait(lambda: win.core.info is not None and not win.core.busy)
+    win.form.set_config(RunConfig(
+        model=ModelConfig(blocks=(1, 1), channels=16, stem="small"),
+        data=DataConfig(dataset="sample", resize=0),
+        train=TrainConfig(lr=0.05, batch_size=256, epochs=5, optimizer="sgd", schedule="onecycle",
+                          augment=True, label_smoothing=0.1, weight_decay=5e-4)))
+    done: list[str] = []
+    win.run_finished.connect(done.append)
+    win.train_button.click()
+    wait(lambda: bool(done))
+    app.processEvents()
+    win.grab().save(str(OUT / "screenshot-main.png"))
+    win.tabs.setCurrentWidget(win.architecture)
+    app.processEvents()
+    win.grab().save(str(OUT / "screenshot-architecture.png"))
+    win.tabs.setCurrentWidget(win.results)
+    r = win.results
+    wait(lambda: r.model_info is not None)
+    counts = r.confusion.predictions.confusion()
+    np.fill_diagonal(counts, -1)
+    t, k = np.unravel_index(counts.argmax(), counts.shape)
+    r.confusion.select_cell(int(t), int(k))
+    app.processEvents()
+    win.grab().save(str(OUT / "screenshot-results.png"))
+    print("test accuracy per epoch:", [round(e.test_acc, 3) for e in win.history])
+    win.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
