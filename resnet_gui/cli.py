@@ -185,6 +185,12 @@ def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _bar(fraction: float, width: int = 24) -> str:
+    """A text progress bar: [#########---------------]."""
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
 class _Printer:
     """Prints run events: the seed's epoch lines, or JSON lines; a live progress line on a terminal."""
 
@@ -206,15 +212,16 @@ class _Printer:
             else:
                 print(event.line(), file=self.out, flush=True)
         elif isinstance(event, BatchEnd) and self.live:
-            self.err.write(f"\repoch {event.epoch} batch {event.batch}/{event.batches}  loss {event.loss:.4f}  "
-                           f"{event.images_per_s:,.0f} img/s  ETA {event.eta_s:,.0f} s\033[K")
+            self.err.write(f"\repoch {event.epoch} {_bar(event.batch / event.batches)} {event.batch}/{event.batches}"
+                           f"  loss {event.loss:.4f}  {event.images_per_s:,.0f} img/s  ETA {event.eta_s:,.0f} s\033[K")
             self.err.flush()
         elif isinstance(event, DataProgress) and self.live:
-            self.err.write(f"\r{event.stage}: {event.done:,}/{event.total:,}\033[K")
+            self.err.write(f"\r{event.stage} {_bar(event.done / max(1, event.total))} {event.done:,}/{event.total:,}\033[K")
             self.err.flush()
         elif isinstance(event, DownloadProgress) and self.live:
             total = f"/{event.total_bytes / 1e6:.1f}" if event.total_bytes else ""
-            self.err.write(f"\rdownloading {event.file}: {event.done_bytes / 1e6:.1f}{total} MB\033[K")
+            bar = _bar(event.done_bytes / event.total_bytes) + " " if event.total_bytes else ""
+            self.err.write(f"\rdownloading {event.file} {bar}{event.done_bytes / 1e6:.1f}{total} MB\033[K")
             self.err.flush()
 
 

@@ -165,3 +165,20 @@ def test_folder_data_from_the_command_line(tmp_path: Path, monkeypatch: pytest.M
     assert json.loads(out)["epoch"] == 1
     code, _, err = run("train", "--data", "folder", "--runs-db", str(tmp_path / "r.sqlite"))
     assert code == 1 and "data.root" in err
+
+
+def test_live_progress_bar_on_a_terminal() -> None:
+    from resnet_gui.cli import _Printer
+    from resnet_gui.events import BatchEnd, DataProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    printer = _Printer(False, io.StringIO(), err)
+    printer(DataProgress("decoding images", 50, 200))
+    printer(BatchEnd(2, 12, 24, 0.5, 1234.0, 3.0, 20.0))
+    text = err.getvalue()
+    assert "decoding images [######------------------] 50/200" in text
+    assert "epoch 2 [############------------] 12/24" in text and "1,234 img/s" in text and "ETA 20 s" in text
