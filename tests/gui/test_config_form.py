@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QLabel
 
 from resnet_gui.config import RunConfig, with_changes
 from resnet_gui.gui.config_form import ConfigForm
+from resnet_gui.presets import PRESETS
 
 BAD_INPUTS = ("", "0", "-3", "abc", "1e99", "2,,x", "99999999999")
 
@@ -182,13 +183,14 @@ def test_fast_cpu_recipe_sets_the_new_fields(qtbot) -> None:
     form.set_preset("fast-cpu")
     assert form.field("model.blocks").text() == "1,1,1"
     assert combo_value(form, "model.stem") == "small"
-    assert not form.field("model.stem_pool").isChecked() and form.field("model.stem_pool").isEnabled()
+    assert form.field("model.stem_pool").isChecked() and form.field("model.stem_pool").isEnabled()
     assert combo_value(form, "train.schedule") == "onecycle"
     assert form.field("train.momentum").text() == "0.9" and form.field("train.momentum").isEnabled()
-    assert form.field("train.weight_decay").text() == "0.0005"
-    assert form.field("train.label_smoothing").text() == "0.1"
-    assert form.field("train.augment").isChecked()
+    assert form.field("train.weight_decay").text() == "0.001"
+    assert form.field("train.label_smoothing").text() == "0.2"
+    assert not form.field("train.augment").isChecked()
     assert form.field("data.resize").text() == "0"
+    assert form.config() is not None and form.config().train == PRESETS["fast-cpu"].train
 
 
 def test_model_preset_sets_only_the_network(qtbot) -> None:
