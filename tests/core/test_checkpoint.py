@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from resnet_gui.checkpoint import BEST, LAST, CheckpointError, atomic_save, load_checkpoint
+from resnet_gui.checkpoint import (
+    BEST,
+    LAST,
+    CheckpointError,
+    atomic_save,
+    load_checkpoint,
+)
 from resnet_gui.config import RunConfig, with_changes
 from resnet_gui.data import load_sample
 from resnet_gui.engine import fit

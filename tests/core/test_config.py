@@ -2,7 +2,13 @@
 
 import pytest
 
-from resnet_gui.config import RunConfig, parse_blocks, parse_shape, validate, with_changes
+from resnet_gui.config import (
+    RunConfig,
+    parse_blocks,
+    parse_shape,
+    validate,
+    with_changes,
+)
 
 
 def fields_of(cfg: RunConfig) -> set[str]:

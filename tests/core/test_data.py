@@ -12,7 +12,14 @@ import torch
 
 from resnet_gui import data, standard_sets
 from resnet_gui.config import DataConfig
-from resnet_gui.data import DataSet, check_dataset, load_dataset, load_fashion_mnist, load_sample, resolve_root
+from resnet_gui.data import (
+    DataSet,
+    check_dataset,
+    load_dataset,
+    load_fashion_mnist,
+    load_sample,
+    resolve_root,
+)
 from resnet_gui.errors import DataError
 from resnet_gui.events import DownloadProgress
 

@@ -12,7 +12,13 @@ from resnet_gui.config import RunConfig, with_changes
 from resnet_gui.config_io import load_toml, save_toml, to_toml
 from resnet_gui.engine import fit
 from resnet_gui.errors import ConfigError
-from resnet_gui.export import export_onnx, export_torchscript, model_from_checkpoint, write_metrics_csv, write_metrics_json
+from resnet_gui.export import (
+    export_onnx,
+    export_torchscript,
+    model_from_checkpoint,
+    write_metrics_csv,
+    write_metrics_json,
+)
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
                    train={"epochs": 1, "batch_size": 1000, "seed": None})

@@ -9,8 +9,15 @@ from PIL import Image
 from resnet_gui.config import RunConfig, with_changes
 from resnet_gui.engine import fit
 from resnet_gui.errors import UserError
-from resnet_gui.inspect_model import (EpochPredictions, confusion_counts, feature_maps, load_image,
-                                      per_class_accuracy, stage_names, top_k)
+from resnet_gui.inspect_model import (
+    EpochPredictions,
+    confusion_counts,
+    feature_maps,
+    load_image,
+    per_class_accuracy,
+    stage_names,
+    top_k,
+)
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
                    train={"epochs": 1, "batch_size": 500})

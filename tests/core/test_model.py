@@ -54,9 +54,9 @@ def test_invalid_model_settings_raise_config_error() -> None:
 
 @pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"])
 def test_torchvision_style_matches_torchvision_parameter_counts(name: str) -> None:
-    import torchvision.models as tvm
-
     from dataclasses import replace
+
+    import torchvision.models as tvm
 
     from resnet_gui.model_presets import model_preset
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 
