@@ -32,6 +32,11 @@ from .qt_compat import emit
 TENSORBOARD_FOLDER = "tensorboard"
 
 
+# Mild on purpose: enough for the window to win the CPU from its own training threads, while a
+# busy machine (another process at nice 0) still leaves training a fair share (nice 10 starved it).
+WORKER_NICE = 3
+
+
 def _yield_cpu_to_the_window() -> None:
     """Lower this thread's priority so the GUI thread gets the CPU first when both want it.
 
@@ -41,7 +46,7 @@ def _yield_cpu_to_the_window() -> None:
     """
     if sys.platform.startswith("linux"):
         try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
         except OSError:
             pass  # not permitted here: training still works at normal priority
 
