@@ -7,16 +7,35 @@ import json
 import signal
 import sys
 import threading
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from .config import (BLOCK_STYLES, BLOCKS, DATASETS, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES, STEMS,
-                     RunConfig, parse_blocks, parse_shape, validate)
-from .model_presets import MODEL_PRESETS, model_preset
+from .config import (
+    BLOCK_STYLES,
+    BLOCKS,
+    DATASETS,
+    DEVICES,
+    OPTIMIZERS,
+    PRECISIONS,
+    SCHEDULES,
+    STEMS,
+    RunConfig,
+    parse_blocks,
+    parse_shape,
+    validate,
+)
 from .errors import UserError
-from .events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, Event, RunStarted
+from .events import (
+    BatchEnd,
+    DataProgress,
+    DownloadProgress,
+    EpochEnd,
+    Event,
+    RunStarted,
+)
+from .model_presets import MODEL_PRESETS, model_preset
 from .presets import PRESETS, get_preset
 
 if TYPE_CHECKING:

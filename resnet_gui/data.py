@@ -17,7 +17,13 @@ import torch
 from .config import DataConfig
 from .errors import DataError
 from .events import Callback
-from .standard_sets import CIFAR10_CLASSES, IDX_SETS, idx_present, load_cifar10, load_idx
+from .standard_sets import (
+    CIFAR10_CLASSES,
+    IDX_SETS,
+    idx_present,
+    load_cifar10,
+    load_idx,
+)
 
 STANDARD_SETS = ("fashion-mnist", "mnist", "kmnist", "cifar10")
 SAMPLE_FILE = "fashion_mnist_sample.npz"

@@ -22,7 +22,14 @@ import torch
 from torch import nn
 
 from .batching import DeviceBatcher
-from .checkpoint import BEST, LAST, CheckpointError, architecture_difference, atomic_save, make_checkpoint
+from .checkpoint import (
+    BEST,
+    LAST,
+    CheckpointError,
+    architecture_difference,
+    atomic_save,
+    make_checkpoint,
+)
 from .config import RunConfig, validate
 from .data import DataSet, check_dataset, load_dataset
 from .devices import resolve_device, resolve_precision

@@ -116,7 +116,10 @@ class RunRecord:
                 "device": self.device, "error": self.error or None}
 
 
-def _pid_alive(pid: int) -> bool:
+def process_alive(pid: int | None) -> bool:
+    """True while a process with this id exists on this machine."""
+    if not pid:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -236,7 +239,7 @@ class RunStore:
 
     def _record(self, row: sqlite3.Row) -> RunRecord:
         status = row["status"]
-        if status == "running" and row["host"] == socket.gethostname() and row["pid"] and not _pid_alive(row["pid"]):
+        if status == "running" and row["host"] == socket.gethostname() and not process_alive(row["pid"]):
             status = "crashed"
         return RunRecord(row["id"], row["name"], row["created_at"], row["ended_at"], status, row["error"],
                          RunConfig.from_dict(json.loads(row["config"])), row["device"], row["precision"],

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from .architecture_scene import Diagram, DiagramBox, DiagramBuilder, font
 from .qt_compat import emit
+from .widgets import tool_button
 
 # Networks with at most this many blocks start with every stage expanded; bigger ones collapsed.
 EXPAND_BLOCK_LIMIT = 8
@@ -73,13 +73,13 @@ class ArchitectureView(QWidget):
         self._caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._status = QLabel()
         self._status.setStyleSheet("color: #616161;")
-        self.expand_button = self._button("Expand all", "Show every block of every stage", self._on_expand_all)
-        self.collapse_button = self._button("Collapse all", "Show each stage as one box", self._on_collapse_all)
-        self.zoom_out_button = self._button("−", "Zoom out (Ctrl + wheel)", self._on_zoom_out)
-        self.zoom_in_button = self._button("+", "Zoom in (Ctrl + wheel)", self._on_zoom_in)
-        self.fit_button = self._button("Fit", "Fit the whole diagram in the view", self._on_fit)
-        self.png_button = self._button("Export PNG…", "Save the diagram as a PNG image", self._on_export_png)
-        self.svg_button = self._button("Export SVG…", "Save the diagram as an SVG drawing", self._on_export_svg)
+        self.expand_button = tool_button("Expand all", "Show every block of every stage", self._on_expand_all)
+        self.collapse_button = tool_button("Collapse all", "Show each stage as one box", self._on_collapse_all)
+        self.zoom_out_button = tool_button("−", "Zoom out (Ctrl + wheel)", self._on_zoom_out)
+        self.zoom_in_button = tool_button("+", "Zoom in (Ctrl + wheel)", self._on_zoom_in)
+        self.fit_button = tool_button("Fit", "Fit the whole diagram in the view", self._on_fit)
+        self.png_button = tool_button("Export PNG…", "Save the diagram as a PNG image", self._on_export_png)
+        self.svg_button = tool_button("Export SVG…", "Save the diagram as an SVG drawing", self._on_export_svg)
         for b in (self.zoom_out_button, self.zoom_in_button):
             b.setFixedWidth(32)
         self._buttons = (self.expand_button, self.collapse_button, self.zoom_out_button, self.zoom_in_button,
@@ -111,12 +111,6 @@ class ArchitectureView(QWidget):
         self._selected = ""
         self._overrides: dict[str, tuple[bool, int]] = {}  # stage -> (expanded, its block count)
         self._update_buttons()
-
-    def _button(self, text: str, tip: str, slot: Any) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        return button
 
     # -- public API --------------------------------------------------------------------------
 

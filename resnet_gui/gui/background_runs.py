@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from ..config import RunConfig
 from ..events import BatchEnd
+from ..runs import process_alive
 from .qt_compat import emit
 
 BACKGROUND_FOLDER = "background"
@@ -109,19 +110,6 @@ def find_run(db_path: str | Path, name: str) -> int | None:
 def is_local(host: str) -> bool:
     """True when a run's recorded host is this machine."""
     return host == socket.gethostname()
-
-
-def process_alive(pid: int | None) -> bool:
-    """True while a process with this id exists."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def torchrun_launcher(pid: int) -> int | None:

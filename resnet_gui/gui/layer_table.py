@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
@@ -37,6 +36,7 @@ from .layer_rows import (
     to_tsv,
 )
 from .qt_compat import emit
+from .widgets import tool_button
 
 __all__ = ["COLUMNS", "LayerTable", "format_count", "format_shape", "format_totals"]
 
@@ -76,12 +76,12 @@ class LayerTable(QWidget):
         self._status.setObjectName("layer-table-status")
         self._status.setStyleSheet("color: #616161;")
 
-        self.expand_button = self._button("Expand all", "Show every block and its layers", self._on_expand_all)
-        self.collapse_button = self._button("Collapse all", "Show only the top-level layers", self._on_collapse_all)
-        self.copy_button = self._button("Copy", "Copy the whole table, tab-separated, to the clipboard",
+        self.expand_button = tool_button("Expand all", "Show every block and its layers", self._on_expand_all)
+        self.collapse_button = tool_button("Collapse all", "Show only the top-level layers", self._on_collapse_all)
+        self.copy_button = tool_button("Copy", "Copy the whole table, tab-separated, to the clipboard",
                                         self._on_copy_clicked)
-        self.csv_button = self._button("Export CSV…", "Save every row as CSV (raw numbers)", self._on_export_csv)
-        self.markdown_button = self._button("Export Markdown…", "Save the layers and blocks as a Markdown table",
+        self.csv_button = tool_button("Export CSV…", "Save every row as CSV (raw numbers)", self._on_export_csv)
+        self.markdown_button = tool_button("Export Markdown…", "Save the layers and blocks as a Markdown table",
                                             self._on_export_markdown)
         self._buttons = (self.expand_button, self.collapse_button, self.copy_button, self.csv_button,
                          self.markdown_button)
@@ -103,12 +103,6 @@ class LayerTable(QWidget):
         self._items: dict[str, QTreeWidgetItem] = {}
         self._syncing = False
         self._update_buttons()
-
-    def _button(self, text: str, tip: str, slot: Any) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        return button
 
     @property
     def tree(self) -> QTreeWidget:
