@@ -109,7 +109,7 @@ def test_rename_inline_and_notes_are_kept_in_the_store(qtbot, store, make_panel)
     qtbot.waitUntil(lambda: table_texts(panel, run_id)["Name"] == "baseline", timeout=2000)
     qtbot.waitUntil(lambda: store.get(run_id).name == "baseline", timeout=5000)
     wait_for_panel(qtbot, panel)
-    assert panel.compare.legend_names() == ["baseline"]
+    qtbot.waitUntil(lambda: panel.compare.legend_names() == ["baseline"], timeout=5000)
 
     qtbot.keyClicks(panel.notes_edit, "lr too high?")
     qtbot.waitUntil(lambda: store.get(run_id).notes == "lr too high?", timeout=5000)
