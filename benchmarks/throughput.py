@@ -10,41 +10,71 @@ ResNet-18) from the same initial weights, with the same optimizer, batch size, r
   ``DeviceBatcher``, bf16 autocast and channels_last where fit picks them), trained through its
   own ``_train_epoch``, one chunk per call.
 
-Each round runs one chunk of each side (the order swaps every round so drift in the machine's
-load hits both alike). A chunk is ``--warmup`` batches (not timed: worker start-up, oneDNN or
-cuDNN set-up) then ``--batches`` timed batches. The figure per side is the median over rounds.
+Each side runs in its own process, started fresh as a user's would be (the seed's as a plain
+Python process; the engine's with what the ``resnet-gui`` command sets up at start and what
+``Trainer.run`` trains inside, e.g. its host-memory policy), so that neither inherits the other's
+process-wide settings. Only one side trains at a time: each round runs one chunk of each side
+(the order swaps every round so drift in the machine's load hits both alike).
+A chunk is ``--warmup`` batches (not timed: worker start-up or refill, oneDNN or cuDNN set-up)
+then ``--batches`` timed batches. The figure per side is the median over rounds.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
 import os
 import statistics
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
+from seed_loop import load_data_fashion_mnist, train_batches  # noqa: E402
 from torch import nn  # noqa: E402
 
-from resnet_gui import engine  # noqa: E402
+from resnet_gui import engine, host_memory  # noqa: E402
 from resnet_gui.batching import DeviceBatcher  # noqa: E402
 from resnet_gui.config import PRECISIONS, RunConfig  # noqa: E402
-from resnet_gui.data import DataSet, fashion_mnist_present, load_fashion_mnist, resolve_root  # noqa: E402
+from resnet_gui.data import (  # noqa: E402
+    DataSet,
+    fashion_mnist_present,
+    load_fashion_mnist,
+    resolve_root,
+)
 from resnet_gui.devices import resolve_device  # noqa: E402
 from resnet_gui.model import build_model  # noqa: E402
 from resnet_gui.presets import get_preset  # noqa: E402
-from seed_loop import load_data_fashion_mnist, train_batches  # noqa: E402
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by the processes ``pids`` (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class SeedSide:
-    """The chapter's loop: a DataLoader iterator per chunk (as per epoch), fp32, per-batch host reads."""
+    """The chapter's loop: fp32, per-batch host reads, batches from one DataLoader epoch across chunks.
+
+    The iterator (and with it the 4 worker processes) lives on from chunk to chunk as it does
+    through an epoch, so the workers make one batch per batch trained, as in the seed's steady
+    state; a new epoch (new workers) starts only when the current one runs out.
+    """
 
     def __init__(self, cfg: RunConfig, root: Path, device: torch.device, workers: int) -> None:
         torch.manual_seed(cfg.train.seed or 0)
@@ -54,20 +84,37 @@ class SeedSide:
         self.loss = nn.CrossEntropyLoss()
         self.train_iter, _ = load_data_fashion_mnist(cfg.train.batch_size, resize=cfg.data.resize or None,
                                                      root=str(root), num_workers=workers)
+        self._epoch: Iterator[tuple[torch.Tensor, torch.Tensor]] | None = None
+        self._left = 0  # batches left in the current epoch
 
     def chunk(self, warmup: int, batches: int) -> tuple[int, float]:
         """Images trained and seconds taken by ``batches`` batches after ``warmup`` untimed ones."""
-        cudnn_before = torch.backends.cudnn.benchmark
-        torch.backends.cudnn.benchmark = False  # the seed never sets it
-        it = iter(self.train_iter)
-        try:
-            train_batches(self.net, it, self.optimizer, self.device, warmup, self.loss)
-            start = time.perf_counter()
-            images = train_batches(self.net, it, self.optimizer, self.device, batches, self.loss)
-            return images, time.perf_counter() - start
-        finally:
-            del it  # stops the worker processes, as the end of an epoch does
-            torch.backends.cudnn.benchmark = cudnn_before
+        if self._epoch is None or self._left < warmup + batches:
+            self._epoch = None  # stops the old epoch's workers, as train_ch5's epoch loop does
+            self._epoch, self._left = iter(self.train_iter), len(self.train_iter)
+        self._left -= warmup + batches
+        train_batches(self.net, self._epoch, self.optimizer, self.device, warmup, self.loss)
+        start = time.perf_counter()
+        images = train_batches(self.net, self._epoch, self.optimizer, self.device, batches, self.loss)
+        seconds = time.perf_counter() - start
+        self._wait_for_workers()
+        return images, seconds
+
+    def _wait_for_workers(self, poll_s: float = 0.5, limit_s: float = 20.0) -> None:
+        """Let the workers finish the batches they prefetch, so that work isn't done in the engine's turn.
+
+        The seed's own next chunk starts with those batches ready, as they would be mid-epoch.
+        """
+        pids = [w.pid for w in getattr(self._epoch, "_workers", [])]
+        if not pids or not Path("/proc").is_dir():
+            return
+        busy, deadline = cpu_seconds(pids), time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            time.sleep(poll_s)
+            now = cpu_seconds(pids)
+            if now - busy < 0.1 * poll_s:  # all of them together under a tenth of a core: idle
+                return
+            busy = now
 
 
 class EngineSide:
@@ -105,14 +152,14 @@ class EngineSide:
 
     def chunk(self, warmup: int, batches: int) -> tuple[int, float]:
         """Images trained and seconds taken by ``batches`` batches after ``warmup`` untimed ones."""
-        cudnn_before = torch.backends.cudnn.benchmark
-        torch.backends.cudnn.benchmark = self.device.type == "cuda"  # as the Trainer sets it
-        try:
+        with self.trainer.memory_policy():  # what Trainer.run trains inside
             if warmup:
                 self._run(warmup)
             return self._run(batches)
-        finally:
-            torch.backends.cudnn.benchmark = cudnn_before
+
+    def describe(self) -> str:
+        """The engine's choices, for the header."""
+        return f"{self.precision}, channels_last={self.channels_last}, DeviceBatcher"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +183,72 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def run_config(args: argparse.Namespace, root: Path) -> RunConfig:
+    """The seed preset with the benchmark's data root, resize, batch size, device and precision."""
+    base = get_preset("seed")
+    return replace(base,
+                   data=replace(base.data, root=str(root), resize=args.resize),
+                   train=replace(base.train, batch_size=args.batch_size, device=args.device,
+                                 precision=args.precision, seed=args.seed))
+
+
+def serve_side(name: str, args: argparse.Namespace, root: Path, conn: Any) -> None:
+    """A side's own process: build it, report ready, then run chunks on request until sent None."""
+    try:
+        if name == "engine":
+            host_memory.share_main_arena()  # as the resnet-gui command does at its start
+        if args.threads is not None:
+            torch.set_num_threads(args.threads)
+        # The chapter's 4 workers exceed a 2-CPU machine's cores; that is the baseline as written.
+        warnings.filterwarnings("ignore", message="This DataLoader will create")
+        cfg = run_config(args, root)
+        device = resolve_device(args.device)
+        side: SeedSide | EngineSide
+        if name == "seed":
+            side = SeedSide(cfg, root, device, args.workers)
+            about = f"fp32, DataLoader x{args.workers} workers"
+        else:
+            side = EngineSide(cfg, load_fashion_mnist(root), args.seed)
+            about = side.describe()
+        conn.send(("ready", about, torch.get_num_threads(), str(device)))
+        while (request := conn.recv()) is not None:
+            conn.send(("chunk", *side.chunk(*request)))
+    except Exception as e:  # reported to the parent, which stops the benchmark
+        conn.send(("error", f"{type(e).__name__}: {e}"))
+
+
+class SideProcess:
+    """The parent's handle on one side's process."""
+
+    def __init__(self, name: str, args: argparse.Namespace, root: Path) -> None:
+        ctx = multiprocessing.get_context("spawn")  # a fresh interpreter, as a user would start
+        self.name = name
+        self.conn, child = ctx.Pipe()
+        # Not a daemon: the seed side starts DataLoader worker processes of its own.
+        self.process = ctx.Process(target=serve_side, args=(name, args, root, child), name=f"side-{name}")
+        self.process.start()
+
+    def receive(self) -> tuple:
+        """The side's next message; raises if it failed."""
+        message = self.conn.recv()
+        if message[0] == "error":
+            raise RuntimeError(f"the {self.name} side failed: {message[1]}")
+        return message[1:]
+
+    def chunk(self, warmup: int, batches: int) -> tuple[int, float]:
+        """Images and seconds of one chunk, run in the side's process."""
+        self.conn.send((warmup, batches))
+        return self.receive()
+
+    def close(self) -> None:
+        """Let the process finish."""
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the alternating benchmark and print images/s per side, then ``speedup: X.XX``."""
     args = build_parser().parse_args(argv)
@@ -144,47 +257,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: Fashion-MNIST not found in {root} (FashionMNIST/raw); pass --data-root or set "
               "RESNET_GUI_DATA", file=sys.stderr)
         return 2
-    device = resolve_device(args.device)
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    base = get_preset("seed")
-    cfg = replace(base,
-                  data=replace(base.data, root=str(root), resize=args.resize),
-                  train=replace(base.train, batch_size=args.batch_size, device=args.device,
-                                precision=args.precision, seed=args.seed))
     steps = -(-60000 // args.batch_size)
     if args.warmup + args.batches > steps:
         print(f"error: --warmup + --batches must fit in one epoch ({steps} batches)", file=sys.stderr)
         return 2
 
-    # The chapter's 4 workers exceed a 2-CPU machine's cores; that is the baseline as written.
-    warnings.filterwarnings("ignore", message="This DataLoader will create")
-    data = load_fashion_mnist(root)
-    seed_side = SeedSide(cfg, root, device, args.workers)
-    engine_side = EngineSide(cfg, data, args.seed)
-    px = args.resize or 28
-    print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPUs; ResNet-18 (seed), {px} px, batch {args.batch_size}, Adam {cfg.train.lr:g}")
-    print(f"seed: fp32, DataLoader x{args.workers} workers | engine: {engine_side.precision}, "
-          f"channels_last={engine_side.channels_last}, DeviceBatcher")
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{args.rounds} rounds x ({args.warmup} warm-up + {args.batches} timed batches) per side", flush=True)
+    sides = {name: SideProcess(name, args, root) for name in ("seed", "engine")}
+    try:
+        about = {name: side.receive() for name, side in sides.items()}
+        px = args.resize or 28
+        cfg = run_config(args, root)
+        threads, device = about["engine"][1], about["engine"][2]
+        print(f"torch {torch.__version__}, device {device}, {threads} threads, {os.cpu_count()} CPUs; "
+              f"ResNet-18 (seed), {px} px, batch {args.batch_size}, Adam {cfg.train.lr:g}")
+        print(f"seed: {about['seed'][0]} | engine: {about['engine'][0]} (each side in its own process)")
+        print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"{args.rounds} rounds x ({args.warmup} warm-up + {args.batches} timed batches) per side", flush=True)
 
-    rates: dict[str, list[float]] = {"seed": [], "engine": []}
-    sides = {"seed": seed_side, "engine": engine_side}
-    for r in range(1, args.rounds + 1):
-        order = ("seed", "engine") if r % 2 else ("engine", "seed")
-        for name in order:
-            images, seconds = sides[name].chunk(args.warmup, args.batches)
-            rates[name].append(images / seconds)
-            print(f"round {r} {name:6s}: {images / seconds:8.1f} img/s  ({images} images in {seconds:.2f} s)",
-                  flush=True)
+        rates: dict[str, list[float]] = {"seed": [], "engine": []}
+        for r in range(1, args.rounds + 1):
+            order = ("seed", "engine") if r % 2 else ("engine", "seed")
+            for name in order:
+                images, seconds = sides[name].chunk(args.warmup, args.batches)
+                rates[name].append(images / seconds)
+                print(f"round {r} {name:6s}: {images / seconds:8.1f} img/s  ({images} images in {seconds:.2f} s)",
+                      flush=True)
+    finally:
+        for side in sides.values():
+            side.close()
 
     seed_med, engine_med = statistics.median(rates["seed"]), statistics.median(rates["engine"])
     ratios = [e / s for e, s in zip(rates["engine"], rates["seed"])]
     print(f"seed loop (fp32):   median {seed_med:8.1f} img/s  (min {min(rates['seed']):.1f}, "
           f"max {max(rates['seed']):.1f})")
-    print(f"engine ({engine_side.precision}):      median {engine_med:8.1f} img/s  "
+    print(f"engine:             median {engine_med:8.1f} img/s  "
           f"(min {min(rates['engine']):.1f}, max {max(rates['engine']):.1f})")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("per-round speedups: " + ", ".join(f"{x:.2f}" for x in ratios))

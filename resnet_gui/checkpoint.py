@@ -53,6 +53,11 @@ def atomic_save(obj: Any, path: Path) -> None:
         os.close(dir_fd)
 
 
+def resume_position(ckpt: dict[str, Any]) -> tuple[int, int]:
+    """Where a checkpoint left off: (epochs done, batches done in the epoch after them)."""
+    return int(ckpt["epoch"]), int((ckpt.get("epoch_state") or {}).get("next_batch", 0))
+
+
 def make_checkpoint(cfg: RunConfig, model_cfg: ModelConfig, model: torch.nn.Module,
                     optimizer: torch.optim.Optimizer, scheduler: Any, epoch: int,
                     history: list[Any], generator: torch.Generator,

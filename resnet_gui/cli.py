@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from . import host_memory
 from .config import (
     BLOCK_STYLES,
     BLOCKS,
@@ -285,7 +286,9 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if run_id is None:
             run_id = store.create_run(cfg, args.name)
         else:
-            store.reopen(run_id)
+            from .checkpoint import resume_position
+
+            store.reopen(run_id, resume_position(resume))
         checkpoint_dir = store.get(run_id).checkpoint_dir
         callbacks = [_Printer(args.json, out, err), store.recorder(run_id)]
         if args.tensorboard:
@@ -417,12 +420,12 @@ def _cmd_data(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    from .export import model_from_checkpoint
+    from .export import load_trained
     from .inspect_model import evaluate_checkpoint, per_class_accuracy
 
     data_cfg = None
     if args.data or args.data_root:
-        trained = model_from_checkpoint(args.checkpoint)[1].data
+        trained = load_trained(args.checkpoint).config.data
         data_cfg = replace(trained, dataset=args.data or trained.dataset, root=args.data_root or trained.root)
     result = evaluate_checkpoint(args.checkpoint, data_cfg, args.device)
     if args.json:
@@ -453,6 +456,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     """Entry point of ``resnet-gui`` and ``python -m resnet_gui``; returns the exit status."""
     out, err = out or sys.stdout, err or sys.stderr
     args = build_parser().parse_args(argv)
+    host_memory.share_main_arena()
     if args.command in (None, "gui"):
         from .gui.app import main as gui_main
 

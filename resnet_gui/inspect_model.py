@@ -5,6 +5,7 @@ Results are numpy arrays and plain numbers, ready for the GUI to draw without to
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,23 +136,44 @@ class Evaluation:
                 "per_class_acc": dict(zip(self.class_names, per_class_accuracy(self.counts).tolist()))}
 
 
-def evaluate_checkpoint(path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto") -> Evaluation:
-    """Score the checkpoint's network on the test split of ``data_cfg`` (default: the data it trained on)."""
+def test_set_predictions(net: nn.Module, data_cfg: DataConfig, class_names: tuple[str, ...] = (),
+                         device: str = "auto", precision: str = "auto", epoch: int = 0,
+                         batch_size: int = 256, stop: threading.Event | None = None) -> EpochPredictions:
+    """``net``'s answers on the test split of ``data_cfg``, as a run reports them after an epoch.
+
+    ``class_names`` replaces the data set's (e.g. the names a run stored); ``precision`` is a
+    run's setting (bf16 autocast where it resolves to bf16); ``stop`` cancels loading the data. Raises UserError when the data is missing or does not fit the network.
+    """
     from .data import check_dataset, load_dataset
     from .devices import resolve_device, resolve_precision
     from .engine import autocast
-    from .export import model_from_checkpoint
 
-    net, cfg = model_from_checkpoint(path)
-    data_cfg = data_cfg or cfg.data
-    dataset = load_dataset(data_cfg)
+    dataset = load_dataset(data_cfg, None, stop)
     check_dataset(dataset)
-    if len(dataset.class_names) != net.fc[1].out_features:
-        raise UserError(f"The checkpoint predicts {net.fc[1].out_features} classes but {dataset.name} has "
+    classes = int(net.fc[-1].out_features)
+    if len(dataset.class_names) != classes:
+        raise UserError(f"The network predicts {classes} classes but {dataset.name} has "
                         f"{len(dataset.class_names)}.")
-    dev = resolve_device(device)
-    batches = DeviceBatcher(dataset.test_x, dataset.test_y, cfg.train.batch_size, dev, data_cfg.resize)
-    predicted, _ = predict_batches(net.to(dev), batches, autocast(dev, resolve_precision("auto", dev)))
-    labels = dataset.test_y.numpy()
-    counts = confusion_counts(labels, predicted, len(dataset.class_names))
-    return Evaluation(float((predicted == labels).mean()), counts, dataset.class_names, len(labels))
+    if dataset.channels != net[0].in_channels:
+        raise UserError(f"The network takes {net[0].in_channels}-channel images but {dataset.name} has "
+                        f"{dataset.channels} channels.")
+    dev, home = resolve_device(device), next(net.parameters()).device
+    batches = DeviceBatcher(dataset.test_x, dataset.test_y, batch_size, dev, data_cfg.resize)
+    try:
+        predicted, probs = predict_batches(net.to(dev), batches, autocast(dev, resolve_precision(precision, dev)))
+    finally:
+        net.to(home).eval()
+    names = class_names if len(class_names) == classes else dataset.class_names
+    return EpochPredictions(epoch, dataset.test_y.numpy(), predicted, probs, tuple(names), dataset.test_x.numpy())
+
+
+def evaluate_checkpoint(path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto") -> Evaluation:
+    """Score the checkpoint's network on the test split of ``data_cfg`` (default: the data it trained on)."""
+    from .export import load_trained
+
+    trained = load_trained(path)
+    data_cfg = data_cfg or trained.config.data
+    t = trained.config.train
+    result = test_set_predictions(trained.net, data_cfg, device=device, precision=t.precision,
+                                  epoch=trained.epochs, batch_size=t.batch_size)
+    return Evaluation(result.accuracy, result.confusion(), result.class_names, len(result.labels))

@@ -196,11 +196,21 @@ class RunStore:
                        (name or f"run {run_id}", str(ckpt_dir), run_id))
         return run_id
 
-    def reopen(self, run_id: int) -> None:
-        """Mark a stopped or crashed run as running again in this process (for resume)."""
+    def reopen(self, run_id: int, resume_at: tuple[int, int] | None = None) -> None:
+        """Mark a stopped or crashed run as running again in this process (for resume).
+
+        ``resume_at`` is where its checkpoint left off: (epochs done, batches done in the next
+        epoch). Metrics recorded after that point (a crash comes after the last checkpoint) are
+        dropped, since the resumed run trains and records those batches again.
+        """
         with self._connect() as db:
             db.execute("UPDATE runs SET status = 'running', error = '', ended_at = NULL, pid = ?, host = ? "
                        "WHERE id = ?", (os.getpid(), socket.gethostname(), run_id))
+            if resume_at is not None:
+                epochs_done, batch = resume_at
+                db.execute("DELETE FROM batches WHERE run_id = ? AND (epoch > ? OR (epoch = ? AND batch > ?))",
+                           (run_id, epochs_done + 1, epochs_done + 1, batch))
+                db.execute("DELETE FROM epochs WHERE run_id = ? AND epoch > ?", (run_id, epochs_done))
 
     def recorder(self, run_id: int) -> RunRecorder:
         """A training callback that writes this run's events."""

@@ -13,6 +13,7 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
+from .. import host_memory
 from .main_window import MainWindow
 
 APP_NAME = "resnet-gui"
@@ -57,6 +58,7 @@ def collect_garbage_in_gui_thread() -> GarbageCollector:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the GUI until its window closes; returns the exit code."""
+    host_memory.share_main_arena()  # before any thread: training threads then reuse freed memory
     app = create_app(argv)
     gc_guard = collect_garbage_in_gui_thread()  # noqa: F841 - kept alive for the app's lifetime
     window = create_window()

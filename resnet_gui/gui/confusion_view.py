@@ -227,14 +227,22 @@ class ConfusionView(QWidget):
         self.cell_label.setText("Click a cell to see its test images.")
         self.thumbnails.clear()
 
-    def show_predictions(self, predictions: Predictions) -> None:
-        """Show the matrix of an epoch's test predictions (and refresh the chosen cell's images)."""
+    def show_message(self, text: str) -> None:
+        """Empty the matrix and say why (e.g. a saved run being scored, or why it could not be)."""
+        self.clear()
+        self.summary.setText(text)
+
+    def show_predictions(self, predictions: Predictions, title: str = "") -> None:
+        """Show the matrix of an epoch's test predictions (and refresh the chosen cell's images).
+
+        ``title`` says whose predictions they are (default: "Epoch N").
+        """
         self.predictions = predictions
         counts = predictions.confusion()
         self.model.set_counts(counts, tuple(predictions.class_names))
         total, correct = int(counts.sum()), int(np.trace(counts))
         accuracy = correct / total if total else 0.0
-        self.summary.setText(f"Epoch {predictions.epoch}: test accuracy {accuracy:.3f} "
+        self.summary.setText(f"{title or f'Epoch {predictions.epoch}'}: test accuracy {accuracy:.3f} "
                              f"({correct:,} of {total:,} test images)")
         self._fit_table_height()
         if self.selected_cell is not None:

@@ -29,7 +29,7 @@ MOSAIC_GAP = 1
 GAP_RGB = (235, 235, 235)
 NO_MODEL = ("No trained model yet: train a run (or stop one after its first epoch); "
             "its checkpoint is used here.")
-KINDS = ("model", "predict", "maps")
+KINDS = ("model", "predict", "maps", "evaluate")
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,10 @@ def tile_maps(maps: np.ndarray, gap: int = MOSAIC_GAP) -> tuple[np.ndarray, int]
 
 
 class _Loaded:
-    """A model in memory with its description."""
+    """A model in memory with its description and the checkpoint it came from."""
 
-    def __init__(self, net: Any, info: ModelInfo) -> None:
-        self.net, self.info = net, info
+    def __init__(self, trained: Any, info: ModelInfo) -> None:
+        self.trained, self.net, self.info = trained, trained.net, info
 
 
 class _InspectJob(QObject):
@@ -159,7 +159,7 @@ class _InspectJob(QObject):
 
     def _load(self, source: ModelSource | None) -> _Loaded:
         from ..errors import UserError
-        from ..export import model_and_info
+        from ..export import load_trained
         from ..inspect_model import stage_names
 
         if source is None:
@@ -171,18 +171,19 @@ class _InspectJob(QObject):
             raise UserError(f"The trained model {path} is gone (was the run deleted?).") from None
         if key in self._cache:
             return self._cache[key]
-        net, cfg, saved_names, image_shape = model_and_info(path)
+        trained = load_trained(path)
+        net, cfg = trained.net, trained.config
         classes = int(net.fc[-1].out_features)
-        names = source.class_names if len(source.class_names) == classes else saved_names
+        names = source.class_names if len(source.class_names) == classes else trained.class_names
         children = dict(net.named_children())
         stages = tuple((name, _describe_layer(children[name])) for name in stage_names(net))
         label = (f"run {source.run_id} · {Path(path).name}" if source.run_id is not None and not source.checkpoint
                  else Path(path).name)
-        size = source.image_size or int(image_shape[-1])
+        size = source.image_size or int(trained.image_shape[-1])
         info = ModelInfo(path, label, stages, names, int(net[0].in_channels), size, int(cfg.data.resize))
         while len(self._cache) >= CACHED_MODELS:
             self._cache.pop(next(iter(self._cache)))
-        self._cache[key] = _Loaded(net, info)
+        self._cache[key] = _Loaded(trained, info)
         return self._cache[key]
 
     @Slot(int, object)
@@ -223,6 +224,20 @@ class _InspectJob(QObject):
         self._answer("maps", request_id, work)
 
 
+    @Slot(int, object)
+    def evaluate(self, request_id: int, source: ModelSource | None) -> None:
+        def work() -> object:
+            from ..inspect_model import test_set_predictions
+
+            loaded = self._load(source)
+            trained = loaded.trained
+            t = trained.config.train
+            return test_set_predictions(loaded.net, trained.config.data, loaded.info.class_names,
+                                        precision=t.precision, epoch=trained.epochs, batch_size=t.batch_size)
+
+        self._answer("evaluate", request_id, work)
+
+
 def _describe_layer(layer: Any) -> str:
     """"Conv2d", or "2 × Residual" for a stage of blocks."""
     children = list(layer.children())
@@ -241,9 +256,12 @@ class InspectWorker(QObject):
     prediction_failed = Signal(str)
     maps_ready = Signal(object)
     maps_failed = Signal(str)
+    evaluation_ready = Signal(object)  # EpochPredictions of the model on its run's test set
+    evaluation_failed = Signal(str)
     _describe_requested = Signal(int, object)
     _predict_requested = Signal(int, object, str)
     _maps_requested = Signal(int, object, object, str, int)
+    _evaluate_requested = Signal(int, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -257,6 +275,7 @@ class InspectWorker(QObject):
         self._describe_requested.connect(self._job.describe)
         self._predict_requested.connect(self._job.predict)
         self._maps_requested.connect(self._job.maps)
+        self._evaluate_requested.connect(self._job.evaluate)
         self._job.replied.connect(self._on_replied)
         self._shut_down = False
 
@@ -298,13 +317,20 @@ class InspectWorker(QObject):
         if request_id is not None:
             emit(self._maps_requested, request_id, self._source, image, stage, index)
 
+    def request_evaluation(self) -> None:
+        """Score the model on its run's test set; answered by ``evaluation_ready`` or ``evaluation_failed``."""
+        request_id = self._next("evaluate")
+        if request_id is not None:
+            emit(self._evaluate_requested, request_id, self._source)
+
     def _on_replied(self, kind: str, request_id: int, result: object) -> None:
         self._in_flight -= 1
         if result is None or request_id != self._latest[kind]:
             return
         ready, failed = {"model": (self.model_ready, self.model_failed),
                          "predict": (self.prediction_ready, self.prediction_failed),
-                         "maps": (self.maps_ready, self.maps_failed)}[kind]
+                         "maps": (self.maps_ready, self.maps_failed),
+                         "evaluate": (self.evaluation_ready, self.evaluation_failed)}[kind]
         if isinstance(result, _Failure):
             emit(failed, result.message)
         else:

@@ -219,6 +219,12 @@ class TrainingPlots(QWidget):
         self.batch_loss.append(x, event.loss)
         self._dirty = True
 
+    def add_batch_points(self, points: list[tuple[float, float]]) -> None:
+        """Record batch losses already known as (fractional epoch, loss), e.g. a resumed run's past."""
+        for x, loss in points:
+            self.batch_loss.append(x, loss)
+        self._dirty = True
+
     def add_epoch(self, event: EpochEnd) -> None:
         """Record an epoch's loss and accuracies."""
         self.epoch_loss.append(event.epoch, event.loss)

@@ -54,6 +54,8 @@ class ResultsView(QWidget):
         super().__init__(parent)
         self._runs_db = runs_db
         self._run_id: int | None = None
+        self._inspected_label = ""
+        self._live = True  # showing the training run's epochs (False: a saved run chosen in the Runs tab)
         self._maps_key: tuple[object, ...] | None = None
         self.model_info: ModelInfo | None = None
         self.inspector = InspectWorker(self)
@@ -83,6 +85,8 @@ class ResultsView(QWidget):
         self.inspector.prediction_failed.connect(self._on_prediction_failed)
         self.inspector.maps_ready.connect(self._on_maps_ready)
         self.inspector.maps_failed.connect(self._on_maps_failed)
+        self.inspector.evaluation_ready.connect(self._on_evaluation_ready)
+        self.inspector.evaluation_failed.connect(self._on_evaluation_failed)
         self.accept_drops_on(self)
 
     # --- wiring -----------------------------------------------------------------------------
@@ -90,7 +94,7 @@ class ResultsView(QWidget):
     def track_worker(self, worker: TrainWorker) -> None:
         """Follow a training run: its test predictions each epoch, and its checkpoint once it ends."""
         self.confusion.clear()
-        self._run_id = worker.run_id
+        self._run_id, self._live = worker.run_id, True
         worker.other_event.connect(self._on_event)
         worker.run_recorded.connect(self._on_run_recorded)
         worker.finished.connect(self._on_run_finished)
@@ -122,25 +126,50 @@ class ResultsView(QWidget):
     # --- training events --------------------------------------------------------------------
 
     def _on_event(self, event: object) -> None:
-        if hasattr(event, "confusion") and hasattr(event, "images"):  # EpochPredictions, without importing torch
+        # EpochPredictions, recognised without importing torch
+        if self._live and hasattr(event, "confusion") and hasattr(event, "images"):
             self.show_predictions(event)  # type: ignore[arg-type]
 
     def _on_run_recorded(self, run_id: int) -> None:
-        self._run_id = run_id
+        if self._live:
+            self._run_id = run_id
 
     def _on_run_finished(self, status: str, _message: str, _offer_sample: bool) -> None:
         # A run stopped before its first epoch has no model: keep the previous one.
+        if not self._live:
+            return
         if status in MODEL_STATUSES and self._run_id is not None and self.confusion.predictions is not None:
             p = self.confusion.predictions
             self.set_model_source(ModelSource(run_id=self._run_id, runs_db=self._runs_db,
                                               class_names=tuple(p.class_names), image_size=int(p.images.shape[-1])))
 
-    def show_predictions(self, predictions: Predictions) -> None:
+    def show_predictions(self, predictions: Predictions, title: str = "") -> None:
         """Show an epoch's test predictions; their images become the feature maps' choices."""
-        self.confusion.show_predictions(predictions)
+        self.confusion.show_predictions(predictions, title)
         self.feature_maps.set_image_count(len(predictions.labels))
         self._update_chosen_image()
         self._schedule_maps()
+
+    def inspect_run(self, run_id: int, name: str = "") -> None:
+        """Show a saved run: its model's confusion matrix on its test set, used for images and maps too.
+
+        A training run in progress keeps training, but its epochs no longer replace this view.
+        """
+        self._run_id, self._live = run_id, False
+        self.tabs.setCurrentWidget(self.confusion)
+        emit(self.activate_requested)
+        label = f"run {run_id}" + (f" ({name})" if name else "")
+        self._inspected_label = label
+        self.confusion.show_message(f"Scoring {label} on its test set…")
+        self.feature_maps.set_image_count(0)
+        self.set_model_source(ModelSource(run_id=run_id, runs_db=self._runs_db))
+        self.inspector.request_evaluation()
+
+    def _on_evaluation_ready(self, predictions: Predictions) -> None:
+        self.show_predictions(predictions, f"{self._inspected_label.capitalize()} after epoch {predictions.epoch}")
+
+    def _on_evaluation_failed(self, message: str) -> None:
+        self.confusion.show_message(f"Could not score {self._inspected_label}: {message}")
 
     def set_model_source(self, source: ModelSource | None) -> None:
         """Use the model of ``source`` for "try an image" and feature maps."""

@@ -56,6 +56,11 @@ NOTES_SAVE_DELAY_MS = 400
 RESUMABLE = ("stopped", "crashed")
 
 
+def _has_model(run: Any) -> bool:
+    """Whether the run saved a trained model (it finished at least one epoch)."""
+    return bool(run.best_checkpoint or run.last_checkpoint)
+
+
 def tensorboard_installed() -> bool:
     """True when the tensorboard package can be imported (checked without importing it)."""
     return importlib.util.find_spec("tensorboard") is not None
@@ -71,6 +76,7 @@ class RunsPanel(QWidget):
     load_settings_requested = Signal(object)
     resume_requested = Signal(int, object)
     follow_requested = Signal(int)
+    inspect_requested = Signal(int, str)  # run id, run name
     refreshed = Signal()
     details_shown = Signal()
     error = Signal(str)
@@ -104,6 +110,7 @@ class RunsPanel(QWidget):
         self.load_button = QPushButton("Load settings into the form")
         self.resume_button = QPushButton("Resume run")
         self.follow_button = QPushButton("Follow")
+        self.inspect_button = QPushButton("Results")
         self.tensorboard_check = QCheckBox("Log new runs to TensorBoard")
         self.confirm_bar = QFrame()
         self.confirm_label = QLabel()
@@ -157,6 +164,8 @@ class RunsPanel(QWidget):
         self.load_button.setToolTip("Put the selected run's settings into the form on the left")
         self.resume_button.setToolTip("Continue a stopped or crashed run from its last checkpoint")
         self.follow_button.setToolTip("Show a running background run's progress live on the Training tab")
+        self.inspect_button.setToolTip("Open the selected run's trained model on the Results tab: its confusion "
+                                       "matrix on its test set, and use it to classify images and show feature maps")
 
         self.confirm_bar.setObjectName("confirm-delete")
         self.confirm_bar.setStyleSheet("#confirm-delete { background: #fff4e5; border: 1px solid #f0b35a; "
@@ -170,7 +179,7 @@ class RunsPanel(QWidget):
 
         actions = QHBoxLayout()
         for button in (self.rename_button, self.delete_button, self.load_button, self.resume_button,
-                       self.follow_button):
+                       self.follow_button, self.inspect_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.tensorboard_check)
@@ -229,6 +238,7 @@ class RunsPanel(QWidget):
         self.load_button.clicked.connect(self._on_load_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self.follow_button.clicked.connect(self._on_follow_clicked)
+        self.inspect_button.clicked.connect(self._on_inspect_clicked)
         self.notes_edit.textChanged.connect(self._on_notes_edited)
 
     # --- public API ---------------------------------------------------------------------------
@@ -482,6 +492,11 @@ class RunsPanel(QWidget):
         if len(ids) == 1 and not self._training and self.run(ids[0]).status == "running":
             emit(self.follow_requested, ids[0])
 
+    def _on_inspect_clicked(self) -> None:
+        ids = self.selected_run_ids()
+        if len(ids) == 1 and _has_model(self.run(ids[0])):
+            emit(self.inspect_requested, ids[0], self.run(ids[0]).name)
+
     def _can_resume(self, run: Any) -> bool:
         return not self._training and run.status in RESUMABLE and bool(run.last_checkpoint)
 
@@ -533,6 +548,7 @@ class RunsPanel(QWidget):
         self.load_button.setEnabled(one is not None and not self._training)
         self.resume_button.setEnabled(one is not None and self._can_resume(one))
         self.follow_button.setEnabled(one is not None and not self._training and one.status == "running")
+        self.inspect_button.setEnabled(one is not None and _has_model(one))
         if one is not None and one.status in RESUMABLE and not one.last_checkpoint:
             self.resume_button.setToolTip("This run stopped before its first checkpoint; train it again instead")
         else:

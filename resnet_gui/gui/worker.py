@@ -107,6 +107,7 @@ class TrainWorker(QObject):
     started = Signal(object)
     download_progress = Signal(object)
     batch_end = Signal(object)
+    past_batches = Signal(object)  # a resumed run's recorded batch losses: [(fractional epoch, loss)]
     epoch_end = Signal(object)
     other_event = Signal(object)
     run_recorded = Signal(int)
@@ -156,7 +157,7 @@ class TrainWorker(QObject):
     def _fit(self) -> tuple[str, str, bool]:
         store = None
         try:
-            from ..checkpoint import load_checkpoint
+            from ..checkpoint import load_checkpoint, resume_position
             from ..engine import fit
             store = open_run_store(self._runs_db)
             resume = None
@@ -166,7 +167,8 @@ class TrainWorker(QObject):
                     raise UserError(f"Run {run.id} has no checkpoint to resume from (it ended before its "
                                     "first epoch). Train it again instead.")
                 resume = load_checkpoint(run.last_checkpoint)
-                store.reopen(run.id)
+                store.reopen(run.id, resume_position(resume))
+                emit(self.past_batches, store.batch_losses(run.id))
             else:
                 self.run_id = store.create_run(self._cfg)
             assert self.run_id is not None

@@ -15,7 +15,7 @@ from resnet_gui.errors import ConfigError
 from resnet_gui.export import (
     export_onnx,
     export_torchscript,
-    model_from_checkpoint,
+    load_trained,
     write_metrics_csv,
     write_metrics_json,
 )
@@ -60,7 +60,7 @@ def test_metrics_csv_and_json(trained, tmp_path: Path) -> None:
 
 def test_torchscript_matches_the_checkpoint(trained, tmp_path: Path) -> None:
     _, ckpt = trained
-    net, cfg = model_from_checkpoint(ckpt)
+    net = load_trained(ckpt).net
     scripted = torch.jit.load(str(export_torchscript(ckpt, tmp_path / "m.ts")))
     x = torch.rand(4, 1, 32, 32)
     torch.testing.assert_close(scripted(x), net(x))
@@ -69,7 +69,7 @@ def test_torchscript_matches_the_checkpoint(trained, tmp_path: Path) -> None:
 def test_onnx_matches_the_checkpoint(trained, tmp_path: Path) -> None:
     ort = pytest.importorskip("onnxruntime")
     _, ckpt = trained
-    net, _ = model_from_checkpoint(ckpt)
+    net = load_trained(ckpt).net
     path = export_onnx(ckpt, tmp_path / "m.onnx")
     session = ort.InferenceSession(str(path))
     x = torch.rand(5, 1, 32, 32)

@@ -70,3 +70,29 @@ def test_feature_maps_of_each_stage(run) -> None:
     assert maps.shape == (16, 4, 4)
     with pytest.raises(UserError, match="No layer 'fc'"):
         feature_maps(net, image, 32, "fc")
+
+
+def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> None:
+    from resnet_gui.export import load_trained
+    from resnet_gui.inspect_model import evaluate_checkpoint, test_set_predictions
+
+    cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 2})
+    result = fit(cfg, checkpoint_dir=tmp_path)
+    trained = load_trained(result.best_checkpoint)
+    best = max(e.test_acc for e in result.history)
+    names = tuple(f"kind {i}" for i in range(10))
+    predictions = test_set_predictions(trained.net, trained.config.data, names, precision="fp32",
+                                       epoch=trained.epochs)
+    assert predictions.accuracy == pytest.approx(best)
+    assert predictions.class_names == names and predictions.images.shape == (1000, 1, 28, 28)
+    assert predictions.epoch == next(e.epoch for e in result.history if e.test_acc == best)
+    assert evaluate_checkpoint(result.best_checkpoint).accuracy == pytest.approx(best)
+
+    three_classes = tmp_path / "three"
+    for k in range(3):
+        for i in range(4):
+            (three_classes / f"class {k}").mkdir(parents=True, exist_ok=True)
+            Image.fromarray(np.full((28, 28), 60 * k + i, dtype=np.uint8)).save(three_classes / f"class {k}" / f"{i}.png")
+    folder = with_changes(trained.config, data={"dataset": "folder", "root": str(three_classes)}).data
+    with pytest.raises(UserError, match="predicts 10 classes but .* has 3"):
+        test_set_predictions(trained.net, folder)

@@ -30,6 +30,16 @@ def test_a_run_is_recorded_with_metrics_and_checkpoints(tmp_path: Path) -> None:
     assert run.duration_s is not None and run.duration_s > 0
 
 
+def test_reopening_at_a_checkpoint_drops_what_was_recorded_after_it(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(CFG)
+    fit(CFG, callbacks=[store.recorder(run_id)], report_every_s=0)  # 2 epochs of 6 batches
+    store.reopen(run_id, (1, 2))  # as if the checkpoint held epoch 1 and 2 batches of epoch 2
+    assert store.get(run_id).status == "running"
+    assert [e.epoch for e in store.epochs(run_id)] == [1]
+    assert [x for x, _ in store.batch_losses(run_id)] == pytest.approx([i / 6 for i in range(1, 9)])
+
+
 def test_rename_notes_delete(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(CFG)

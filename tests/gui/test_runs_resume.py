@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
@@ -39,6 +40,9 @@ def test_a_stopped_run_resumed_from_the_runs_tab_finishes_all_its_epochs(qtbot, 
         assert window.tabs.currentIndex() == 0 and not panel.resume_button.isEnabled()
     assert finished.args == ["finished"]
     assert [e.epoch for e in window.history] == [1, 2, 3]
+    # The batch-loss curve holds the batches trained before the stop too, in order, once each.
+    bx, _ = window.plots.batch_loss.curve.getData()
+    assert bx[0] <= stopped_at and bx[-1] == pytest.approx(3) and (np.diff(bx) > 0).all()
     x, _ = window.plots.test_acc.curve.getData()
     assert list(x) == [1, 2, 3]
     assert window.progress.run_percent() == 100
@@ -48,5 +52,6 @@ def test_a_stopped_run_resumed_from_the_runs_tab_finishes_all_its_epochs(qtbot, 
     run = store.get(run_id)
     assert (run.status, run.epochs_done) == ("finished", 3)
     assert [e.epoch for e in store.epochs(run_id)] == [1, 2, 3]
+    assert list(bx) == pytest.approx([x for x, _ in store.batch_losses(run_id)])
     qtbot.waitUntil(lambda: table_texts(panel, run_id)["Status"] == "finished", timeout=5000)
     assert table_texts(panel, run_id)["Epochs"] == "3/3"

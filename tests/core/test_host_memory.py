@@ -1,0 +1,72 @@
+"""Freed host memory is kept for reuse while training on the CPU, and handed back afterwards."""
+
+from __future__ import annotations
+
+import resource
+import threading
+
+import pytest
+
+from resnet_gui import host_memory
+from resnet_gui.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from resnet_gui.engine import fit
+from resnet_gui.events import BatchEnd
+
+pytestmark = pytest.mark.skipif(not host_memory.supported(), reason="malloc tuning needs glibc")
+
+BLOCK = 64 * 2**20  # larger than glibc's largest mmap threshold (32 MB), like a step's activations
+PAGE = 4096
+
+
+def page_faults_of_cycles(cycles: int = 6) -> int:
+    """Minor page faults of this thread while allocating, touching and freeing BLOCK ``cycles`` times."""
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    for _ in range(cycles):
+        block = bytearray(BLOCK)
+        block[::PAGE] = b"\x01" * (BLOCK // PAGE)
+        del block
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+
+
+def test_inside_the_policy_freed_blocks_are_reused_without_faulting_again() -> None:
+    outside = page_faults_of_cycles()
+    with host_memory.reuse_freed_memory() as active:
+        inside = page_faults_of_cycles()
+    after = page_faults_of_cycles()
+    assert active
+    assert outside >= 5 * BLOCK // PAGE  # every cycle maps its pages afresh
+    assert inside < outside / 3  # only the first cycle faults
+    assert after > outside / 2  # the defaults are back afterwards
+
+
+def test_nested_policies_hold_until_the_outermost_exit() -> None:
+    with host_memory.reuse_freed_memory():
+        with host_memory.reuse_freed_memory():
+            page_faults_of_cycles(1)
+        still = page_faults_of_cycles()
+    assert still < 2 * BLOCK // PAGE
+
+
+def test_a_thread_started_after_share_main_arena_also_reuses_memory() -> None:
+    host_memory.share_main_arena()
+    faults: list[int] = []
+
+    def train_like_the_gui_worker() -> None:
+        with host_memory.reuse_freed_memory():
+            page_faults_of_cycles(1)
+            faults.append(page_faults_of_cycles())
+
+    thread = threading.Thread(target=train_like_the_gui_worker)
+    thread.start()
+    thread.join()
+    assert faults[0] < BLOCK // PAGE
+
+
+def test_training_on_the_cpu_runs_inside_the_policy_and_hands_memory_back_after() -> None:
+    seen: list[bool] = []
+    cfg = RunConfig(ModelConfig(blocks=(1,), channels=8), DataConfig(dataset="sample", resize=0),
+                    TrainConfig(epochs=1, batch_size=500, device="cpu", precision="fp32"))
+    fit(cfg, callbacks=[lambda e: seen.append(host_memory.in_effect()) if isinstance(e, BatchEnd) else None],
+        report_every_s=0)
+    assert seen and all(seen)
+    assert not host_memory.in_effect()
