@@ -3,7 +3,8 @@
     python docs/screenshots.py            # writes docs/screenshot-*.png
 
 Trains a small ResNet on the bundled sample through the Train button, then grabs the Training,
-Architecture and Results tabs as a user would see them at 1200x760.
+Architecture and Results tabs as a user would see them at 1200x760; then trains a second run
+with another learning rate and grabs the Runs tab comparing the two.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -73,6 +75,21 @@ def main() -> None:
     app.processEvents()
     win.grab().save(str(OUT / "screenshot-results.png"))
     print("test accuracy per epoch:", [round(e.test_acc, 3) for e in win.history])
+
+    # A second run with another learning rate, then both compared on the Runs tab.
+    first = win.runs_panel.last_run_id
+    win.form.set_config(replace(win.form.config(), train=replace(win.form.config().train, lr=0.2)))
+    done.clear()
+    win.train_button.click()
+    wait(lambda: bool(done))
+    panel = win.runs_panel
+    win.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    wait(lambda: len(panel.runs()) == 2 and not panel.busy)
+    panel.select_runs([first, panel.last_run_id])
+    wait(lambda: not panel.busy)
+    app.processEvents()
+    win.grab().save(str(OUT / "screenshot-runs.png"))
     win.shutdown()
 
 

@@ -110,7 +110,7 @@ class RunsPanel(QWidget):
         self.load_button = QPushButton("Load settings into the form")
         self.resume_button = QPushButton("Resume run")
         self.follow_button = QPushButton("Follow")
-        self.inspect_button = QPushButton("Results")
+        self.inspect_button = QPushButton("Open in Results")
         self.tensorboard_check = QCheckBox("Log new runs to TensorBoard")
         self.confirm_bar = QFrame()
         self.confirm_label = QLabel()
