@@ -22,16 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
+from bench_data import fashion_mnist_root  # noqa: E402
+from seed_loop import load_data_fashion_mnist, train_ch5  # noqa: E402
 
 from resnet_gui.batching import DeviceBatcher  # noqa: E402
 from resnet_gui.config import RunConfig  # noqa: E402
-from resnet_gui.data import DataSet, fashion_mnist_present, load_fashion_mnist, resolve_root  # noqa: E402
+from resnet_gui.data import DataSet, load_fashion_mnist  # noqa: E402
 from resnet_gui.devices import resolve_device  # noqa: E402
 from resnet_gui.engine import Trainer  # noqa: E402
 from resnet_gui.events import EpochEnd, Event  # noqa: E402
 from resnet_gui.model import build_model  # noqa: E402
 from resnet_gui.presets import get_preset  # noqa: E402
-from seed_loop import load_data_fashion_mnist, train_ch5  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,10 +72,8 @@ def input_difference(seed_loader: torch.utils.data.DataLoader, data: DataSet, re
 def main(argv: list[str] | None = None) -> int:
     """Train the three sides one after another and print their epoch numbers side by side."""
     args = build_parser().parse_args(argv)
-    root = resolve_root(args.data_root)
-    if not fashion_mnist_present(root):
-        print(f"error: Fashion-MNIST not found in {root} (FashionMNIST/raw); pass --data-root or set "
-              "RESNET_GUI_DATA", file=sys.stderr)
+    root = fashion_mnist_root(args.data_root)
+    if root is None:
         return 2
     sides = [s.strip() for s in args.sides.split(",") if s.strip()]
     if not sides or set(sides) - {"seed", "fp32", "bf16"}:

@@ -39,18 +39,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
+from bench_data import fashion_mnist_root  # noqa: E402
 from seed_loop import load_data_fashion_mnist, train_batches  # noqa: E402
 from torch import nn  # noqa: E402
 
 from resnet_gui import engine, host_memory  # noqa: E402
 from resnet_gui.batching import DeviceBatcher  # noqa: E402
 from resnet_gui.config import PRECISIONS, RunConfig  # noqa: E402
-from resnet_gui.data import (  # noqa: E402
-    DataSet,
-    fashion_mnist_present,
-    load_fashion_mnist,
-    resolve_root,
-)
+from resnet_gui.data import DataSet, load_fashion_mnist  # noqa: E402
 from resnet_gui.devices import resolve_device  # noqa: E402
 from resnet_gui.model import build_model  # noqa: E402
 from resnet_gui.presets import get_preset  # noqa: E402
@@ -252,10 +248,8 @@ class SideProcess:
 def main(argv: list[str] | None = None) -> int:
     """Run the alternating benchmark and print images/s per side, then ``speedup: X.XX``."""
     args = build_parser().parse_args(argv)
-    root = resolve_root(args.data_root)
-    if not fashion_mnist_present(root):
-        print(f"error: Fashion-MNIST not found in {root} (FashionMNIST/raw); pass --data-root or set "
-              "RESNET_GUI_DATA", file=sys.stderr)
+    root = fashion_mnist_root(args.data_root)
+    if root is None:
         return 2
     steps = -(-60000 // args.batch_size)
     if args.warmup + args.batches > steps:

@@ -370,6 +370,10 @@ class MainWindow(QMainWindow):
         if self._thread is not None and self._thread.isRunning():
             self._thread.quit()
             self._thread.wait()
+        self._shut_down_views()
+
+    def _shut_down_views(self) -> None:
+        """Stop the views' and the core's background threads and wait for them."""
         self.background.shutdown()
         self.runs_panel.shutdown()
         self.menus.shutdown()
@@ -387,10 +391,5 @@ class MainWindow(QMainWindow):
             return
         self._save_settings()
         self.hide()
-        self.background.shutdown()
-        self.runs_panel.shutdown()
-        self.menus.shutdown()
-        self.results.shutdown()
-        self.data_preview.shutdown()
-        self._core.shutdown()
+        self._shut_down_views()
         event.accept()

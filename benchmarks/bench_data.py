@@ -1,0 +1,18 @@
+"""Where the benchmarks find the full Fashion-MNIST."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from resnet_gui.data import fashion_mnist_present, resolve_root
+
+
+def fashion_mnist_root(data_root: str | None) -> Path | None:
+    """The folder holding ``FashionMNIST/raw``, or None after telling stderr how to point at one."""
+    root = resolve_root(data_root)
+    if fashion_mnist_present(root):
+        return root
+    print(f"error: Fashion-MNIST not found in {root} (FashionMNIST/raw); pass --data-root or set "
+          "RESNET_GUI_DATA", file=sys.stderr)
+    return None
