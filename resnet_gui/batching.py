@@ -16,9 +16,10 @@ class DeviceBatcher:
     """Yields (images, labels) batches from uint8 tensors kept on ``device``."""
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int,
-                 device: torch.device, resize: int = 0, augment: bool = False,
+                 device: torch.device, resize: int = 0, augment: str = "none",
                  channels_last: bool = False, shard: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
-        """``shard`` picks this process's part of each global batch of indices (data-parallel runs)."""
+        """``augment``: "none", "flip" or "crop+flip"; ``shard`` picks this process's part of each
+        global batch of indices (data-parallel runs)."""
         self.images = images.to(device, non_blocking=True)
         self.labels = labels.to(device, non_blocking=True)
         self.batch_size = batch_size
@@ -39,8 +40,10 @@ class DeviceBatcher:
     def prepare(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """uint8 (N, C, H, W) -> float in [0, 1], augmented if asked, resized if asked."""
         x = x.float().div_(255)
-        if self.augment:
-            x = random_crop_flip(x, padding=max(1, x.shape[-1] // 7), generator=generator)
+        if self.augment == "crop+flip":
+            x = random_crop_flip(x, padding=crop_padding(x.shape[-1]), generator=generator)
+        elif self.augment == "flip":
+            x = random_flip(x, generator)
         if self.resize and self.resize != x.shape[-1]:
             x = F.interpolate(x, size=(self.resize, self.resize), mode="bilinear",
                               align_corners=False, antialias=True)
@@ -69,7 +72,18 @@ class DeviceBatcher:
                 if self.shard is not None:
                     idx = self.shard(idx)
                 xb, yb = self.images[idx], self.labels[idx]
-            yield self.prepare(xb, generator if self.augment else None), yb
+            yield self.prepare(xb, generator if self.augment != "none" else None), yb
+
+
+def crop_padding(size: int) -> int:
+    """Zero padding of the random crop for images of side ``size`` (4 px at 28 px)."""
+    return max(1, size // 7)
+
+
+def random_flip(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Each image mirrored left-right with probability 1/2, on ``x``'s device."""
+    flips = (torch.rand(x.shape[0], generator=generator) < 0.5).to(x.device)
+    return torch.where(flips[:, None, None, None], x.flip(-1), x)
 
 
 def random_crop_flip(x: torch.Tensor, padding: int, generator: torch.Generator | None = None) -> torch.Tensor:

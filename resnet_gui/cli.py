@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import host_memory
 from .config import (
+    AUGMENTATIONS,
     BLOCK_STYLES,
     BLOCKS,
     DATASETS,
@@ -113,8 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (constant)")
     t.add_argument("--warmup-epochs", type=float, help="linear warm-up length in epochs (0)")
     t.add_argument("--label-smoothing", type=float, help="cross-entropy label smoothing (0)")
-    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="random crop and flip on the device")
+    t.add_argument("--augment", nargs="?", const="crop+flip", choices=AUGMENTATIONS, metavar="{none,flip,crop+flip}",
+                   help="augmentation on the device, per batch: none (default), horizontal flips, or random "
+                        "crops and flips (--augment alone: crop+flip)")
+    t.add_argument("--no-augment", dest="augment", action="store_const", const="none", help="same as --augment none")
     t.add_argument("--device", choices=DEVICES, help="auto: CUDA, then Apple MPS, then the CPU")
     t.add_argument("--precision", choices=PRECISIONS, help="auto picks bf16 where it is faster")
     t.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile")

@@ -16,6 +16,7 @@ OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
 SCHEDULES = ("constant", "cosine", "onecycle")
+AUGMENTATIONS = ("none", "flip", "crop+flip")  # per batch, on the device; the crop pads by size // 7
 STEMS = ("d2l", "small")
 BLOCKS = ("basic", "bottleneck")
 BLOCK_STYLES = ("d2l", "torchvision")
@@ -67,7 +68,7 @@ class TrainConfig:
     schedule: str = "constant"
     warmup_epochs: float = 0.0
     label_smoothing: float = 0.0
-    augment: bool = False
+    augment: str = "none"
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False
@@ -101,6 +102,8 @@ class RunConfig:
                 raise ValueError(f"unknown {name} setting(s): {', '.join(unknown)}")
             if "blocks" in sub:
                 sub["blocks"] = tuple(sub["blocks"])
+            if isinstance(sub.get("augment"), bool):  # runs and files from before the flip-only choice
+                sub["augment"] = "crop+flip" if sub["augment"] else "none"
             parts[name] = klass(**sub)
         return cls(**parts)
 
@@ -219,6 +222,7 @@ def validate(cfg: RunConfig) -> list[Problem]:
     _check_float(p, "train.momentum", t.momentum, 0.0, 0.999)
     _check_float(p, "train.weight_decay", t.weight_decay, 0.0, 1.0)
     _check_choice(p, "train.schedule", t.schedule, SCHEDULES)
+    _check_choice(p, "train.augment", t.augment, AUGMENTATIONS)
     _check_float(p, "train.warmup_epochs", t.warmup_epochs, 0.0, float(MAX_EPOCHS))
     if isinstance(t.warmup_epochs, (int, float)) and isinstance(t.epochs, int) and t.warmup_epochs > t.epochs:
         p.append(Problem("train.warmup_epochs",

@@ -16,12 +16,12 @@ PRESETS: dict[str, RunConfig] = {
         ModelConfig(blocks=(1, 1, 1), channels=32, stem="small", stem_pool=True),
         DataConfig(dataset="fashion-mnist", resize=0),
         TrainConfig(lr=0.2, batch_size=256, epochs=10, optimizer="sgd", momentum=0.9,
-                    weight_decay=1e-3, schedule="onecycle", label_smoothing=0.2, augment=False)),
+                    weight_decay=1e-3, schedule="onecycle", label_smoothing=0.2, augment="none")),
     "fast-gpu": RunConfig(
         ModelConfig(blocks=(2, 2, 2, 2), channels=64, stem="small", stem_pool=False),
         DataConfig(dataset="fashion-mnist", resize=0),
         TrainConfig(lr=0.2, batch_size=512, epochs=20, optimizer="sgd", momentum=0.9,
-                    weight_decay=5e-4, schedule="onecycle", label_smoothing=0.1, augment=True)),
+                    weight_decay=5e-4, schedule="onecycle", label_smoothing=0.1, augment="crop+flip")),
 }
 
 PRESET_DESCRIPTIONS = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .batching import random_crop_flip
+from .batching import crop_padding, random_crop_flip
 from .data import DataSet
 
 
@@ -46,7 +46,7 @@ def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, see
     gen = torch.Generator().manual_seed(seed)
     pick = torch.randperm(len(labels), generator=gen)[:augment_examples]
     originals = ds.train_x[pick]
-    augmented = random_crop_flip(originals.float(), padding=max(1, h // 7), generator=gen).round().to(torch.uint8)
+    augmented = random_crop_flip(originals.float(), padding=crop_padding(h), generator=gen).round().to(torch.uint8)
     return DataPreview(ds.class_names, tuple(np.bincount(labels, minlength=classes).tolist()),
                        tuple(np.bincount(ds.test_y.numpy(), minlength=classes).tolist()), samples,
                        augmented.numpy(), originals.numpy(), int(h), int(c), ds.skipped)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..config import (
+    AUGMENTATIONS,
     BLOCK_STYLES,
     BLOCKS,
     DATASETS,
@@ -45,6 +46,7 @@ from ..model_presets import MODEL_PRESETS
 from ..presets import PRESET_DESCRIPTIONS, PRESETS
 from .collapsible_section import CollapsibleSection
 from .form_fields import (
+    AUGMENTATION_LABELS,
     BLOCK_LABELS,
     BLOCK_STYLE_LABELS,
     CHANNEL_LABELS,
@@ -75,8 +77,8 @@ DEFAULT_CONFIG = RunConfig(data=DataConfig(dataset="sample", resize=96))
 FOLDER_KEYS = ("data.image_size", "data.channels", "data.test_fraction")
 
 COMBO_KEYS = ("model.block", "model.block_style", "model.stem", "data.dataset", "data.channels",
-              "train.optimizer", "train.schedule", "train.device", "train.precision")
-CHECK_KEYS = ("model.stem_pool", "train.augment", "train.compile")
+              "train.optimizer", "train.schedule", "train.augment", "train.device", "train.precision")
+CHECK_KEYS = ("model.stem_pool", "train.compile")
 
 
 @dataclass
@@ -179,8 +181,9 @@ class ConfigForm(QWidget):
                         "The bundled sample trains offline; Fashion-MNIST is downloaded once")
         self._add_text("data.resize", "Resize (px)", parse_int, str,
                        "Resize images to this many pixels square; 0 keeps the native 28x28")
-        self._add_check("train.augment", "Augmentation", "random crop + flip",
-                        "Pad by 4 px, crop back at a random offset and flip half the training images")
+        self._add_combo("train.augment", "Augmentation", [(AUGMENTATION_LABELS[a], a) for a in AUGMENTATIONS],
+                        "Done on the training batches: flip half the images left-right, or also pad them "
+                        "by a seventh of their side (4 px at 28 px) and crop back at a random offset")
         self._add_root_field()
         self._add_text("data.image_size", "Image size (px)", parse_int, str,
                        "Folder images are decoded to this many pixels square")

@@ -17,6 +17,7 @@ STEM_LABELS = {"d2l": "d2l: 7×7 conv, stride 2", "small": "small: 3×3 conv, st
 BLOCK_LABELS = {"basic": "basic: two 3×3 convs", "bottleneck": "bottleneck: 1×1, 3×3, 1×1"}
 BLOCK_STYLE_LABELS = {"d2l": "d2l: conv biases", "torchvision": "torchvision: BN on shortcut"}
 SCHEDULE_LABELS = {"constant": "constant", "cosine": "cosine decay", "onecycle": "one-cycle"}
+AUGMENTATION_LABELS = {"none": "none", "flip": "horizontal flip", "crop+flip": "random crop + flip"}
 CHANNEL_LABELS = {1: "1 (grayscale)", 3: "3 (colour)"}
 
 

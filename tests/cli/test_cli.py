@@ -49,6 +49,7 @@ def test_summary_json() -> None:
     (("train", "--lr", "-1"), "train.lr"),
     (("train", "--epochs", "abc"), "invalid int value"),
     (("train", "--optimizer", "lbfgs"), "invalid choice"),
+    (("train", "--augment", "rotate"), "invalid choice"),
     (("train", "--batch-size", "0", "--data", "sample"), "train.batch_size"),
 ])
 def test_bad_arguments_exit_non_zero_with_one_line(args: tuple, reason: str) -> None:
@@ -56,6 +57,14 @@ def test_bad_arguments_exit_non_zero_with_one_line(args: tuple, reason: str) -> 
     assert code != 0
     assert reason in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args,mode", [((), "none"), (("--augment",), "crop+flip"), (("--augment", "flip"), "flip"),
+                                       (("--preset", "fast-gpu", "--no-augment"), "none")])
+def test_augmentation_modes_from_the_command_line(args: tuple, mode: str) -> None:
+    from resnet_gui.cli import build_parser, config_from_args
+
+    assert config_from_args(build_parser().parse_args(["train", *args])).train.augment == mode
 
 
 def test_offline_without_data_suggests_the_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,18 @@ def test_flip_only_gives_the_image_or_its_mirror() -> None:
     assert all(s or f for s, f in zip(same, flipped)) and any(same) and any(flipped)
 
 
+def test_the_flip_mode_mirrors_about_half_the_batch_and_never_crops() -> None:
+    images = torch.randint(0, 256, (64, 1, 8, 8), dtype=torch.uint8)
+    batcher = DeviceBatcher(images, torch.zeros(64, dtype=torch.long), 64, torch.device("cpu"), augment="flip")
+    out, _ = next(batcher.batches(generator=torch.Generator().manual_seed(3)))
+    x = images.float() / 255
+    same = [torch.equal(o, i) for o, i in zip(out, x)]
+    flipped = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x)]
+    assert all(s or f for s, f in zip(same, flipped)) and 16 < sum(flipped) < 48
+    plain, _ = next(DeviceBatcher(images, torch.zeros(64, dtype=torch.long), 64, torch.device("cpu")).batches())
+    assert torch.equal(plain, x)
+
+
 def test_crop_shifts_inside_the_padding() -> None:
     x = torch.ones(32, 1, 8, 8)
     out = random_crop_flip(x, padding=2, generator=torch.Generator().manual_seed(2))

@@ -19,7 +19,7 @@ from resnet_gui.engine import fit
 from resnet_gui.events import BatchEnd
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8},
-                   train={"epochs": 3, "batch_size": 500, "precision": "fp32", "augment": True,
+                   train={"epochs": 3, "batch_size": 500, "precision": "fp32", "augment": "crop+flip",
                           "optimizer": "sgd", "lr": 0.05, "schedule": "cosine"})
 
 

@@ -39,6 +39,7 @@ def test_default_is_the_seed_recipe_and_valid() -> None:
     ("model", {"channels": 512, "blocks": (1,) * 6}, "model.channels"),
     ("data", {"resize": 3}, "data.resize"),
     ("data", {"dataset": "imagenet"}, "data.dataset"),
+    ("train", {"augment": "rotate"}, "train.augment"),
 ])
 def test_bad_values_name_their_field(section: str, changes: dict, field: str) -> None:
     problems = validate(with_changes(RunConfig(), **{section: changes}))
@@ -76,3 +77,9 @@ def test_dict_round_trip() -> None:
     assert RunConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError, match="bogus"):
         RunConfig.from_dict({"train": {"bogus": 1}})
+
+
+def test_runs_saved_when_augmentation_was_on_or_off_load_as_the_same_modes() -> None:
+    assert RunConfig.from_dict({"train": {"augment": True}}).train.augment == "crop+flip"
+    assert RunConfig.from_dict({"train": {"augment": False}}).train.augment == "none"
+    assert RunConfig.from_dict({"train": {"augment": "flip"}}).train.augment == "flip"

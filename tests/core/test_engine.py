@@ -74,7 +74,7 @@ def test_bf16_autocast_trains() -> None:
 
 def test_sgd_cosine_augmented_recipe_trains() -> None:
     cfg = with_changes(TINY, train={"optimizer": "sgd", "lr": 0.05, "schedule": "cosine", "warmup_epochs": 0.5,
-                                    "augment": True, "label_smoothing": 0.1, "weight_decay": 5e-4},
+                                    "augment": "crop+flip", "label_smoothing": 0.1, "weight_decay": 5e-4},
                        model={"stem": "small", "channels": 8})
     result = fit(cfg)
     assert result.status == "finished" and result.history[-1].test_acc > 0.3

@@ -188,7 +188,7 @@ def test_fast_cpu_recipe_sets_the_new_fields(qtbot) -> None:
     assert form.field("train.momentum").text() == "0.9" and form.field("train.momentum").isEnabled()
     assert form.field("train.weight_decay").text() == "0.001"
     assert form.field("train.label_smoothing").text() == "0.2"
-    assert not form.field("train.augment").isChecked()
+    assert combo_value(form, "train.augment") == "none"
     assert form.field("data.resize").text() == "0"
     assert form.config() is not None and form.config().train == PRESETS["fast-cpu"].train
 
@@ -220,7 +220,7 @@ def test_editing_after_a_preset_turns_it_custom(qtbot, edit: str) -> None:
     elif edit == "combo":
         choose(form, "train.schedule", "cosine")
     else:
-        form.field("train.augment").setChecked(True)
+        form.field("train.compile").setChecked(True)
     assert form.preset() == "custom"
     assert form.field("preset").currentText() == "custom"
 
@@ -244,7 +244,7 @@ def test_new_fields_round_trip_through_set_config(qtbot) -> None:
                   "block_style": "torchvision"},
         "data": {"dataset": "sample", "resize": 0},
         "train": {"optimizer": "sgd", "momentum": 0.8, "weight_decay": 1e-4, "schedule": "cosine",
-                  "warmup_epochs": 0.5, "label_smoothing": 0.05, "augment": True, "seed": None,
+                  "warmup_epochs": 0.5, "label_smoothing": 0.05, "augment": "flip", "seed": None,
                   "compile": True, "precision": "bf16"}})
     form.set_config(cfg)
     assert form.config() == cfg
