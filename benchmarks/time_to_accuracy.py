@@ -22,7 +22,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resnet_gui.config import PRECISIONS, validate  # noqa: E402
+from resnet_gui.config import AUGMENTATIONS, PRECISIONS, validate  # noqa: E402
 from resnet_gui.events import BatchEnd, EpochEnd, Event, RunStarted  # noqa: E402
 from resnet_gui.presets import PRESETS, get_preset  # noqa: E402
 
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override the preset's device")
     p.add_argument("--precision", default=None, choices=PRECISIONS, help="override the preset's precision")
     p.add_argument("--seed", type=int, default=None, help="override the preset's random seed")
+    p.add_argument("--augment", choices=AUGMENTATIONS, default=None, help="override the preset's augmentation")
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (default: torch's choice, one per core); 1 is steadier on a busy machine")
     return p
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cfg = get_preset(args.preset)
     train_changes = {k: v for k, v in (("epochs", args.epochs), ("device", args.device),
-                                       ("precision", args.precision), ("seed", args.seed)) if v is not None}
+                                       ("precision", args.precision), ("seed", args.seed),
+                                       ("augment", args.augment)) if v is not None}
     cfg = replace(cfg, data=replace(cfg.data, dataset="fashion-mnist", root=args.data_root),
                   train=replace(cfg.train, **train_changes))
     problems = validate(cfg)
