@@ -158,9 +158,8 @@ class ResultsView(QWidget):
         self._run_id, self._live = run_id, False
         self.tabs.setCurrentWidget(self.confusion)
         emit(self.activate_requested)
-        label = f"run {run_id}" + (f" ({name})" if name else "")
-        self._inspected_label = label
-        self.confusion.show_message(f"Scoring {label} on its test set…")
+        self._inspected_label = f"run {run_id}" + (f" ({name})" if name else "")
+        self.confusion.show_message(f"Scoring {self._inspected_label} on its test set…")
         self.feature_maps.set_image_count(0)
         self.set_model_source(ModelSource(run_id=run_id, runs_db=self._runs_db))
         self.inspector.request_evaluation()
