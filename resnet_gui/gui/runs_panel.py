@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 from ..events import EpochEnd
 from .compare_plots import ComparePlots, DifferencesTable
 from .qt_compat import emit
+from .run_notes import RunNotes
 from .runs_table import (
     NAME_COLUMN,
     RUN_ID_ROLE,
@@ -52,7 +52,6 @@ from .runs_table import (
 from .worker import TENSORBOARD_FOLDER, TrainWorker
 
 LIVE_REFRESH_MS = 2000
-NOTES_SAVE_DELAY_MS = 400
 RESUMABLE = ("stopped", "crashed")
 
 
@@ -92,9 +91,7 @@ class RunsPanel(QWidget):
         self._list_pending = False
         self._details_id = 0
         self._details_shown_for: tuple[int, ...] = ()
-        self._notes_run_id: int | None = None
         self._pending_delete: list[int] = []
-        self._setting_notes = False
         self._watching = False
         self._closed = False
         self.last_run_id: int | None = None
@@ -117,21 +114,16 @@ class RunsPanel(QWidget):
         self.confirm_delete_button = QPushButton("Delete")
         self.cancel_delete_button = QPushButton("Cancel")
         self.status_label = QLabel("Reading the run history…")
-        self.notes_edit = QPlainTextEdit()
+        self.notes_edit = RunNotes()
         self.compare = ComparePlots()
         self.differences = DifferencesTable()
         self._build_layout()
 
-        self._notes_timer = QTimer(self)
-        self._notes_timer.setSingleShot(True)
-        self._notes_timer.setInterval(NOTES_SAVE_DELAY_MS)
-        self._notes_timer.timeout.connect(self._save_notes)
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(LIVE_REFRESH_MS)
         self._live_timer.timeout.connect(self.refresh)
         self._connect()
         self._update_actions()
-        self._update_notes_box()
 
     # --- construction -------------------------------------------------------------------------
 
@@ -239,7 +231,7 @@ class RunsPanel(QWidget):
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self.follow_button.clicked.connect(self._on_follow_clicked)
         self.inspect_button.clicked.connect(self._on_inspect_clicked)
-        self.notes_edit.textChanged.connect(self._on_notes_edited)
+        self.notes_edit.save_requested.connect(self._save_notes)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -343,14 +335,14 @@ class RunsPanel(QWidget):
             self.confirm_bar.show()
             return
         self.confirm_bar.hide()
-        self._flush_notes()
+        self.notes_edit.flush()
         self._store.delete(ids)
 
     def shutdown(self) -> None:
         """Save pending notes, then stop the store thread and wait for it."""
         self._closed = True
         self._live_timer.stop()
-        self._flush_notes()
+        self.notes_edit.flush()
         self._store.shutdown()
 
     # --- store answers ------------------------------------------------------------------------
@@ -372,7 +364,7 @@ class RunsPanel(QWidget):
             return
         selected = self.selected_run_ids()
         before = self._selection_signature()
-        current = self._notes_run_id
+        current = self.notes_edit.run_id
         if self.model.set_runs(runs):
             self.select_runs([i for i in selected if self.model.row_of(i) >= 0])
         self._update_status_text()
@@ -381,7 +373,7 @@ class RunsPanel(QWidget):
         if selected and self._selection_signature() != before:
             self._request_details(force=True)
         if current is not None and self.model.row_of(current) < 0:
-            self._show_notes_of(None)
+            self.notes_edit.show_run(None)
         emit(self.refreshed)
 
     def _on_details_loaded(self, request_id: int, details: RunDetails) -> None:
@@ -435,7 +427,10 @@ class RunsPanel(QWidget):
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self.confirm_bar.hide()
         ids = self.selected_run_ids()
-        self._show_notes_of(ids[0] if len(ids) == 1 else None)
+        if len(ids) == 1:
+            self.notes_edit.show_run(ids[0], self.run(ids[0]).notes)
+        else:
+            self.notes_edit.show_run(None)
         self._update_actions()
         self._request_details()
 
@@ -474,7 +469,7 @@ class RunsPanel(QWidget):
         ids = [i for i in self._pending_delete if self.model.row_of(i) >= 0]
         self.confirm_bar.hide()
         if ids:
-            self._flush_notes()
+            self.notes_edit.flush()
             self._store.delete(ids)
 
     def _on_load_clicked(self) -> None:
@@ -502,38 +497,9 @@ class RunsPanel(QWidget):
 
     # --- notes --------------------------------------------------------------------------------
 
-    def _show_notes_of(self, run_id: int | None) -> None:
-        if run_id == self._notes_run_id:
+    def _save_notes(self, run_id: int, text: str) -> None:
+        if self.model.row_of(run_id) < 0:
             return
-        self._flush_notes()
-        self._notes_run_id = run_id
-        self._setting_notes = True
-        try:
-            self.notes_edit.setPlainText(self.run(run_id).notes if run_id is not None else "")
-        finally:
-            self._setting_notes = False
-        self._update_notes_box()
-
-    def _update_notes_box(self) -> None:
-        run_id = self._notes_run_id
-        self.notes_edit.setEnabled(run_id is not None)
-        self.notes_edit.setPlaceholderText("Notes on the selected run (saved as you type)" if run_id is not None
-                                           else "Select one run to read or write its notes")
-
-    def _on_notes_edited(self) -> None:
-        if not self._setting_notes and self._notes_run_id is not None:
-            self._notes_timer.start()
-
-    def _flush_notes(self) -> None:
-        if self._notes_timer.isActive():
-            self._notes_timer.stop()
-            self._save_notes()
-
-    def _save_notes(self) -> None:
-        run_id = self._notes_run_id
-        if run_id is None or self.model.row_of(run_id) < 0:
-            return
-        text = self.notes_edit.toPlainText()
         self.model.update_run(run_id, notes=text)
         self._store.set_notes(run_id, text)
 
