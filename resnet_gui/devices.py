@@ -33,14 +33,22 @@ def resolve_device(name: str) -> torch.device:
 
 
 @functools.lru_cache(maxsize=1)
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU computes bfloat16 natively (AVX512-BF16 or AMX), where autocast pays off."""
+def _cpu_flags() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = f.read()
+            return f.read()
     except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+        return ""
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU computes bfloat16 natively (AVX512-BF16 or AMX), where autocast pays off."""
+    return "avx512_bf16" in _cpu_flags() or "amx_bf16" in _cpu_flags()
+
+
+def cpu_has_amx() -> bool:
+    """True when the CPU has AMX tiles, for which oneDNN has kernels of its own (not measured here)."""
+    return "amx_bf16" in _cpu_flags()
 
 
 def resolve_precision(choice: str, device: torch.device) -> str:

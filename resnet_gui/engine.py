@@ -32,7 +32,7 @@ from .checkpoint import (
 )
 from .config import RunConfig, validate
 from .data import DataSet, check_dataset, load_dataset
-from .devices import resolve_device, resolve_precision
+from .devices import cpu_has_amx, resolve_device, resolve_precision
 from .distributed import DistContext
 from .errors import Cancelled, ConfigError, TrainingError
 from .events import BatchEnd, Callback, EpochEnd, Event, RunEnd, RunStarted
@@ -40,6 +40,7 @@ from .host_memory import reuse_freed_memory
 from .inspect_model import EpochPredictions, predict_batches
 from .model import build_model, count_params
 from .schedules import lr_factor
+from .small_map_conv import use_small_map_weight_grads
 
 
 @dataclass
@@ -125,6 +126,8 @@ class Trainer:
         if self.dist.enabled and t.sync_bn:
             self.net = nn.SyncBatchNorm.convert_sync_batchnorm(self.net)
         self.net = self.net.to(self.device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
+        if self.device.type == "cpu" and self.precision == "bf16" and not t.compile and not cpu_has_amx():
+            use_small_map_weight_grads(self.net)
         shard = self.dist.shard if self.dist.enabled else None
         self.train = DeviceBatcher(dataset.train_x, dataset.train_y, t.batch_size, self.device, cfg.data.resize,
                                    augment=t.augment, channels_last=channels_last, shard=shard)
