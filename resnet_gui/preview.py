@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .batching import crop_padding, random_crop_flip
+from .batching import crop_padding, random_crop_flip, random_flip
 from .data import DataSet
 
 
@@ -19,8 +19,8 @@ class DataPreview:
     train_counts: tuple[int, ...]
     test_counts: tuple[int, ...]
     samples: np.ndarray  # (classes, per_class, C, H, W) uint8; missing samples are black
-    augmented: np.ndarray  # (n, C, H, W) uint8: the same few training images after crop and flip
-    originals: np.ndarray  # (n, C, H, W) uint8: those images before augmentation
+    augmented: dict[str, np.ndarray]  # augmentation mode -> (n, C, H, W) uint8: the originals augmented
+    originals: np.ndarray  # (n, C, H, W) uint8: a few training images before augmentation
     image_size: int
     channels: int
     skipped: tuple[str, ...]
@@ -34,7 +34,7 @@ class DataPreview:
 
 
 def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, seed: int = 0) -> DataPreview:
-    """The first ``per_class`` training images of each class and an augmentation example."""
+    """The first ``per_class`` training images of each class and the examples of each augmentation."""
     classes = len(ds.class_names)
     c, h, w = ds.train_x.shape[1:]
     samples = np.zeros((classes, per_class, c, h, w), dtype=np.uint8)
@@ -46,7 +46,10 @@ def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, see
     gen = torch.Generator().manual_seed(seed)
     pick = torch.randperm(len(labels), generator=gen)[:augment_examples]
     originals = ds.train_x[pick]
-    augmented = random_crop_flip(originals.float(), padding=crop_padding(h), generator=gen).round().to(torch.uint8)
+    flip_gen, crop_gen = (torch.Generator().manual_seed(seed + 1) for _ in range(2))
+    augmented = {"flip": random_flip(originals.float(), flip_gen),
+                 "crop+flip": random_crop_flip(originals.float(), crop_padding(h), crop_gen)}
     return DataPreview(ds.class_names, tuple(np.bincount(labels, minlength=classes).tolist()),
                        tuple(np.bincount(ds.test_y.numpy(), minlength=classes).tolist()), samples,
-                       augmented.numpy(), originals.numpy(), int(h), int(c), ds.skipped)
+                       {mode: x.round().to(torch.uint8).numpy() for mode, x in augmented.items()},
+                       originals.numpy(), int(h), int(c), ds.skipped)

@@ -353,6 +353,10 @@ class ConfigForm(QWidget):
             return None
         return self._draft.data
 
+    def augmentation(self) -> str:
+        """The augmentation mode chosen in the form ("none", "flip" or "crop+flip")."""
+        return self._draft.train.augment
+
     def is_valid(self) -> bool:
         """True when the settings can be trained."""
         return self._config is not None

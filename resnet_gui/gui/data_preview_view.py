@@ -40,7 +40,7 @@ from .data_preview_parts import (
     legend_html,
 )
 from .data_preview_worker import DataPreviewLoader
-from .form_fields import DATASET_LABELS
+from .form_fields import AUGMENTATION_LABELS, DATASET_LABELS
 
 if TYPE_CHECKING:
     from ..preview import DataPreview
@@ -125,6 +125,9 @@ class DataPreviewView(QWidget):
         self.samples = SampleGrid()
         self.chart = ClassCountChart()
         self._before = QGridLayout()
+        self._augment = "none"
+        self.augment_box = QGroupBox()
+        self.augment_box.setObjectName("augmentation")
         self.skipped_section = CollapsibleSection("Skipped files", expanded=False)
         self.skipped_list = QListWidget()
         self.skipped_list.setObjectName("skipped-files")
@@ -160,16 +163,14 @@ class DataPreviewView(QWidget):
         counts_layout.addWidget(key)
         counts_layout.addWidget(self.chart, 1)
 
-        augment_box = QGroupBox("Augmentation: random crop + flip, the same images before and after")
-        augment_box.setObjectName("augmentation")
-        augment_layout = QVBoxLayout(augment_box)
+        augment_layout = QVBoxLayout(self.augment_box)
         augment_layout.addLayout(self._before)
         self._before.setHorizontalSpacing(4)
         self._before.setVerticalSpacing(4)
 
         left = QVBoxLayout()
         left.addWidget(samples_box)
-        left.addWidget(augment_box)
+        left.addWidget(self.augment_box)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(counts_box, 1)
@@ -202,6 +203,17 @@ class DataPreviewView(QWidget):
         layout.addStretch(0)  # keeps the message at the top while there is nothing to show
 
     # -- public API --------------------------------------------------------------------------
+
+    def set_augmentation(self, mode: str) -> None:
+        """Show the examples of augmentation ``mode`` ("none", "flip" or "crop+flip")."""
+        if mode != self._augment:
+            self._augment = mode
+            if self.preview is not None:
+                self._update_augmentation(self.preview)
+
+    def augmentation_title(self) -> str:
+        """The augmentation example's heading."""
+        return self.augment_box.title()
 
     def set_data_config(self, cfg: DataConfig | None) -> None:
         """The form's data settings changed (None while a data field is invalid)."""
@@ -349,7 +361,15 @@ class DataPreviewView(QWidget):
 
     def _update_augmentation(self, preview: DataPreview) -> None:
         clear_layout(self._before)
-        for row, (name, images) in enumerate((("before", preview.originals), ("after", preview.augmented))):
+        label = AUGMENTATION_LABELS.get(self._augment, self._augment)
+        if self._augment in preview.augmented:
+            self.augment_box.setTitle(f"Augmentation: {label}, the same images before and after")
+            rows = (("before", preview.originals), ("after", preview.augmented[self._augment]))
+        else:
+            self.augment_box.setTitle("Augmentation: none, training sees the images as they are "
+                                      "(choose one under Training)")
+            rows = (("as is", preview.originals),)
+        for row, (name, images) in enumerate(rows):
             self._before.addWidget(elided_label(name), row, 0)
             for j, image in enumerate(images):
                 self._before.addWidget(image_tile(image, f"example {j + 1}, {name} augmentation"), row, j + 1)

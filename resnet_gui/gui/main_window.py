@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
     def _on_config_changed(self, _cfg: RunConfig | None) -> None:
         self._update_buttons()
         self._update_summary()
+        self.data_preview.set_augmentation(self.form.augmentation())
         self.data_preview.set_data_config(self.form.data_input())
 
     def _update_summary(self) -> None:

@@ -132,5 +132,5 @@ def test_train_on_a_folder_and_preview_it(tmp_path: Path) -> None:
     assert result.status == "finished" and result.model.fc[1].out_features == 3
     preview = make_preview(load_dataset(run_cfg.data), per_class=4)
     assert preview.samples.shape == (3, 4, 1, 28, 28) and sum(preview.train_counts) + sum(preview.test_counts) == 48
-    assert preview.augmented.shape == preview.originals.shape
+    assert all(preview.augmented[mode].shape == preview.originals.shape for mode in ("flip", "crop+flip"))
     assert "3 classes, 28×28 grayscale" in preview.describe()

@@ -98,9 +98,27 @@ def test_the_bundled_sample_previews_itself_when_the_data_tab_opens(qtbot, windo
     assert view.samples.tile_count() == 10 * 8
     assert view.chart.counts() == {name: (600, 100) for name in names}
     assert view.describe_label.text() == "6,000 training and 1,000 test images, 10 classes, 28×28 grayscale"
-    assert view.augmentation_tiles() == 2 * 8
+    assert view.augmentation_title().startswith("Augmentation: none")  # the seed trains without any
+    assert view.augmentation_tiles() == 8
     assert view.skipped_section.isHidden() and view.message() == ""
     assert not view.progress_bar.isVisible() and not view.cancel_button.isEnabled()
+
+
+def test_the_augmentation_example_follows_the_form(qtbot, window) -> None:
+    view = window.data_preview
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.preview is not None, timeout=PREVIEW_TIMEOUT_MS)
+    combo = window.form.field("train.augment")
+    originals = view.preview.originals
+    for mode, title in (("flip", "Augmentation: horizontal flip, "), ("crop+flip", "Augmentation: random crop + flip, ")):
+        combo.setCurrentIndex(combo.findData(mode))
+        assert view.augmentation_title().startswith(title) and view.augmentation_tiles() == 2 * 8
+        after = view.preview.augmented[mode]
+        assert after.shape == originals.shape and not np.array_equal(after, originals)
+    for after, before in zip(view.preview.augmented["flip"], originals):  # each image mirrored or as it was
+        assert np.array_equal(after, before[..., ::-1]) or np.array_equal(after, before)
+    combo.setCurrentIndex(combo.findData("none"))
+    assert view.augmentation_title().startswith("Augmentation: none") and view.augmentation_tiles() == 8
 
 
 def test_a_folder_previews_its_classes_and_lists_the_unreadable_file(qtbot, window, tmp_path) -> None:
