@@ -3,7 +3,7 @@
     python docs/screenshots.py            # writes docs/screenshot-*.png
 
 Trains a small ResNet on the bundled sample through the Train button, then grabs the Training,
-Architecture and Results tabs as a user would see them at 1200x760; then trains a second run
+Architecture, Data and Results tabs as a user would see them at 1200x760; then trains a second run
 with another learning rate and grabs the Runs tab comparing the two.
 """
 
@@ -55,7 +55,7 @@ def main() -> None:
         model=ModelConfig(blocks=(1, 1), channels=16, stem="small"),
         data=DataConfig(dataset="sample", resize=0),
         train=TrainConfig(lr=0.05, batch_size=256, epochs=5, optimizer="sgd", schedule="onecycle",
-                          augment=True, label_smoothing=0.1, weight_decay=5e-4)))
+                          augment="flip", label_smoothing=0.1, weight_decay=5e-4)))
     done: list[str] = []
     win.run_finished.connect(done.append)
     win.train_button.click()
@@ -65,6 +65,10 @@ def main() -> None:
     win.tabs.setCurrentWidget(win.architecture)
     app.processEvents()
     win.grab().save(str(OUT / "screenshot-architecture.png"))
+    win.tabs.setCurrentWidget(win.data_preview)
+    wait(lambda: win.data_preview.preview is not None and not win.data_preview.busy)
+    app.processEvents()
+    win.grab().save(str(OUT / "screenshot-data.png"))
     win.tabs.setCurrentWidget(win.results)
     r = win.results
     wait(lambda: r.model_info is not None)
