@@ -112,6 +112,7 @@ class _Loaded:
 
     def __init__(self, trained: Any, info: ModelInfo) -> None:
         self.trained, self.net, self.info = trained, trained.net, info
+        self.evaluation: object | None = None  # its test-set predictions, once scored
 
 
 class _InspectJob(QObject):
@@ -231,9 +232,14 @@ class _InspectJob(QObject):
 
             loaded = self._load(source)
             trained = loaded.trained
-            t = trained.config.train
-            return test_set_predictions(loaded.net, trained.config.data, loaded.info.class_names,
-                                        precision=t.precision, epoch=trained.epochs, batch_size=t.batch_size)
+            # An unchanged checkpoint scores the same on a fixed test set: once is enough. A folder
+            # of images may have been edited since, so it is read and scored again.
+            if loaded.evaluation is None or trained.config.data.dataset == "folder":
+                t = trained.config.train
+                loaded.evaluation = test_set_predictions(loaded.net, trained.config.data, loaded.info.class_names,
+                                                         precision=t.precision, epoch=trained.epochs,
+                                                         batch_size=t.batch_size)
+            return loaded.evaluation
 
         self._answer("evaluate", request_id, work)
 
@@ -343,3 +349,4 @@ class InspectWorker(QObject):
         self._shut_down = True
         self._thread.quit()
         self._thread.wait()
+

@@ -11,13 +11,14 @@ from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 from runs_helpers import record_run, refreshed, runs_db, window  # noqa: F401 - runs_db and window are fixtures
 
+from resnet_gui import inspect_model
 from resnet_gui.runs import RunStore
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
-def test_a_saved_run_opens_on_the_results_tab(qtbot, window, runs_db: Path) -> None:
+def test_a_saved_run_opens_on_the_results_tab(qtbot, window, runs_db: Path, monkeypatch) -> None:
     store = RunStore(runs_db)
     first = record_run(store, tiny_config(epochs=1), name="one epoch")
     second = record_run(store, tiny_config(epochs=2, lr=0.01), name="two epochs")
@@ -44,6 +45,15 @@ def test_a_saved_run_opens_on_the_results_tab(qtbot, window, runs_db: Path) -> N
     assert results.confusion.summary.text().startswith(f"Run {first} (one epoch) after epoch 1: test accuracy")
     qtbot.waitUntil(lambda: results.model_info is not None, timeout=RUN_TIMEOUT_MS)
     assert results.model_info.label == f"run {first} · best.pt"
+
+    # Opening it again shows the same scores at once: the unchanged checkpoint is not scored again.
+    scored: list[object] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(inspect_model, "test_set_predictions", lambda *a, **k: scored.append(a))
+        window.tabs.setCurrentWidget(panel)
+        with qtbot.waitSignal(results.inspector.evaluation_ready, timeout=RUN_TIMEOUT_MS):
+            qtbot.mouseClick(panel.inspect_button, Qt.MouseButton.LeftButton)
+    assert scored == [] and np.array_equal(results.confusion.matrix(), matrix)
 
     # The feature maps use the test images of the run that is shown.
     with qtbot.waitSignal(results.inspector.maps_ready, timeout=RUN_TIMEOUT_MS):
