@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="augmentation on the device, per batch: none (default), horizontal flips, or random "
                         "crops and flips (--augment alone: crop+flip)")
     t.add_argument("--no-augment", dest="augment", action="store_const", const="none", help="same as --augment none")
+    t.add_argument("--test-flips", action=argparse.BooleanOptionalAction, default=None,
+                   help="score each test image and its mirror image and average the two (test-time augmentation)")
     t.add_argument("--device", choices=DEVICES, help="auto: CUDA, then Apple MPS, then the CPU")
     t.add_argument("--precision", choices=PRECISIONS, help="auto picks bf16 where it is faster")
     t.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile")
@@ -167,7 +169,7 @@ _TRAIN_FIELDS = {
     "train": {"lr": "lr", "batch_size": "batch_size", "epochs": "epochs", "optimizer": "optimizer",
               "momentum": "momentum", "weight_decay": "weight_decay", "schedule": "schedule",
               "warmup_epochs": "warmup_epochs", "label_smoothing": "label_smoothing",
-              "augment": "augment", "device": "device", "precision": "precision",
+              "augment": "augment", "test_flips": "test_flips", "device": "device", "precision": "precision",
               "compile": "compile", "seed": "seed", "sync_bn": "sync_bn"},
 }
 

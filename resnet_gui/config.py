@@ -69,6 +69,7 @@ class TrainConfig:
     warmup_epochs: float = 0.0
     label_smoothing: float = 0.0
     augment: str = "none"
+    test_flips: bool = False  # score each test image and its mirror image, and average the two
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False
@@ -228,6 +229,8 @@ def validate(cfg: RunConfig) -> list[Problem]:
         p.append(Problem("train.warmup_epochs",
                          f"must not exceed the number of epochs ({t.epochs}), got {t.warmup_epochs}"))
     _check_float(p, "train.label_smoothing", t.label_smoothing, 0.0, 0.99)
+    if not isinstance(t.test_flips, bool):
+        p.append(Problem("train.test_flips", f"must be true or false, got {t.test_flips!r}"))
     _check_choice(p, "train.device", t.device, DEVICES)
     _check_choice(p, "train.precision", t.precision, PRECISIONS)
     if t.seed is not None:

@@ -203,7 +203,8 @@ class Trainer:
             if self.dist.enabled:
                 test_acc = self._distributed_accuracy()
             else:
-                predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision))
+                predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision),
+                                                   self.cfg.train.test_flips)
                 report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names,
                                           self.test_images)
                 test_acc = report.accuracy
@@ -227,7 +228,10 @@ class Trainer:
         correct = torch.zeros((), dtype=torch.long, device=self.device)
         with torch.no_grad(), autocast(self.device, self.precision):
             for X, y in self.test.batches():
-                correct += (self.model(X).argmax(dim=1) == y).sum()
+                scores = self.model(X).float().softmax(dim=1)
+                if self.cfg.train.test_flips:
+                    scores = scores + self.model(X.flip(-1)).float().softmax(dim=1)
+                correct += (scores.argmax(dim=1) == y).sum()
         self.model.train()
         return self.dist.sum(correct).item() / self.test.size
 

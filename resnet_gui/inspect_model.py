@@ -54,13 +54,20 @@ def per_class_accuracy(counts: np.ndarray) -> np.ndarray:
     return np.divide(np.diag(counts), totals, out=np.zeros(len(counts)), where=totals > 0)
 
 
-def predict_batches(model: nn.Module, batches: DeviceBatcher, autocast_ctx) -> tuple[np.ndarray, np.ndarray]:
-    """(predicted classes, softmax probabilities) for every image of ``batches``, in order."""
+def predict_batches(model: nn.Module, batches: DeviceBatcher, autocast_ctx,
+                    flips: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(predicted classes, softmax probabilities) for every image of ``batches``, in order.
+
+    With ``flips``, the probabilities are the mean of each image's and its mirror image's.
+    """
     model.eval()
     probs = []
     with torch.no_grad(), autocast_ctx:
         for X, _ in batches.batches():
-            probs.append(F.softmax(model(X).float(), dim=1))
+            p = F.softmax(model(X).float(), dim=1)
+            if flips:
+                p = (p + F.softmax(model(X.flip(-1)).float(), dim=1)) / 2
+            probs.append(p)
     model.train()
     p = torch.cat(probs).cpu().numpy()
     return p.argmax(axis=1), p
@@ -138,11 +145,13 @@ class Evaluation:
 
 def test_set_predictions(net: nn.Module, data_cfg: DataConfig, class_names: tuple[str, ...] = (),
                          device: str = "auto", precision: str = "auto", epoch: int = 0,
-                         batch_size: int = 256, stop: threading.Event | None = None) -> EpochPredictions:
+                         batch_size: int = 256, stop: threading.Event | None = None,
+                         flips: bool = False) -> EpochPredictions:
     """``net``'s answers on the test split of ``data_cfg``, as a run reports them after an epoch.
 
     ``class_names`` replaces the data set's (e.g. the names a run stored); ``precision`` is a
-    run's setting (bf16 autocast where it resolves to bf16); ``stop`` cancels loading the data. Raises UserError when the data is missing or does not fit the network.
+    run's setting (bf16 autocast where it resolves to bf16); ``flips`` averages each image with its
+    mirror image, as a run with test-time flips scores; ``stop`` cancels loading the data. Raises UserError when the data is missing or does not fit the network.
     """
     from .data import check_dataset, load_dataset
     from .devices import resolve_device, resolve_precision
@@ -160,7 +169,8 @@ def test_set_predictions(net: nn.Module, data_cfg: DataConfig, class_names: tupl
     dev, home = resolve_device(device), next(net.parameters()).device
     batches = DeviceBatcher(dataset.test_x, dataset.test_y, batch_size, dev, data_cfg.resize)
     try:
-        predicted, probs = predict_batches(net.to(dev), batches, autocast(dev, resolve_precision(precision, dev)))
+        predicted, probs = predict_batches(net.to(dev), batches, autocast(dev, resolve_precision(precision, dev)),
+                                           flips)
     finally:
         net.to(home).eval()
     names = class_names if len(class_names) == classes else dataset.class_names
@@ -174,6 +184,6 @@ def evaluate_checkpoint(path: str | Path, data_cfg: DataConfig | None = None, de
     trained = load_trained(path)
     data_cfg = data_cfg or trained.config.data
     t = trained.config.train
-    result = test_set_predictions(trained.net, data_cfg, device=device, precision=t.precision,
+    result = test_set_predictions(trained.net, data_cfg, device=device, precision=t.precision, flips=t.test_flips,
                                   epoch=trained.epochs, batch_size=t.batch_size)
     return Evaluation(result.accuracy, result.confusion(), result.class_names, len(result.labels))

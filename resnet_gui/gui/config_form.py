@@ -78,7 +78,7 @@ FOLDER_KEYS = ("data.image_size", "data.channels", "data.test_fraction")
 
 COMBO_KEYS = ("model.block", "model.block_style", "model.stem", "data.dataset", "data.channels",
               "train.optimizer", "train.schedule", "train.augment", "train.device", "train.precision")
-CHECK_KEYS = ("model.stem_pool", "train.compile")
+CHECK_KEYS = ("model.stem_pool", "train.test_flips", "train.compile")
 
 
 @dataclass
@@ -209,6 +209,9 @@ class ConfigForm(QWidget):
                        "Epochs of linear learning-rate warm-up (fractions allowed); at most the epochs")
         self._add_text("train.label_smoothing", "Label smoothing", parse_float, format_float,
                        "Share of the target spread over the other classes, 0 to 0.99, e.g. 0.1")
+        self._add_check("train.test_flips", "Test-time flips", "score mirror images too",
+                        "Score each test image and its left-right mirror image and average the two: "
+                        "twice the scoring time, usually a little more accuracy")
 
         self._begin_section(layout, "Advanced", expanded=False)
         self._add_combo("train.device", "Device", [(d, d) for d in INITIAL_DEVICES],

@@ -238,7 +238,7 @@ class _InspectJob(QObject):
                 t = trained.config.train
                 loaded.evaluation = test_set_predictions(loaded.net, trained.config.data, loaded.info.class_names,
                                                          precision=t.precision, epoch=trained.epochs,
-                                                         batch_size=t.batch_size)
+                                                         batch_size=t.batch_size, flips=t.test_flips)
             return loaded.evaluation
 
         self._answer("evaluate", request_id, work)

@@ -67,6 +67,14 @@ def test_augmentation_modes_from_the_command_line(args: tuple, mode: str) -> Non
     assert config_from_args(build_parser().parse_args(["train", *args])).train.augment == mode
 
 
+@pytest.mark.parametrize("args,flips", [((), False), (("--test-flips",), True),
+                                        (("--preset", "fast-cpu", "--no-test-flips"), False)])
+def test_test_time_flips_from_the_command_line(args: tuple, flips: bool) -> None:
+    from resnet_gui.cli import build_parser, config_from_args
+
+    assert config_from_args(build_parser().parse_args(["train", *args])).train.test_flips is flips
+
+
 def test_offline_without_data_suggests_the_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RESNET_GUI_OFFLINE", "1")
     code, _, err = run("train", "--data-root", str(tmp_path))

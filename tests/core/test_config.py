@@ -40,6 +40,7 @@ def test_default_is_the_seed_recipe_and_valid() -> None:
     ("data", {"resize": 3}, "data.resize"),
     ("data", {"dataset": "imagenet"}, "data.dataset"),
     ("train", {"augment": "rotate"}, "train.augment"),
+    ("train", {"test_flips": "yes"}, "train.test_flips"),
 ])
 def test_bad_values_name_their_field(section: str, changes: dict, field: str) -> None:
     problems = validate(with_changes(RunConfig(), **{section: changes}))

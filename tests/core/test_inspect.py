@@ -1,9 +1,11 @@
 """Inspecting a trained network: confusion counts, one image's top-5, feature maps."""
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from resnet_gui.config import RunConfig, with_changes
@@ -96,3 +98,28 @@ def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> Non
     folder = with_changes(trained.config, data={"dataset": "folder", "root": str(three_classes)}).data
     with pytest.raises(UserError, match="predicts 10 classes but .* has 3"):
         test_set_predictions(trained.net, folder)
+
+
+def test_test_time_flips_average_each_image_with_its_mirror_image(tmp_path: Path) -> None:
+    from resnet_gui.batching import DeviceBatcher
+    from resnet_gui.data import load_sample
+    from resnet_gui.export import load_trained
+    from resnet_gui.inspect_model import evaluate_checkpoint, predict_batches
+
+    cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 1, "test_flips": True})
+    result = fit(cfg, checkpoint_dir=tmp_path)
+    trained = load_trained(result.last_checkpoint)
+    net = trained.net.eval()
+    data = load_sample()
+    test = DeviceBatcher(data.test_x, data.test_y, 256, torch.device("cpu"), cfg.data.resize)
+    context = contextlib.nullcontext()
+    _, plain = predict_batches(net, test, context)
+    _, mirrored = predict_batches(net, DeviceBatcher(data.test_x.flip(-1), data.test_y, 256, torch.device("cpu"),
+                                                     cfg.data.resize), context)
+    predicted, both = predict_batches(net, test, context, flips=True)
+    np.testing.assert_allclose(both, (plain + mirrored) / 2, atol=1e-5)
+    assert not np.allclose(both, plain, atol=1e-3)  # the mirror images do change the scores
+    flipped_acc = float((predicted == data.test_y.numpy()).mean())
+    # The run reported, and a saved run's scoring repeats, the accuracy with flips.
+    assert result.history[0].test_acc == pytest.approx(flipped_acc)
+    assert evaluate_checkpoint(result.last_checkpoint).accuracy == pytest.approx(flipped_acc)

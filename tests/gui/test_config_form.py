@@ -245,12 +245,12 @@ def test_new_fields_round_trip_through_set_config(qtbot) -> None:
         "data": {"dataset": "sample", "resize": 0},
         "train": {"optimizer": "sgd", "momentum": 0.8, "weight_decay": 1e-4, "schedule": "cosine",
                   "warmup_epochs": 0.5, "label_smoothing": 0.05, "augment": "flip", "seed": None,
-                  "compile": True, "precision": "bf16"}})
+                  "compile": True, "precision": "bf16", "test_flips": True}})
     form.set_config(cfg)
     assert form.config() == cfg
     assert form.field("train.seed").text() == ""
     assert form.field("train.seed").placeholderText() == "random"
-    assert form.field("train.compile").isChecked()
+    assert form.field("train.compile").isChecked() and form.field("train.test_flips").isChecked()
     assert combo_value(form, "model.block_style") == "torchvision"
 
 
