@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", default=None, choices=PRECISIONS, help="override the preset's precision")
     p.add_argument("--seed", type=int, default=None, help="override the preset's random seed")
     p.add_argument("--augment", choices=AUGMENTATIONS, default=None, help="override the preset's augmentation")
+    p.add_argument("--test-flips", action=argparse.BooleanOptionalAction, default=None,
+                   help="override the preset's test-time flips (scores each test image and its mirror image)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (default: torch's choice, one per core); 1 is steadier on a busy machine")
     return p
@@ -56,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = get_preset(args.preset)
     train_changes = {k: v for k, v in (("epochs", args.epochs), ("device", args.device),
                                        ("precision", args.precision), ("seed", args.seed),
-                                       ("augment", args.augment)) if v is not None}
+                                       ("augment", args.augment), ("test_flips", args.test_flips))
+                     if v is not None}
     cfg = replace(cfg, data=replace(cfg.data, dataset="fashion-mnist", root=args.data_root),
                   train=replace(cfg.train, **train_changes))
     problems = validate(cfg)
@@ -101,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"preset {args.preset}: blocks {','.join(map(str, m.blocks))}, {m.channels} channels, stem {m.stem}"
           f"{' + pool' if m.stem_pool or m.stem == 'd2l' else ''}, resize {cfg.data.resize or 28} px, "
           f"{t.optimizer} lr {t.lr:g} {t.schedule}, batch {t.batch_size}, {t.epochs} epochs, "
-          f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}")
+          f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}"
+          f"{', test-time flips' if t.test_flips else ''}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
           f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     try:

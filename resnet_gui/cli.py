@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "crops and flips (--augment alone: crop+flip)")
     t.add_argument("--no-augment", dest="augment", action="store_const", const="none", help="same as --augment none")
     t.add_argument("--test-flips", action=argparse.BooleanOptionalAction, default=None,
-                   help="score each test image and its mirror image and average the two (test-time augmentation)")
+                   help="score each test image and its mirror image and average the two (test-time "
+                        "augmentation); helps networks trained with flips, can hurt others")
     t.add_argument("--device", choices=DEVICES, help="auto: CUDA, then Apple MPS, then the CPU")
     t.add_argument("--precision", choices=PRECISIONS, help="auto picks bf16 where it is faster")
     t.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile")

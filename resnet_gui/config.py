@@ -69,7 +69,8 @@ class TrainConfig:
     warmup_epochs: float = 0.0
     label_smoothing: float = 0.0
     augment: str = "none"
-    test_flips: bool = False  # score each test image and its mirror image, and average the two
+    # Score each test image and its mirror image and average the two: for networks trained with flips.
+    test_flips: bool = False
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False
