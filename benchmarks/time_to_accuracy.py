@@ -22,7 +22,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resnet_gui.config import AUGMENTATIONS, PRECISIONS, validate  # noqa: E402
+from resnet_gui.config import AUGMENTATIONS, PRECISIONS, parse_blocks, validate  # noqa: E402
 from resnet_gui.events import BatchEnd, EpochEnd, Event, RunStarted  # noqa: E402
 from resnet_gui.presets import PRESETS, get_preset  # noqa: E402
 
@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop the run after this many minutes of wall time")
     p.add_argument("--stop-at-target", action="store_true", help="stop as soon as the target is reached")
     p.add_argument("--epochs", type=int, default=None, help="override the preset's epochs")
+    p.add_argument("--blocks", type=parse_blocks, default=None, help="override the preset's blocks per stage, e.g. 1,1,1")
+    p.add_argument("--channels", type=int, default=None, help="override the preset's first-stage channels")
     p.add_argument("--device", default=None, choices=("auto", "cpu", "cuda", "mps"),
                    help="override the preset's device")
     p.add_argument("--precision", default=None, choices=PRECISIONS, help="override the preset's precision")
@@ -60,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
                                        ("precision", args.precision), ("seed", args.seed),
                                        ("augment", args.augment), ("test_flips", args.test_flips))
                      if v is not None}
-    cfg = replace(cfg, data=replace(cfg.data, dataset="fashion-mnist", root=args.data_root),
+    model_changes = {k: v for k, v in (("blocks", args.blocks), ("channels", args.channels)) if v is not None}
+    cfg = replace(cfg, model=replace(cfg.model, **model_changes),
+                  data=replace(cfg.data, dataset="fashion-mnist", root=args.data_root),
                   train=replace(cfg.train, **train_changes))
     problems = validate(cfg)
     if problems:
