@@ -37,7 +37,7 @@ from .distributed import DistContext
 from .errors import Cancelled, ConfigError, TrainingError
 from .events import BatchEnd, Callback, EpochEnd, Event, RunEnd, RunStarted
 from .host_memory import reuse_freed_memory
-from .inspect_model import EpochPredictions, predict_batches
+from .inspect_model import EpochPredictions, class_probabilities, predict_batches
 from .model import build_model, count_params
 from .schedules import lr_factor
 from .small_map_conv import use_small_map_weight_grads
@@ -228,9 +228,7 @@ class Trainer:
         correct = torch.zeros((), dtype=torch.long, device=self.device)
         with torch.no_grad(), autocast(self.device, self.precision):
             for X, y in self.test.batches():
-                scores = self.model(X).float().softmax(dim=1)
-                if self.cfg.train.test_flips:
-                    scores = scores + self.model(X.flip(-1)).float().softmax(dim=1)
+                scores = class_probabilities(self.model, X, self.cfg.train.test_flips)
                 correct += (scores.argmax(dim=1) == y).sum()
         self.model.train()
         return self.dist.sum(correct).item() / self.test.size

@@ -54,20 +54,23 @@ def per_class_accuracy(counts: np.ndarray) -> np.ndarray:
     return np.divide(np.diag(counts), totals, out=np.zeros(len(counts)), where=totals > 0)
 
 
+def class_probabilities(model: nn.Module, X: torch.Tensor, flips: bool = False) -> torch.Tensor:
+    """Softmax probabilities of ``model`` for the batch ``X``; with ``flips``, the mean of each
+    image's and its mirror image's (test-time flips)."""
+    p = F.softmax(model(X).float(), dim=1)
+    if flips:
+        p = (p + F.softmax(model(X.flip(-1)).float(), dim=1)) / 2
+    return p
+
+
 def predict_batches(model: nn.Module, batches: DeviceBatcher, autocast_ctx,
                     flips: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(predicted classes, softmax probabilities) for every image of ``batches``, in order.
-
-    With ``flips``, the probabilities are the mean of each image's and its mirror image's.
-    """
+    """(predicted classes, softmax probabilities) for every image of ``batches``, in order."""
     model.eval()
     probs = []
     with torch.no_grad(), autocast_ctx:
         for X, _ in batches.batches():
-            p = F.softmax(model(X).float(), dim=1)
-            if flips:
-                p = (p + F.softmax(model(X.flip(-1)).float(), dim=1)) / 2
-            probs.append(p)
+            probs.append(class_probabilities(model, X, flips))
     model.train()
     p = torch.cat(probs).cpu().numpy()
     return p.argmax(axis=1), p
@@ -151,7 +154,8 @@ def test_set_predictions(net: nn.Module, data_cfg: DataConfig, class_names: tupl
 
     ``class_names`` replaces the data set's (e.g. the names a run stored); ``precision`` is a
     run's setting (bf16 autocast where it resolves to bf16); ``flips`` averages each image with its
-    mirror image, as a run with test-time flips scores; ``stop`` cancels loading the data. Raises UserError when the data is missing or does not fit the network.
+    mirror image, as a run with test-time flips scores; ``stop`` cancels loading the data.
+    Raises UserError when the data is missing or does not fit the network.
     """
     from .data import check_dataset, load_dataset
     from .devices import resolve_device, resolve_precision

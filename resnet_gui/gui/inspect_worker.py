@@ -349,4 +349,3 @@ class InspectWorker(QObject):
         self._shut_down = True
         self._thread.quit()
         self._thread.wait()
-
