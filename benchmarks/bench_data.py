@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from resnet_gui.data import fashion_mnist_present, resolve_root
+from resnet_gui.data.datasets import fashion_mnist_present, resolve_root
 
 
 def fashion_mnist_root(data_root: str | None) -> Path | None:

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from resnet_gui.config import ModelConfig  # noqa: E402
-from resnet_gui.host_memory import reuse_freed_memory  # noqa: E402
-from resnet_gui.model import build_model  # noqa: E402
-from resnet_gui.small_map_conv import _weight_grad, use_small_map_weight_grads  # noqa: E402
+from resnet_gui.settings.config import ModelConfig  # noqa: E402
+from resnet_gui.training.host_memory import reuse_freed_memory  # noqa: E402
+from resnet_gui.model.resnet import build_model  # noqa: E402
+from resnet_gui.training.small_map_conv import _weight_grad, use_small_map_weight_grads  # noqa: E402
 
 CL = torch.channels_last
 # (in channels, out channels, input size, stride): ResNet-18 at 96 px, then the fast-cpu net at 28 px.

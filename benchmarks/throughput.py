@@ -43,13 +43,13 @@ from bench_data import fashion_mnist_root  # noqa: E402
 from seed_loop import load_data_fashion_mnist, train_batches  # noqa: E402
 from torch import nn  # noqa: E402
 
-from resnet_gui import engine, host_memory  # noqa: E402
-from resnet_gui.batching import DeviceBatcher  # noqa: E402
-from resnet_gui.config import PRECISIONS, RunConfig  # noqa: E402
-from resnet_gui.data import DataSet, load_fashion_mnist  # noqa: E402
-from resnet_gui.devices import resolve_device  # noqa: E402
-from resnet_gui.model import build_model  # noqa: E402
-from resnet_gui.presets import get_preset  # noqa: E402
+from resnet_gui.training import engine, host_memory  # noqa: E402
+from resnet_gui.data.batching import DeviceBatcher  # noqa: E402
+from resnet_gui.settings.config import PRECISIONS, RunConfig  # noqa: E402
+from resnet_gui.data.datasets import DataSet, load_fashion_mnist  # noqa: E402
+from resnet_gui.training.devices import resolve_device  # noqa: E402
+from resnet_gui.model.resnet import build_model  # noqa: E402
+from resnet_gui.settings.presets import get_preset  # noqa: E402
 
 
 def cpu_seconds(pids: list[int]) -> float:

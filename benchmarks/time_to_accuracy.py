@@ -22,9 +22,9 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resnet_gui.config import AUGMENTATIONS, PRECISIONS, parse_blocks, validate  # noqa: E402
-from resnet_gui.events import BatchEnd, EpochEnd, Event, RunStarted  # noqa: E402
-from resnet_gui.presets import PRESETS, get_preset  # noqa: E402
+from resnet_gui.settings.config import AUGMENTATIONS, PRECISIONS, parse_blocks, validate  # noqa: E402
+from resnet_gui.training.events import BatchEnd, EpochEnd, Event, RunStarted  # noqa: E402
+from resnet_gui.settings.presets import PRESETS, get_preset  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from resnet_gui.engine import fit
+    from resnet_gui.training.engine import fit
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)

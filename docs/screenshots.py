@@ -24,7 +24,7 @@ os.environ["RESNET_GUI_OFFLINE"] = "1"
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
-from resnet_gui.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
 from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
 from resnet_gui.gui.main_window import MainWindow  # noqa: E402
 

@@ -13,7 +13,7 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
-from .. import host_memory
+from ..training import host_memory
 from .main_window import MainWindow
 
 APP_NAME = "resnet-gui"

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..config import ModelConfig
+from ..settings.config import ModelConfig
 from .qt_compat import emit
 
 DEBOUNCE_MS = 150
@@ -35,8 +35,9 @@ def load_core() -> CoreInfo:
     The warm-up summary pulls in the modules torch imports lazily on first use, so that the
     first Train click does not import them while the window is waiting.
     """
-    from .. import devices, engine, summary  # noqa: F401
-    from ..data import resolve_root
+    from ..model import summary
+    from ..training import devices, engine  # noqa: F401
+    from ..data.datasets import resolve_root
 
     summary.summarize(ModelConfig(blocks=(1,), channels=4), (1, 28, 28))
     return CoreInfo(devices.available_devices(), devices.describe_auto(), str(resolve_root(None)))
@@ -63,7 +64,7 @@ class _CoreJob(QObject):
     @Slot(int, object, object)
     def compute(self, request_id: int, model_cfg: ModelConfig, shape: Any) -> None:
         try:
-            from ..summary import summarize
+            from ..model.summary import summarize
 
             result = summarize(model_cfg, tuple(shape))
         except Exception as exc:  # noqa: BLE001

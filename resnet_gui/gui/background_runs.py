@@ -26,9 +26,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from ..config import RunConfig
-from ..events import BatchEnd
-from ..runs import process_alive
+from ..settings.config import RunConfig
+from ..training.events import BatchEnd
+from ..runs.store import process_alive
 from .qt_compat import emit
 
 BACKGROUND_FOLDER = "background"
@@ -61,7 +61,7 @@ def command(config_file: Path, db_path: Path, name: str, processes: int = 1) -> 
 
 def launch(cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | None = None) -> Launch:
     """Write the settings beside the run history and start the run in a session of its own."""
-    from ..config_io import save_toml
+    from ..settings.toml_io import save_toml
 
     db_path = Path(db_path)
     folder = db_path.parent / BACKGROUND_FOLDER
@@ -335,7 +335,7 @@ class BackgroundRuns(QObject):
 
     def db_path(self) -> Path:
         """The run history the window uses."""
-        from ..runs import default_db_path
+        from ..runs.store import default_db_path
 
         return Path(self._window.runs_panel.db_path or default_db_path())
 

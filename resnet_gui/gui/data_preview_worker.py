@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from ..config import DataConfig
+from ..settings.config import DataConfig
 from ..errors import Cancelled, DataError, UserError
-from ..events import DataProgress, DownloadProgress
+from ..training.events import DataProgress, DownloadProgress
 from .qt_compat import emit
 
 if TYPE_CHECKING:
-    from ..preview import DataPreview
+    from ..data.preview import DataPreview
 
 PROGRESS_INTERVAL_S = 0.05
 CANCELLED = "Preview cancelled."
@@ -58,8 +58,8 @@ class _PreviewJob(QObject):
                 emit(self.progress, request_id, event)
 
         try:
-            from ..data import load_dataset
-            from ..preview import make_preview
+            from ..data.datasets import load_dataset
+            from ..data.preview import make_preview
 
             dataset = load_dataset(cfg, on_event, stop)
             if stop.is_set():

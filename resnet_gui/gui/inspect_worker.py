@@ -142,7 +142,7 @@ class _InspectJob(QObject):
 
     def _checkpoint_path(self, source: ModelSource) -> str:
         from ..errors import UserError
-        from ..runs import RunStore
+        from ..runs.store import RunStore
 
         if source.checkpoint:
             return source.checkpoint
@@ -160,8 +160,8 @@ class _InspectJob(QObject):
 
     def _load(self, source: ModelSource | None) -> _Loaded:
         from ..errors import UserError
-        from ..export import load_trained
-        from ..inspect_model import stage_names
+        from ..inference.export import load_trained
+        from ..inference.predictions import stage_names
 
         if source is None:
             raise UserError(NO_MODEL)
@@ -195,7 +195,7 @@ class _InspectJob(QObject):
     def predict(self, request_id: int, source: ModelSource | None, path: str) -> None:
         def work() -> Prediction:
             from ..errors import UserError
-            from ..inspect_model import load_image, top_k
+            from ..inference.predictions import load_image, top_k
 
             if source is None:  # still show the file as the network would see it
                 return Prediction(path, load_image(path, DEFAULT_IMAGE_SIZE, 1), (), None)
@@ -214,7 +214,7 @@ class _InspectJob(QObject):
     @Slot(int, object, object, str, int)
     def maps(self, request_id: int, source: ModelSource | None, image: np.ndarray, stage: str, index: int) -> None:
         def work() -> FeatureMapGrid:
-            from ..inspect_model import feature_maps
+            from ..inference.predictions import feature_maps
 
             loaded = self._load(source)
             maps = feature_maps(loaded.net, image, loaded.info.resize, stage)
@@ -228,7 +228,7 @@ class _InspectJob(QObject):
     @Slot(int, object)
     def evaluate(self, request_id: int, source: ModelSource | None) -> None:
         def work() -> object:
-            from ..inspect_model import test_set_predictions
+            from ..inference.predictions import test_set_predictions
 
             loaded = self._load(source)
             trained = loaded.trained

@@ -17,21 +17,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..config import RunConfig, validate
-from ..events import BatchEnd, EpochEnd
-from .architecture_view import ArchitectureView
+from ..settings.config import RunConfig, validate
+from ..training.events import BatchEnd, EpochEnd
+from .tabs.architecture.architecture_view import ArchitectureView
 from .background import BackgroundCore, CoreInfo
 from .background_runs import BackgroundControls, BackgroundRuns
-from .config_form import ConfigForm
-from .data_preview_view import DataPreviewView
-from .error_banner import ErrorBanner
-from .layer_table import LayerTable
+from .form.config_form import ConfigForm
+from .tabs.data.data_view import DataPreviewView
+from .widgets.error_banner import ErrorBanner
+from .tabs.layers.layer_table import LayerTable
 from .menus import WindowMenus
-from .plots import TrainingPlots
-from .progress_panel import ProgressPanel
+from .tabs.training.plots import TrainingPlots
+from .tabs.training.progress_panel import ProgressPanel
 from .qt_compat import emit
-from .results_view import ResultsView
-from .runs_panel import RunsPanel
+from .tabs.results.results_view import ResultsView
+from .tabs.runs.runs_panel import RunsPanel
 from .worker import TrainWorker
 
 SETTINGS_CONFIG_KEY = "form/config"

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ..config_io import load_toml, save_toml
+from ..settings.toml_io import load_toml, save_toml
 from ..errors import UserError
 from .qt_compat import emit
 from .worker import open_run_store
@@ -34,7 +34,7 @@ STATUS_MS = 8000
 
 def write_run_metrics(db_path: str | None, run_id: int, path: str | Path, fmt: str) -> Path:
     """Write a run's per-epoch metrics as CSV, or as JSON with the run's summary and settings."""
-    from ..export import write_metrics_csv, write_metrics_json
+    from ..inference.export import write_metrics_csv, write_metrics_json
 
     store = open_run_store(db_path)
     run = store.get(run_id)
@@ -48,7 +48,7 @@ def write_run_metrics(db_path: str | None, run_id: int, path: str | Path, fmt: s
 
 def write_run_model(db_path: str | None, run_id: int, path: str | Path, fmt: str) -> Path:
     """Export a run's best (else last) checkpoint as TorchScript or ONNX."""
-    from ..export import export_onnx, export_torchscript
+    from ..inference.export import export_onnx, export_torchscript
 
     run = open_run_store(db_path).get(run_id)
     checkpoint = next((c for c in (run.best_checkpoint, run.last_checkpoint) if c and Path(c).is_file()), None)

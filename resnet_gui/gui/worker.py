@@ -16,9 +16,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ..config import RunConfig
+from ..settings.config import RunConfig
 from ..errors import DataError, UserError
-from ..events import (
+from ..training.events import (
     BatchEnd,
     Callback,
     DownloadProgress,
@@ -71,7 +71,7 @@ def open_run_store(runs_db: str | Path | None = None) -> Any:
     Two first opens of a new database racing each other would both run its migrations, and the
     second would fail; the window's threads (training, the Runs tab, exports) open it through here.
     """
-    from ..runs import RunStore
+    from ..runs.store import RunStore
 
     with _STORE_OPEN_LOCK:
         return RunStore(runs_db)
@@ -157,8 +157,8 @@ class TrainWorker(QObject):
     def _fit(self) -> tuple[str, str, bool]:
         store = None
         try:
-            from ..checkpoint import load_checkpoint, resume_position
-            from ..engine import fit
+            from ..training.checkpoint import load_checkpoint, resume_position
+            from ..training.engine import fit
             store = open_run_store(self._runs_db)
             resume = None
             if self._resume_run_id is not None:
@@ -177,7 +177,7 @@ class TrainWorker(QObject):
             # a signal finds the event there.
             callbacks: list[Callback] = [store.recorder(self.run_id), self._bridge]
             if self._tensorboard:
-                from ..tensorboard_log import TensorBoardLogger
+                from ..runs.tensorboard_log import TensorBoardLogger
 
                 logger = TensorBoardLogger(tensorboard_logdir(store.path, self.run_id))
                 callbacks.append(_SkipReplayed(logger))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from resnet_gui.cli import main
+from resnet_gui.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def test_bad_arguments_exit_non_zero_with_one_line(args: tuple, reason: str) -> 
 @pytest.mark.parametrize("args,mode", [((), "none"), (("--augment",), "crop+flip"), (("--augment", "flip"), "flip"),
                                        (("--preset", "fast-gpu", "--no-augment"), "none")])
 def test_augmentation_modes_from_the_command_line(args: tuple, mode: str) -> None:
-    from resnet_gui.cli import build_parser, config_from_args
+    from resnet_gui.cli.main import build_parser, config_from_args
 
     assert config_from_args(build_parser().parse_args(["train", *args])).train.augment == mode
 
@@ -70,7 +70,7 @@ def test_augmentation_modes_from_the_command_line(args: tuple, mode: str) -> Non
 @pytest.mark.parametrize("args,flips", [((), False), (("--test-flips",), True),
                                         (("--preset", "fast-cpu", "--no-test-flips"), False)])
 def test_test_time_flips_from_the_command_line(args: tuple, flips: bool) -> None:
-    from resnet_gui.cli import build_parser, config_from_args
+    from resnet_gui.cli.main import build_parser, config_from_args
 
     assert config_from_args(build_parser().parse_args(["train", *args])).train.test_flips is flips
 
@@ -185,8 +185,8 @@ def test_folder_data_from_the_command_line(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_live_progress_bar_on_a_terminal() -> None:
-    from resnet_gui.cli import _Printer
-    from resnet_gui.events import BatchEnd, DataProgress
+    from resnet_gui.cli.main import _Printer
+    from resnet_gui.training.events import BatchEnd, DataProgress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

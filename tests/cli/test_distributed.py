@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from resnet_gui.runs import RunStore
+from resnet_gui.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--batch-size", "500",

@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from resnet_gui.checkpoint import load_checkpoint
-from resnet_gui.runs import RunStore
+from resnet_gui.training.checkpoint import load_checkpoint
+from resnet_gui.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "3",

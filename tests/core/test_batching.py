@@ -2,7 +2,7 @@
 
 import torch
 
-from resnet_gui.batching import DeviceBatcher, random_crop_flip
+from resnet_gui.data.batching import DeviceBatcher, random_crop_flip
 
 
 def make(n: int = 10, **kw) -> DeviceBatcher:

@@ -6,17 +6,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from resnet_gui.checkpoint import (
+from resnet_gui.training.checkpoint import (
     BEST,
     LAST,
     CheckpointError,
     atomic_save,
     load_checkpoint,
 )
-from resnet_gui.config import RunConfig, with_changes
-from resnet_gui.data import load_sample
-from resnet_gui.engine import fit
-from resnet_gui.events import BatchEnd
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.data.datasets import load_sample
+from resnet_gui.training.engine import fit
+from resnet_gui.training.events import BatchEnd
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8},
                    train={"epochs": 3, "batch_size": 500, "precision": "fp32", "augment": "crop+flip",

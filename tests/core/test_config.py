@@ -2,7 +2,7 @@
 
 import pytest
 
-from resnet_gui.config import (
+from resnet_gui.settings.config import (
     RunConfig,
     parse_blocks,
     parse_shape,

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_gui import data, standard_sets
-from resnet_gui.config import DataConfig
-from resnet_gui.data import (
+from resnet_gui.data import datasets as data, standard_sets
+from resnet_gui.settings.config import DataConfig
+from resnet_gui.data.datasets import (
     DataSet,
     check_dataset,
     load_dataset,
@@ -21,7 +21,7 @@ from resnet_gui.data import (
     resolve_root,
 )
 from resnet_gui.errors import DataError
-from resnet_gui.events import DownloadProgress
+from resnet_gui.training.events import DownloadProgress
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_gui.config import RunConfig, with_changes
-from resnet_gui.data import load_sample
-from resnet_gui.engine import fit
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.data.datasets import load_sample
+from resnet_gui.training.engine import fit
 from resnet_gui.errors import ConfigError, DataError, TrainingError
-from resnet_gui.events import BatchEnd, EpochEnd, RunEnd, RunStarted
-from resnet_gui.inspect_model import EpochPredictions
-from resnet_gui.model import build_model
+from resnet_gui.training.events import BatchEnd, EpochEnd, RunEnd, RunStarted
+from resnet_gui.inference.predictions import EpochPredictions
+from resnet_gui.model.resnet import build_model
 
 TINY = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0},
                     model={"blocks": (1, 1), "channels": 16},

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_gui.config import RunConfig, with_changes
-from resnet_gui.config_io import load_toml, save_toml, to_toml
-from resnet_gui.engine import fit
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.settings.toml_io import load_toml, save_toml, to_toml
+from resnet_gui.training.engine import fit
 from resnet_gui.errors import ConfigError
-from resnet_gui.export import (
+from resnet_gui.inference.export import (
     export_onnx,
     export_torchscript,
     load_trained,

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
-from resnet_gui import host_memory
-from resnet_gui.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from resnet_gui.engine import fit
-from resnet_gui.events import BatchEnd
+from resnet_gui.training import host_memory
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from resnet_gui.training.engine import fit
+from resnet_gui.training.events import BatchEnd
 
 pytestmark = pytest.mark.skipif(not host_memory.supported(), reason="malloc tuning needs glibc")
 

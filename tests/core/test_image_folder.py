@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from resnet_gui.config import DataConfig, RunConfig, with_changes
-from resnet_gui.data import load_dataset
-from resnet_gui.engine import fit
+from resnet_gui.settings.config import DataConfig, RunConfig, with_changes
+from resnet_gui.data.datasets import load_dataset
+from resnet_gui.training.engine import fit
 from resnet_gui.errors import DataError
-from resnet_gui.image_folder import read_folder, scan_folder, stratified_split
-from resnet_gui.preview import make_preview
+from resnet_gui.data.image_folder import read_folder, scan_folder, stratified_split
+from resnet_gui.data.preview import make_preview
 
 MODES = ("L", "RGB", "RGBA", "P", "I;16")
 

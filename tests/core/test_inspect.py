@@ -8,10 +8,10 @@ import pytest
 import torch
 from PIL import Image
 
-from resnet_gui.config import RunConfig, with_changes
-from resnet_gui.engine import fit
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.training.engine import fit
 from resnet_gui.errors import UserError
-from resnet_gui.inspect_model import (
+from resnet_gui.inference.predictions import (
     EpochPredictions,
     confusion_counts,
     feature_maps,
@@ -75,8 +75,8 @@ def test_feature_maps_of_each_stage(run) -> None:
 
 
 def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> None:
-    from resnet_gui.export import load_trained
-    from resnet_gui.inspect_model import evaluate_checkpoint, test_set_predictions
+    from resnet_gui.inference.export import load_trained
+    from resnet_gui.inference.predictions import evaluate_checkpoint, test_set_predictions
 
     cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 2})
     result = fit(cfg, checkpoint_dir=tmp_path)
@@ -101,10 +101,10 @@ def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> Non
 
 
 def test_test_time_flips_average_each_image_with_its_mirror_image(tmp_path: Path) -> None:
-    from resnet_gui.batching import DeviceBatcher
-    from resnet_gui.data import load_sample
-    from resnet_gui.export import load_trained
-    from resnet_gui.inspect_model import evaluate_checkpoint, predict_batches
+    from resnet_gui.data.batching import DeviceBatcher
+    from resnet_gui.data.datasets import load_sample
+    from resnet_gui.inference.export import load_trained
+    from resnet_gui.inference.predictions import evaluate_checkpoint, predict_batches
 
     cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 1, "test_flips": True})
     result = fit(cfg, checkpoint_dir=tmp_path)

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from resnet_gui.config import ModelConfig
+from resnet_gui.settings.config import ModelConfig
 from resnet_gui.errors import ConfigError
-from resnet_gui.model import Residual, build_model, count_params, resnet_block
+from resnet_gui.model.resnet import Residual, build_model, count_params, resnet_block
 
 
 def test_default_is_the_seed_resnet18() -> None:
@@ -58,7 +58,7 @@ def test_torchvision_style_matches_torchvision_parameter_counts(name: str) -> No
 
     import torchvision.models as tvm
 
-    from resnet_gui.model_presets import model_preset
+    from resnet_gui.settings.model_presets import model_preset
 
     cfg = replace(model_preset(name), block_style="torchvision", in_channels=3, num_classes=1000)
     with torch.device("meta"):
@@ -72,7 +72,7 @@ def test_torchvision_style_matches_torchvision_parameter_counts(name: str) -> No
 
 
 def test_bottleneck_stage_shapes() -> None:
-    from resnet_gui.model_presets import model_preset
+    from resnet_gui.settings.model_presets import model_preset
 
     net = build_model(model_preset("resnet50")).eval()
     x = torch.rand(1, 1, 64, 64)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from resnet_gui.schedules import lr_factor
+from resnet_gui.training.schedules import lr_factor
 
 
 def test_constant_with_warmup() -> None:

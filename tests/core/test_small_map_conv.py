@@ -4,11 +4,11 @@ import pytest
 import torch
 from torch import nn
 
-from resnet_gui import engine
-from resnet_gui.config import ModelConfig, RunConfig, with_changes
-from resnet_gui.data import load_sample
-from resnet_gui.model import build_model
-from resnet_gui.small_map_conv import SmallMapConv2d, _SmallMapConvFunction, use_small_map_weight_grads
+from resnet_gui.training import engine
+from resnet_gui.settings.config import ModelConfig, RunConfig, with_changes
+from resnet_gui.data.datasets import load_sample
+from resnet_gui.model.resnet import build_model
+from resnet_gui.training.small_map_conv import SmallMapConv2d, _SmallMapConvFunction, use_small_map_weight_grads
 
 CL = torch.channels_last
 

@@ -5,9 +5,9 @@ import time
 
 import torch
 
-from resnet_gui.config import ModelConfig
-from resnet_gui.model import build_model, count_params
-from resnet_gui.summary import format_table, summarize, to_json
+from resnet_gui.settings.config import ModelConfig
+from resnet_gui.model.resnet import build_model, count_params
+from resnet_gui.model.summary import format_table, summarize, to_json
 
 SEED_SHAPES_224 = {"0": (1, 64, 112, 112), "3": (1, 64, 56, 56), "resnet_block1": (1, 64, 56, 56),
                    "resnet_block2": (1, 128, 28, 28), "resnet_block3": (1, 256, 14, 14),
@@ -93,7 +93,7 @@ def test_kernel_stride_memory_and_block_parts() -> None:
 def test_bottleneck_parts_torchvision_style() -> None:
     from dataclasses import replace
 
-    from resnet_gui.model_presets import model_preset
+    from resnet_gui.settings.model_presets import model_preset
 
     s = summarize(replace(model_preset("resnet50"), block_style="torchvision", in_channels=3), (3, 224, 224))
     first = next(r for r in s.rows if r.name == "resnet_block1.0")

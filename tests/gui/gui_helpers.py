@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from resnet_gui.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
 CORE_TIMEOUT_MS = 30000
 RUN_TIMEOUT_MS = 60000

@@ -14,10 +14,10 @@ import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 
-from resnet_gui.config import RunConfig
-from resnet_gui.engine import fit
-from resnet_gui.gui.runs_table import RUN_ID_ROLE
-from resnet_gui.runs import RunStore
+from resnet_gui.settings.config import RunConfig
+from resnet_gui.training.engine import fit
+from resnet_gui.gui.tabs.runs.runs_table import RUN_ID_ROLE
+from resnet_gui.runs.store import RunStore
 
 
 def record_run(store: RunStore, cfg: RunConfig | None = None, name: str | None = None) -> int:

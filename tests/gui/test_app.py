@@ -37,7 +37,7 @@ FIRST_PAINT = textwrap.dedent("""
 CLOSE_MID_RUN = textwrap.dedent("""
     import json, sys
     from PySide6.QtCore import QTimer
-    from resnet_gui.config import RunConfig
+    from resnet_gui.settings.config import RunConfig
     from resnet_gui.gui import app as gui_app
 
     cfg = RunConfig.from_dict({"model": {"blocks": [1, 1], "channels": 16},

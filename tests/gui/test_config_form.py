@@ -7,9 +7,9 @@ from gui_helpers import type_into
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
 
-from resnet_gui.config import RunConfig, with_changes
-from resnet_gui.gui.config_form import ConfigForm
-from resnet_gui.presets import PRESETS
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.gui.form.config_form import ConfigForm
+from resnet_gui.settings.presets import PRESETS
 
 BAD_INPUTS = ("", "0", "-3", "abc", "1e99", "2,,x", "99999999999")
 
@@ -143,8 +143,8 @@ def choose(form: ConfigForm, key: str, value: str) -> None:
 
 
 def test_preset_chooser_offers_recipes_and_models_with_descriptions(qtbot) -> None:
-    from resnet_gui.model_presets import MODEL_PRESETS
-    from resnet_gui.presets import PRESET_DESCRIPTIONS, PRESETS
+    from resnet_gui.settings.model_presets import MODEL_PRESETS
+    from resnet_gui.settings.presets import PRESET_DESCRIPTIONS, PRESETS
 
     form = ConfigForm()
     qtbot.addWidget(form)
@@ -158,7 +158,7 @@ def test_preset_chooser_offers_recipes_and_models_with_descriptions(qtbot) -> No
 
 
 def test_seed_recipe_fills_the_form_and_keeps_the_data_folder(qtbot) -> None:
-    from resnet_gui.presets import PRESETS
+    from resnet_gui.settings.presets import PRESETS
 
     form = ConfigForm()
     qtbot.addWidget(form)
@@ -226,7 +226,7 @@ def test_editing_after_a_preset_turns_it_custom(qtbot, edit: str) -> None:
 
 
 def test_set_config_shows_a_matching_recipe(qtbot) -> None:
-    from resnet_gui.presets import PRESETS
+    from resnet_gui.settings.presets import PRESETS
 
     form = ConfigForm()
     qtbot.addWidget(form)
@@ -345,7 +345,7 @@ def test_auto_precision_says_what_it_resolves_to(qtbot) -> None:
 
 
 def test_auto_precision_label_in_the_window_matches_this_machine(window) -> None:
-    from resnet_gui.devices import describe_auto
+    from resnet_gui.training.devices import describe_auto
 
     precision = window.form.field("train.precision")
     resolved = describe_auto().split(", ")[-1]

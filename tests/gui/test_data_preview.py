@@ -13,9 +13,9 @@ from PIL import Image
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from resnet_gui import image_folder
-from resnet_gui.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from resnet_gui.gui.data_preview_view import DataPreviewView
+from resnet_gui.data import image_folder
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from resnet_gui.gui.tabs.data.data_view import DataPreviewView
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]

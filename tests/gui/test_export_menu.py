@@ -10,7 +10,7 @@ import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from runs_helpers import record_run, refreshed, runs_db, window  # noqa: F401 - runs_db and window are fixtures
 
-from resnet_gui.runs import RunStore
+from resnet_gui.runs.store import RunStore
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]

@@ -7,10 +7,10 @@ import threading
 from gui_helpers import CORE_TIMEOUT_MS, type_into
 from PySide6.QtCore import Qt
 
-from resnet_gui.config import ModelConfig
+from resnet_gui.settings.config import ModelConfig
 from resnet_gui.gui.background import BackgroundCore
-from resnet_gui.gui.layer_rows import COL_PARAMS, COL_SHAPE, COL_TYPE
-from resnet_gui.model import build_model, count_params
+from resnet_gui.gui.tabs.layers.layer_rows import COL_PARAMS, COL_SHAPE, COL_TYPE
+from resnet_gui.model.resnet import build_model, count_params
 
 # The seed's shape walk at the default 96x96 input (batch of one).
 SEED_SHAPES_96 = {
@@ -75,7 +75,7 @@ def test_a_bad_training_setting_keeps_the_table(qtbot, window) -> None:
 
 
 def test_summaries_run_off_the_gui_thread_and_the_latest_request_wins(qtbot, monkeypatch) -> None:
-    import resnet_gui.summary as summary_module
+    import resnet_gui.model.summary as summary_module
 
     threads: list[threading.Thread] = []
     real = summary_module.summarize

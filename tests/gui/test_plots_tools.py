@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
-from resnet_gui.events import BatchEnd, EpochEnd
-from resnet_gui.gui.plots import READOUT_HINT, TrainingPlots, ema
+from resnet_gui.training.events import BatchEnd, EpochEnd
+from resnet_gui.gui.tabs.training.plots import READOUT_HINT, TrainingPlots, ema
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]

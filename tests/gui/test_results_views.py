@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
 from resnet_gui.gui.inspect_worker import NO_MODEL, ModelSource
-from resnet_gui.gui.results_view import ResultsView
+from resnet_gui.gui.tabs.results.results_view import ResultsView
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
@@ -27,8 +27,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     """One epoch on the bundled sample: (its last EpochPredictions, the last checkpoint, the history)."""
     import torch
 
-    from resnet_gui.engine import fit
-    from resnet_gui.inspect_model import EpochPredictions
+    from resnet_gui.training.engine import fit
+    from resnet_gui.inference.predictions import EpochPredictions
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -190,9 +190,9 @@ def test_clicking_a_thumbnail_shows_that_images_feature_maps(qtbot, view, traine
 def test_a_colour_model_gets_a_colour_input_of_its_data_sets_size(qtbot, view, tmp_path: Path) -> None:
     import torch
 
-    from resnet_gui.config import with_changes
-    from resnet_gui.data import DataSet
-    from resnet_gui.engine import fit
+    from resnet_gui.settings.config import with_changes
+    from resnet_gui.data.datasets import DataSet
+    from resnet_gui.training.engine import fit
 
     g = torch.Generator().manual_seed(0)
     data = DataSet("folder", torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=g),

@@ -20,9 +20,9 @@ from runs_helpers import (  # noqa: F401 - runs_db and window are fixtures
     window,
 )
 
-from resnet_gui.events import EpochEnd, RunEnd
-from resnet_gui.gui.runs_panel import RunsPanel
-from resnet_gui.runs import RunStore
+from resnet_gui.training.events import EpochEnd, RunEnd
+from resnet_gui.gui.tabs.runs.runs_panel import RunsPanel
+from resnet_gui.runs.store import RunStore
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
@@ -198,7 +198,7 @@ def test_tensorboard_box_logs_the_next_run_beside_the_history(qtbot, window, run
 
 
 def test_tensorboard_box_is_off_with_a_reason_when_tensorboard_is_missing(qtbot, monkeypatch, runs_db) -> None:
-    import resnet_gui.gui.runs_panel as runs_panel
+    import resnet_gui.gui.tabs.runs.runs_panel as runs_panel
 
     monkeypatch.setattr(runs_panel, "tensorboard_installed", lambda: False)
     panel = RunsPanel(str(runs_db))

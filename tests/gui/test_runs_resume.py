@@ -10,7 +10,7 @@ from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 from runs_helpers import runs_db, table_texts, window  # noqa: F401 - runs_db and window are fixtures
 
-from resnet_gui.runs import RunStore
+from resnet_gui.runs.store import RunStore
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]

@@ -8,7 +8,7 @@ import pytest
 from gui_helpers import RUN_TIMEOUT_MS, long_config, tiny_config
 from PySide6.QtCore import Qt, QTimer
 
-from resnet_gui.config import with_changes
+from resnet_gui.settings.config import with_changes
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
@@ -114,7 +114,7 @@ def test_missing_data_shows_the_banner_and_the_sample_button_recovers(qtbot, win
 
 def test_an_unexpected_error_is_shown_briefly_with_its_traceback_on_stderr(
         qtbot, window, monkeypatch, capfd) -> None:
-    import resnet_gui.engine as engine
+    import resnet_gui.training.engine as engine
 
     def broken_fit(*args, **kwargs):  # stands in for a bug inside the engine
         raise RuntimeError("boom")

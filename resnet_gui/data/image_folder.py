@@ -1,0 +1,220 @@
+"""A folder of the user's own images (torchvision's ImageFolder layout) as a device-ready data set.
+
+One subfolder per class. The test split is a ``test/`` or ``val/`` subfolder when there is one
+(beside the class folders, or beside a ``train/`` folder), else a stratified held-out share
+drawn with a fixed seed, so every run of the same folder tests on the same images. Images are
+decoded once, in any size and colour mode, to ``image_size`` squares in grayscale or colour,
+and cached on disk keyed by the folder's contents: opening it again is instant, and an edited
+folder is read again. Unreadable files are skipped and listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from ..settings.config import DataConfig
+
+if TYPE_CHECKING:
+    from .datasets import DataSet
+from ..errors import Cancelled, DataError
+from ..training.events import Callback, DataProgress
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
+TEST_FOLDERS = ("test", "val")
+SPLIT_SEED = 0
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """What a folder holds: class names and (path, label) lists for training and, if present, testing."""
+
+    root: Path
+    classes: tuple[str, ...]
+    train: list[tuple[Path, int]]
+    test: list[tuple[Path, int]] | None
+    ignored: list[Path] = field(default_factory=list)  # files that are not images by their suffix
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _class_dirs(folder: Path, exclude: tuple[str, ...] = ()) -> list[Path]:
+    return sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")
+                  and d.name.lower() not in exclude)
+
+
+def scan_folder(root: str | Path) -> FolderScan:
+    """Find the classes and images under ``root``; DataError with what to fix when the layout is unusable."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataError(f"{root} is not a folder. Choose a folder with one subfolder of images per class.")
+    train_root = root / "train" if (root / "train").is_dir() else root
+    test_root = next((train_root.parent / n for n in TEST_FOLDERS
+                      if (train_root.parent / n).is_dir() and train_root.parent / n != train_root), None)
+    if test_root is None:
+        test_root = next((root / n for n in TEST_FOLDERS if (root / n).is_dir()), None)
+    class_dirs = _class_dirs(train_root, exclude=("train", *TEST_FOLDERS))
+    if not class_dirs:
+        raise DataError(f"{train_root} has no class subfolders. Put each class's images in a subfolder named "
+                        "after the class (e.g. cats/, dogs/).")
+    classes = tuple(d.name for d in class_dirs)
+    train = [(p, i) for i, d in enumerate(class_dirs) for p in _images_in(d)]
+    per_class = np.bincount([lbl for _, lbl in train], minlength=len(classes))
+    empty = [c for c, n in zip(classes, per_class) if n == 0]
+    if not train:
+        raise DataError(f"No images (PNG, JPEG, BMP, WebP) found in the class folders of {train_root}.")
+    if empty:
+        raise DataError(f"The class folder(s) {', '.join(empty)} in {train_root} hold no images: add images or "
+                        "remove the folder.")
+    if len(classes) < 2:
+        raise DataError(f"Only one class ({classes[0]}) in {train_root}: a classifier needs at least two class "
+                        "folders.")
+    test = None
+    if test_root is not None:
+        test = [(p, classes.index(d.name)) for d in _class_dirs(test_root) if d.name in classes
+                for p in _images_in(d)]
+        unknown = [d.name for d in _class_dirs(test_root) if d.name not in classes]
+        if unknown:
+            raise DataError(f"{test_root} has class folders the training data lacks: {', '.join(unknown)}.")
+        if not test:
+            raise DataError(f"{test_root} holds no images; fill it or remove it to hold out a share instead.")
+    ignored = [p for p in train_root.rglob("*") if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES]
+    return FolderScan(root, classes, train, test, ignored)
+
+
+def decode_image(path: Path, size: int, channels: int) -> np.ndarray:
+    """One file as uint8 (channels, size, size); raises OSError/ValueError when unreadable."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        img.draft("L" if channels == 1 else "RGB", (size, size))  # JPEG: decode at a reduced scale
+        img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.BILINEAR)
+        arr = np.array(img, dtype=np.uint8)
+    return arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+
+
+def _decode_all(items: list[tuple[Path, int]], size: int, channels: int, done_before: int, total: int,
+                on_event: Callback | None, stop: threading.Event | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    images = np.zeros((len(items), channels, size, size), dtype=np.uint8)
+    keep = np.zeros(len(items), dtype=bool)
+    skipped: list[str] = []
+    for i, (path, _) in enumerate(items):
+        if stop is not None and stop.is_set():
+            raise Cancelled("Loading the image folder was cancelled.")
+        try:
+            images[i] = decode_image(path, size, channels)
+            keep[i] = True
+        except Exception as e:  # PIL raises many types for broken files; each is skipped and listed
+            skipped.append(f"{path}: {type(e).__name__}: {e}")
+        if on_event and (i % 64 == 0 or i == len(items) - 1):
+            on_event(DataProgress("decoding images", done_before + i + 1, total))
+    labels = np.array([lbl for _, lbl in items], dtype=np.int64)
+    return images[keep], labels[keep], skipped
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices, test indices): ``fraction`` of each class held out (at least one per class when it has 2+)."""
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        n_test = min(len(idx) - 1, max(1, round(fraction * len(idx)))) if len(idx) > 1 else 0
+        test.append(idx[:n_test])
+        train.append(idx[n_test:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def cache_dir() -> Path:
+    """Where decoded folders are cached: env RESNET_GUI_CACHE, else the user's cache folder."""
+    env = os.environ.get("RESNET_GUI_CACHE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("resnet-gui")) / "folders"
+
+
+def cache_key(scan: FolderScan, cfg: DataConfig) -> str:
+    """A hash of every image's path, size and modification time plus the decoding settings."""
+    h = hashlib.sha256(f"{CACHE_VERSION}|{cfg.image_size}|{cfg.channels}|{cfg.test_fraction}|".encode())
+    for part, items in (("train", scan.train), ("test", scan.test or [])):
+        h.update(part.encode())
+        for path, label in items:
+            st = path.stat()
+            h.update(f"{path.relative_to(scan.root)}|{label}|{st.st_size}|{st.st_mtime_ns}\n".encode("utf-8",
+                                                                                                      "surrogateescape"))
+    return h.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class FolderData:
+    """A decoded folder: images and labels of both splits, class names, and the files that were skipped."""
+
+    train_x: np.ndarray
+    train_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+    classes: tuple[str, ...]
+    skipped: tuple[str, ...]
+    from_cache: bool
+
+
+def read_folder(cfg: DataConfig, on_event: Callback | None = None,
+                stop: threading.Event | None = None) -> FolderData:
+    """Scan, decode (or read from the cache) and split the folder ``cfg.root``."""
+    if not cfg.root:
+        raise DataError("Choose the folder holding one subfolder of images per class.")
+    scan = scan_folder(cfg.root)
+    key = cache_key(scan, cfg)
+    cached = cache_dir() / f"{key}.npz"
+    if cached.is_file():
+        try:
+            with np.load(cached, allow_pickle=False) as z:
+                return FolderData(z["train_x"], z["train_y"], z["test_x"], z["test_y"],
+                                  tuple(str(c) for c in z["classes"]), tuple(str(s) for s in z["skipped"]), True)
+        except (OSError, ValueError, KeyError):
+            cached.unlink(missing_ok=True)  # a damaged cache entry is rebuilt below
+    total = len(scan.train) + len(scan.test or [])
+    x, y, skipped = _decode_all(scan.train, cfg.image_size, cfg.channels, 0, total, on_event, stop)
+    if scan.test is not None:
+        tx, ty, more = _decode_all(scan.test, cfg.image_size, cfg.channels, len(scan.train), total, on_event, stop)
+        skipped += more
+    else:
+        tr, te = stratified_split(y, cfg.test_fraction)
+        x, y, tx, ty = x[tr], y[tr], x[te], y[te]
+    if len(x) == 0 or len(tx) == 0:
+        raise DataError(f"No readable images left for {'training' if len(x) == 0 else 'testing'} in {cfg.root} "
+                        f"({len(skipped)} unreadable). Add images, or lower the held-out share.")
+    missing = [c for i, c in enumerate(scan.classes) if not (y == i).any()]
+    if missing:
+        raise DataError(f"Every image of class {', '.join(missing)} is unreadable or held out; add more images.")
+    data = FolderData(x, y, tx, ty, scan.classes, tuple(skipped), False)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(cached.name + ".tmp.npz")
+        np.savez(tmp, train_x=x, train_y=y, test_x=tx, test_y=ty, classes=np.array(scan.classes),
+                 skipped=np.array(skipped, dtype=str))
+        tmp.replace(cached)
+    except OSError:
+        pass  # no cache this time; the data is still good
+    return data
+
+
+def load_image_folder(cfg: DataConfig, on_event: Callback | None = None,
+                      stop: threading.Event | None = None) -> DataSet:
+    """The folder as a DataSet for the engine."""
+    from .datasets import DataSet
+
+    f = read_folder(cfg, on_event, stop)
+    return DataSet("folder", torch.from_numpy(f.train_x), torch.from_numpy(f.train_y), torch.from_numpy(f.test_x),
+                   torch.from_numpy(f.test_y), f.classes, f.skipped)

@@ -1,0 +1,1 @@
+"""The settings form on the left of the window."""

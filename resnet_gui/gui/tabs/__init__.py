@@ -1,0 +1,1 @@
+"""The window's tabs, one folder each."""

@@ -1,0 +1,171 @@
+"""Try an image: a file classified by the last trained model, shown as the network sees it with its top 5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...widgets.images import scaled_pixmap, to_qimage
+from ...inspect_worker import NO_MODEL, TOP_K, ModelInfo, Prediction
+from ...qt_compat import emit
+
+PREVIEW_PX = 168
+BAR_STEPS = 1000
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg);;All files (*)"
+
+
+class PredictView(QWidget):
+    """An "Open image…" button, the 28x28 network input, and the top classes as bars."""
+
+    open_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.open_button = QPushButton("Open image…")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.model_label = QLabel("Model: none yet")
+        self.model_label.setObjectName("predict-model")
+        self.message = QLabel("")
+        self.message.setObjectName("predict-message")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.hide()
+
+        self.input_label = QLabel()
+        self.input_label.setFixedSize(PREVIEW_PX, PREVIEW_PX)
+        self.input_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.input_label.setStyleSheet("background: #202020; border: 1px solid #888;")
+        self.input_caption = QLabel("Network input (28×28)")
+        self.input_caption.setWordWrap(True)
+        self.input_caption.setMaximumWidth(PREVIEW_PX + 40)
+        self.input_image: QImage | None = None
+        self.file_label = QLabel("")
+        self.file_label.setWordWrap(True)
+
+        self.class_labels: list[QLabel] = []
+        self.bars: list[QProgressBar] = []
+        top_box = QGroupBox(f"Top {TOP_K} classes")
+        grid = QGridLayout(top_box)
+        for i in range(TOP_K):
+            name = QLabel("")
+            name.setMinimumWidth(110)
+            bar = QProgressBar()
+            bar.setRange(0, BAR_STEPS)
+            bar.setTextVisible(True)
+            bar.setFormat("")
+            grid.addWidget(name, i, 0)
+            grid.addWidget(bar, i, 1)
+            self.class_labels.append(name)
+            self.bars.append(bar)
+        grid.setColumnStretch(1, 1)
+
+        top_row = QHBoxLayout()
+        top_row.addWidget(self.open_button)
+        top_row.addWidget(self.model_label, 1)
+        left = QVBoxLayout()
+        left.addWidget(self.input_label)
+        left.addWidget(self.input_caption)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.file_label)
+        right.addWidget(top_box)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addLayout(left)
+        body.addSpacing(12)
+        body.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top_row)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.message)
+        layout.addLayout(body, 1)
+        self._clear_bars()
+        self.set_model(None)
+
+    def _on_open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an image to classify", "", IMAGE_FILTER)
+        if path:
+            emit(self.open_requested, path)
+
+    def set_model(self, info: ModelInfo | None) -> None:
+        """Name the model that will classify images and say how a file is prepared for it."""
+        self.model_label.setText(f"Model: {info.label}" if info else "Model: none yet")
+        if info is None:
+            how = "prepared as the training images are"
+        else:
+            side = info.image_size
+            mode = "grayscale" if info.channels == 1 else "colour"
+            how = f"converted to {mode} {side}×{side}, as the training images are"
+            if info.resize and info.resize != side:
+                how += f" (then resized to {info.resize}×{info.resize})"
+        self.hint.setText(f"…or drop a PNG or JPEG file anywhere on the window. It is {how}, then classified by "
+                          "the last finished (or stopped) run.")
+
+    def show_pending(self, path: str) -> None:
+        """A file is being classified."""
+        self.file_label.setText(f"{Path(path).name}: classifying…")
+        self.message.hide()
+
+    def show_prediction(self, prediction: Prediction) -> None:
+        """Show the network input and the top classes (or why there are none)."""
+        self.input_image = to_qimage(prediction.image)
+        self.input_label.setPixmap(scaled_pixmap(self.input_image, PREVIEW_PX - 8))
+        self.file_label.setText(Path(prediction.path).name)
+        resize = prediction.model.resize if prediction.model else 0
+        side = self.input_image.width()
+        self.input_caption.setText(f"Network input ({side}×{side})" +
+                                   (f", resized to {resize}×{resize} for the network" if resize and resize != side else ""))
+        if prediction.model is None:
+            self._clear_bars()
+            self.show_message(NO_MODEL)
+            return
+        self.set_model(prediction.model)
+        self.message.hide()
+        for i, (name_label, bar) in enumerate(zip(self.class_labels, self.bars)):
+            shown = i < len(prediction.top)
+            name_label.setVisible(shown)
+            bar.setVisible(shown)
+            if shown:
+                name, p = prediction.top[i]
+                name_label.setText(name)
+                bar.setValue(round(p * BAR_STEPS))
+                bar.setFormat(f"{p:.1%}")
+                bar.setProperty("probability", p)
+
+    def show_message(self, text: str) -> None:
+        """A problem (unreadable file, no model) in red above the result."""
+        self.message.setText(text)
+        self.message.show()
+        self.file_label.setText("")
+
+    def message_text(self) -> str:
+        """The message shown, or "" when none is."""
+        return self.message.text() if not self.message.isHidden() else ""
+
+    def top_classes(self) -> list[tuple[str, float]]:
+        """The (class, probability) rows shown, best first."""
+        return [(label.text(), float(bar.property("probability")))
+                for label, bar in zip(self.class_labels, self.bars) if not bar.isHidden()]
+
+    def _clear_bars(self) -> None:
+        for label, bar in zip(self.class_labels, self.bars):
+            label.setText("")
+            bar.setValue(0)
+            bar.setFormat("")
+            bar.hide()
+            label.hide()

@@ -1,0 +1,257 @@
+"""The Results tab: confusion matrix, "try an image" and feature maps, fed by the training worker.
+
+Per-epoch test predictions (numpy arrays) arrive through the worker's ``other_event``; the model
+for single images and feature maps is the checkpoint of the last finished or stopped run, loaded
+and run by ``InspectWorker`` in its own thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from .confusion_view import ConfusionView, Predictions
+from .feature_maps_view import NO_IMAGES, FeatureMapsView
+from ...widgets.images import to_qimage
+from ...inspect_worker import (
+    FeatureMapGrid,
+    InspectWorker,
+    ModelInfo,
+    ModelSource,
+    Prediction,
+)
+from .predict_view import PredictView
+from ...qt_compat import emit
+from ...worker import TrainWorker
+
+MAPS_DEBOUNCE_MS = 80
+MODEL_STATUSES = ("finished", "stopped")
+WAITING_FOR_MODEL = ("Feature maps appear once a run finishes (or is stopped after its first epoch): "
+                     "they are computed with its trained model.")
+
+
+def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
+    """The first local file of a drag, if any."""
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile():
+            return url.toLocalFile()
+    return None
+
+
+class ResultsView(QWidget):
+    """Three pages: Confusion matrix, Try an image, Feature maps."""
+
+    activate_requested = Signal()
+
+    def __init__(self, runs_db: str | None = None, parent: QWidget | None = None) -> None:
+        """``runs_db``: the run history whose checkpoints are used (None: the default one)."""
+        super().__init__(parent)
+        self._runs_db = runs_db
+        self._run_id: int | None = None
+        self._inspected_label = ""
+        self._live = True  # showing the training run's epochs (False: a saved run chosen in the Runs tab)
+        self._maps_key: tuple[object, ...] | None = None
+        self.model_info: ModelInfo | None = None
+        self.inspector = InspectWorker(self)
+        self.confusion = ConfusionView()
+        self.predict = PredictView()
+        self.feature_maps = FeatureMapsView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.confusion, "Confusion matrix")
+        self.tabs.addTab(self.predict, "Try an image")
+        self.tabs.addTab(self.feature_maps, "Feature maps")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+        self._maps_timer = QTimer(self)
+        self._maps_timer.setSingleShot(True)
+        self._maps_timer.setInterval(MAPS_DEBOUNCE_MS)
+        self._maps_timer.timeout.connect(self._update_maps)
+
+        self.confusion.image_clicked.connect(self._on_image_clicked)
+        self.predict.open_requested.connect(self.open_image)
+        self.feature_maps.request_changed.connect(self._on_maps_choice_changed)
+        self.tabs.currentChanged.connect(self._on_page_changed)
+        self.inspector.model_ready.connect(self._on_model_ready)
+        self.inspector.model_failed.connect(self._on_model_failed)
+        self.inspector.prediction_ready.connect(self._on_prediction_ready)
+        self.inspector.prediction_failed.connect(self._on_prediction_failed)
+        self.inspector.maps_ready.connect(self._on_maps_ready)
+        self.inspector.maps_failed.connect(self._on_maps_failed)
+        self.inspector.evaluation_ready.connect(self._on_evaluation_ready)
+        self.inspector.evaluation_failed.connect(self._on_evaluation_failed)
+        self.accept_drops_on(self)
+
+    # --- wiring -----------------------------------------------------------------------------
+
+    def track_worker(self, worker: TrainWorker) -> None:
+        """Follow a training run: its test predictions each epoch, and its checkpoint once it ends."""
+        self.confusion.clear()
+        self._run_id, self._live = worker.run_id, True
+        worker.other_event.connect(self._on_event)
+        worker.run_recorded.connect(self._on_run_recorded)
+        worker.finished.connect(self._on_run_finished)
+
+    def accept_drops_on(self, widget: QWidget) -> None:
+        """Let image files dropped onto ``widget`` (e.g. the main window) be classified here."""
+        widget.setAcceptDrops(True)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Accept dragged files and classify a dropped one."""
+        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if _dropped_file(event) is not None:  # type: ignore[arg-type]
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                return True
+        elif event.type() == QEvent.Type.Drop:
+            path = _dropped_file(event)  # type: ignore[arg-type]
+            if path is not None:
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                self.open_image(path)
+                return True
+        return super().eventFilter(watched, event)
+
+    def shutdown(self) -> None:
+        """Stop the inspection thread and wait for it."""
+        self._maps_timer.stop()
+        self.inspector.shutdown()
+
+    # --- training events --------------------------------------------------------------------
+
+    def _on_event(self, event: object) -> None:
+        # EpochPredictions, recognised without importing torch
+        if self._live and hasattr(event, "confusion") and hasattr(event, "images"):
+            self.show_predictions(event)  # type: ignore[arg-type]
+
+    def _on_run_recorded(self, run_id: int) -> None:
+        if self._live:
+            self._run_id = run_id
+
+    def _on_run_finished(self, status: str, _message: str, _offer_sample: bool) -> None:
+        # A run stopped before its first epoch has no model: keep the previous one.
+        if not self._live:
+            return
+        if status in MODEL_STATUSES and self._run_id is not None and self.confusion.predictions is not None:
+            p = self.confusion.predictions
+            self.set_model_source(ModelSource(run_id=self._run_id, runs_db=self._runs_db,
+                                              class_names=tuple(p.class_names), image_size=int(p.images.shape[-1])))
+
+    def show_predictions(self, predictions: Predictions, title: str = "") -> None:
+        """Show an epoch's test predictions; their images become the feature maps' choices."""
+        self.confusion.show_predictions(predictions, title)
+        self.feature_maps.set_image_count(len(predictions.labels))
+        self._update_chosen_image()
+        self._schedule_maps()
+
+    def inspect_run(self, run_id: int, name: str = "") -> None:
+        """Show a saved run: its model's confusion matrix on its test set, used for images and maps too.
+
+        A training run in progress keeps training, but its epochs no longer replace this view.
+        """
+        self._run_id, self._live = run_id, False
+        self.tabs.setCurrentWidget(self.confusion)
+        emit(self.activate_requested)
+        self._inspected_label = f"run {run_id}" + (f" ({name})" if name else "")
+        self.confusion.show_message(f"Scoring {self._inspected_label} on its test set…")
+        self.feature_maps.set_image_count(0)
+        self.set_model_source(ModelSource(run_id=run_id, runs_db=self._runs_db))
+        self.inspector.request_evaluation()
+
+    def _on_evaluation_ready(self, predictions: Predictions) -> None:
+        self.show_predictions(predictions, f"{self._inspected_label.capitalize()} after epoch {predictions.epoch}")
+
+    def _on_evaluation_failed(self, message: str) -> None:
+        self.confusion.show_message(f"Could not score {self._inspected_label}: {message}")
+
+    def set_model_source(self, source: ModelSource | None) -> None:
+        """Use the model of ``source`` for "try an image" and feature maps."""
+        self._maps_key = None
+        self.inspector.set_source(source)
+
+    # --- try an image -----------------------------------------------------------------------
+
+    def open_image(self, path: str | Path) -> None:
+        """Classify the image file at ``path`` and show the result on the "Try an image" page."""
+        self.tabs.setCurrentWidget(self.predict)
+        emit(self.activate_requested)
+        self.predict.show_pending(str(path))
+        self.inspector.request_prediction(str(path))
+
+    def _on_prediction_ready(self, prediction: Prediction) -> None:
+        self.predict.show_prediction(prediction)
+
+    def _on_prediction_failed(self, message: str) -> None:
+        self.predict.show_message(message)
+
+    # --- model ------------------------------------------------------------------------------
+
+    def _on_model_ready(self, info: ModelInfo) -> None:
+        self.model_info = info
+        self.predict.set_model(info)
+        self.feature_maps.set_model(info)
+
+    def _on_model_failed(self, message: str) -> None:
+        self.model_info = None
+        self.predict.set_model(None)
+        self.predict.show_message(message)
+        self.feature_maps.show_message(message)
+
+    # --- feature maps -----------------------------------------------------------------------
+
+    def _on_image_clicked(self, index: int) -> None:
+        self.feature_maps.set_index(index)
+        self.tabs.setCurrentWidget(self.feature_maps)
+
+    def _on_page_changed(self, _index: int) -> None:
+        self._schedule_maps()
+
+    def _on_maps_choice_changed(self) -> None:
+        self._update_chosen_image()
+        self._schedule_maps()
+
+    def _schedule_maps(self) -> None:
+        if self.tabs.currentWidget() is self.feature_maps:
+            self._maps_timer.start()
+
+    def _update_chosen_image(self) -> None:
+        p = self.confusion.predictions
+        if p is None:
+            return
+        i = min(self.feature_maps.index, len(p.labels) - 1)
+        names = p.class_names
+        true, pred = int(p.labels[i]), int(p.predicted[i])
+        verdict = "correct" if true == pred else "wrong"
+        self.feature_maps.show_image(
+            to_qimage(p.images[i]),
+            f"#{i}: true {names[true]}, predicted {names[pred]} ({float(p.probs[i, pred]):.0%}, {verdict}; "
+            f"epoch {p.epoch})")
+
+    def _update_maps(self) -> None:
+        p, stage = self.confusion.predictions, self.feature_maps.stage
+        if p is None or len(p.labels) == 0:
+            self.feature_maps.show_message(NO_IMAGES)
+            return
+        if stage is None or self.model_info is None:
+            if self.inspector.source is None:
+                self.feature_maps.show_message(WAITING_FOR_MODEL)
+            return
+        index = self.feature_maps.index
+        key = (id(p.images), index, stage, self.model_info.checkpoint)
+        if key == self._maps_key:
+            return
+        self._maps_key = key
+        self.inspector.request_maps(p.images[index], stage, index)
+
+    def _on_maps_ready(self, grid: FeatureMapGrid) -> None:
+        self.feature_maps.show_grid(grid)
+
+    def _on_maps_failed(self, message: str) -> None:
+        self._maps_key = None
+        self.feature_maps.show_message(message)

@@ -1,0 +1,134 @@
+"""The Runs tab's comparison: selected runs' epoch curves overlaid, and the settings that differ."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ....training.events import EpochEnd
+
+PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
+SYMBOLS = ("o", "s", "t", "d", "+", "x")
+
+
+def format_setting(value: Any) -> str:
+    """A setting as the diff table shows it: lists as "2,2", None as "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+class ComparePlots(QWidget):
+    """Loss and test accuracy per epoch, one coloured curve per run, with a legend."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.loss_plot = pg.PlotWidget(title="Loss per epoch")
+        self.acc_plot = pg.PlotWidget(title="Test accuracy per epoch")
+        for plot, label in ((self.loss_plot, "loss"), (self.acc_plot, "test accuracy")):
+            plot.setLabel("bottom", "epoch")
+            plot.setLabel("left", label)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.acc_plot.addLegend(offset=(-10, -10))
+        self.acc_plot.setXLink(self.loss_plot)
+        self.loss_curves: list[pg.PlotDataItem] = []
+        self.acc_curves: list[pg.PlotDataItem] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.loss_plot, 1)
+        layout.addWidget(self.acc_plot, 1)
+
+    def show_runs(self, runs: list[tuple[str, list[EpochEnd]]]) -> None:
+        """Replace the curves with one per (legend name, epochs) pair."""
+        self.clear()
+        for i, (name, epochs) in enumerate(runs):
+            color = PALETTE[i % len(PALETTE)]
+            style = {"pen": pg.mkPen(color, width=2), "symbol": SYMBOLS[i // len(PALETTE) % len(SYMBOLS)],
+                     "symbolSize": 6, "symbolBrush": color, "symbolPen": color, "name": name}
+            x = [e.epoch for e in epochs]
+            self.loss_curves.append(self.loss_plot.plot(x, [e.loss for e in epochs], **style))
+            self.acc_curves.append(self.acc_plot.plot(x, [e.test_acc for e in epochs], **style))
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.enableAutoRange()
+
+    def clear(self) -> None:
+        """No curves."""
+        for plot, curves in ((self.loss_plot, self.loss_curves), (self.acc_plot, self.acc_curves)):
+            for curve in curves:
+                plot.removeItem(curve)
+            curves.clear()
+
+    def legend_names(self) -> list[str]:
+        """The names in the loss plot's legend, in order."""
+        legend = self.loss_plot.getPlotItem().legend
+        return [label.text for _, label in legend.items] if legend is not None else []
+
+
+class DifferencesTable(QTableWidget):
+    """One row per setting that differs between the selected runs, one column per run."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setWordWrap(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._note = ""
+        self.show_differences([], {})
+
+    def show_differences(self, names: list[str], differences: dict[str, list[Any]]) -> None:
+        """``differences`` maps a dotted setting to one value per run, in the order of ``names``."""
+        self.clear()
+        if len(names) < 2:
+            self._show_note("Select two or more runs to see the settings that differ.")
+            return
+        if not differences:
+            self._show_note("The selected runs have the same settings.")
+            return
+        self._note = ""
+        self.horizontalHeader().show()
+        self.setColumnCount(len(names))
+        self.setRowCount(len(differences))
+        self.setHorizontalHeaderLabels(names)
+        self.setVerticalHeaderLabels(list(differences))
+        for row, values in enumerate(differences.values()):
+            for col, value in enumerate(values):
+                self.setItem(row, col, QTableWidgetItem(format_setting(value)))
+
+    def _show_note(self, text: str) -> None:
+        self._note = text
+        self.horizontalHeader().hide()
+        self.setColumnCount(1)
+        self.setRowCount(1)
+        self.setVerticalHeaderLabels([""])
+        self.setItem(0, 0, QTableWidgetItem(text))
+
+    def note(self) -> str:
+        """The sentence shown instead of differences ("" when differences are shown)."""
+        return self._note
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """The table as shown: setting -> cell texts (empty when only a note is shown)."""
+        if self._note:
+            return {}
+        return {self.verticalHeaderItem(r).text(): [self.item(r, c).text() for c in range(self.columnCount())]
+                for r in range(self.rowCount())}

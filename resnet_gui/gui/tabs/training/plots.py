@@ -1,0 +1,398 @@
+"""The Training tab's two plots: loss, and train/test accuracy, with their tools.
+
+Curves are created once. Events append to plain lists and mark the plot dirty; a timer pushes
+the lists to the curves at most every ``REFRESH_MS``, so a burst of events costs one redraw.
+A toolbar switches the loss axis to a log scale, smooths the batch loss (an exponential moving
+average drawn over the faint raw points) and exports either plot as PNG, SVG or CSV; hovering
+over a plot shows the values under the mouse.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ....training.events import BatchEnd, EpochEnd
+
+REFRESH_MS = 150
+DEFAULT_SMOOTHING = 0.6
+MAX_SMOOTHING = 0.99
+EXPORT_WIDTH_PX = 1200
+PLOTS = ("loss", "accuracy")
+FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV data (*.csv)"}
+RAW_COLOR = (120, 160, 220)
+FAINT_ALPHA = 110
+READOUT_HINT = "Hover over a plot to read its values."
+
+
+def ema(values: Sequence[float], weight: float, start: Sequence[float] = ()) -> list[float]:
+    """Exponential moving average of ``values`` (``weight`` of the previous value kept at each step).
+
+    ``start`` is an already smoothed prefix of ``values``; only the rest is computed.
+    """
+    out = list(start)
+    last = out[-1] if out else (values[0] if len(values) else 0.0)
+    for v in values[len(out):]:
+        last = weight * last + (1.0 - weight) * v
+        out.append(last)
+    return out
+
+
+def _render_svg(widget: pg.PlotWidget, path: Path) -> None:
+    """Draw ``widget``'s scene into an SVG file with QSvgGenerator."""
+    from PySide6.QtSvg import QSvgGenerator
+
+    rect = widget.sceneRect()
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(rect.size().toSize())
+    generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+    generator.setTitle(widget.getPlotItem().titleLabel.text or "plot")
+    painter = QPainter(generator)
+    try:
+        widget.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+    finally:
+        painter.end()
+
+
+class _Series:
+    """x and y lists behind one curve."""
+
+    def __init__(self, name: str, curve: pg.PlotDataItem) -> None:
+        self.name = name
+        self.curve = curve
+        self.x: list[float] = []
+        self.y: list[float] = []
+
+    def append(self, x: float, y: float) -> None:
+        self.x.append(x)
+        self.y.append(y)
+
+    def clear(self) -> None:
+        self.x.clear()
+        self.y.clear()
+
+    def push(self) -> None:
+        self.curve.setData(self.x, self.y)
+
+    def nearest(self, x: float) -> int | None:
+        """Index of the point whose x is closest to ``x`` (None when empty)."""
+        if not self.x:
+            return None
+        xs = np.asarray(self.x)
+        i = int(np.searchsorted(xs, x))
+        if i >= len(xs):
+            return len(xs) - 1
+        if i > 0 and x - xs[i - 1] < xs[i] - x:
+            return i - 1
+        return i
+
+
+class TrainingPlots(QWidget):
+    """Loss per batch and per epoch (x in epochs); train and test accuracy per epoch."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.loss_plot = pg.PlotWidget(title="Loss")
+        self.loss_plot.setLabel("bottom", "epoch")
+        self.loss_plot.setLabel("left", "loss")
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.acc_plot = pg.PlotWidget(title="Accuracy")
+        self.acc_plot.setLabel("bottom", "epoch")
+        self.acc_plot.setLabel("left", "accuracy")
+        self.acc_plot.addLegend(offset=(-10, -10))
+        self.acc_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.acc_plot):
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
+
+        self.batch_loss = _Series("batch loss", self.loss_plot.plot(
+            name="batch loss", pen=pg.mkPen(RAW_COLOR, width=1)))
+        self.smoothed_loss = _Series("batch loss (smoothed)", self.loss_plot.plot(
+            name="batch loss (smoothed)", pen=pg.mkPen((148, 103, 189), width=2)))
+        self.smoothed_loss.curve.setZValue(5)
+        self.epoch_loss = _Series("epoch loss", self.loss_plot.plot(
+            name="epoch loss", pen=pg.mkPen((31, 119, 180), width=2), symbol="o", symbolSize=7,
+            symbolBrush=(31, 119, 180)))
+        self.epoch_loss.curve.setZValue(10)
+        self.train_acc = _Series("train acc", self.acc_plot.plot(
+            name="train acc", pen=pg.mkPen((255, 127, 14), width=2), symbol="o", symbolSize=7,
+            symbolBrush=(255, 127, 14)))
+        self.test_acc = _Series("test acc", self.acc_plot.plot(
+            name="test acc", pen=pg.mkPen((44, 160, 44), width=2), symbol="s", symbolSize=7,
+            symbolBrush=(44, 160, 44)))
+        self._series = (self.batch_loss, self.smoothed_loss, self.epoch_loss, self.train_acc, self.test_acc)
+        self._dirty = False
+        self._smoothing = DEFAULT_SMOOTHING
+        self._hovering = False
+
+        self._crosshairs: dict[pg.PlotWidget, pg.InfiniteLine] = {}
+        for plot in (self.loss_plot, self.acc_plot):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128), style=Qt.PenStyle.DashLine))
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+            self._crosshairs[plot] = line
+            plot.scene().sigMouseMoved.connect(partial(self._on_mouse_moved, plot))
+
+        self._build_toolbar()
+        self.readout = QLabel(READOUT_HINT)
+        self.readout.setObjectName("plot-readout")
+        self._add_plot_menus()
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self._update_curves)
+        self._timer.start()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._toolbar)
+        layout.addWidget(self.loss_plot, 1)
+        layout.addWidget(self.acc_plot, 1)
+        layout.addWidget(self.readout)
+        self._update_raw_pen()
+
+    def _build_toolbar(self) -> None:
+        self.log_check = QCheckBox("Log-scale loss")
+        self.log_check.setToolTip("Show the loss axis on a logarithmic scale")
+        self.log_check.toggled.connect(self._on_log_toggled)
+        self.smooth_slider = QSlider(Qt.Orientation.Horizontal)
+        self.smooth_slider.setRange(0, int(MAX_SMOOTHING * 100))
+        self.smooth_slider.setValue(int(DEFAULT_SMOOTHING * 100))
+        self.smooth_slider.setMaximumWidth(160)
+        self.smooth_slider.setToolTip("Exponential moving average of the batch loss; 0 turns smoothing off")
+        self.smooth_slider.valueChanged.connect(self._on_smoothing_changed)
+        self.smooth_value = QLabel(f"{DEFAULT_SMOOTHING:.2f}")
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        for plot in PLOTS:
+            for fmt in FORMATS:
+                what = "data" if fmt == "csv" else "plot"
+                menu.addAction(f"{plot.capitalize()} {what} as {fmt.upper()}…", partial(self._on_export, plot, fmt))
+            if plot != PLOTS[-1]:
+                menu.addSeparator()
+        self.export_button.setMenu(menu)
+        self._toolbar = QHBoxLayout()
+        self._toolbar.addWidget(self.log_check)
+        self._toolbar.addSpacing(16)
+        self._toolbar.addWidget(QLabel("Smoothing"))
+        self._toolbar.addWidget(self.smooth_slider)
+        self._toolbar.addWidget(self.smooth_value)
+        self._toolbar.addStretch(1)
+        self._toolbar.addWidget(self.export_button)
+
+    def _add_plot_menus(self) -> None:
+        """A "Save" submenu in each plot's right-click menu."""
+        for name, plot in zip(PLOTS, (self.loss_plot, self.acc_plot)):
+            menu = plot.getPlotItem().getViewBox().menu
+            save = menu.addMenu("Save")
+            for fmt in FORMATS:
+                save.addAction(f"{'Data' if fmt == 'csv' else 'Plot'} as {fmt.upper()}…",
+                               partial(self._on_export, name, fmt))
+
+    # --- data -------------------------------------------------------------------------------
+
+    def add_batch(self, event: BatchEnd) -> None:
+        """Record a batch loss at its fractional epoch."""
+        x = event.epoch - 1 + event.batch / max(event.batches, 1)
+        self.batch_loss.append(x, event.loss)
+        self._dirty = True
+
+    def add_batch_points(self, points: list[tuple[float, float]]) -> None:
+        """Record batch losses already known as (fractional epoch, loss), e.g. a resumed run's past."""
+        for x, loss in points:
+            self.batch_loss.append(x, loss)
+        self._dirty = True
+
+    def add_epoch(self, event: EpochEnd) -> None:
+        """Record an epoch's loss and accuracies."""
+        self.epoch_loss.append(event.epoch, event.loss)
+        self.train_acc.append(event.epoch, event.train_acc)
+        self.test_acc.append(event.epoch, event.test_acc)
+        self._dirty = True
+
+    def clear(self) -> None:
+        """Forget every point (a new run starts)."""
+        for series in self._series:
+            series.clear()
+        self._dirty = True
+        self._update_curves()
+
+    def flush(self) -> None:
+        """Push pending points to the curves now."""
+        self._update_curves()
+
+    def epoch_points(self) -> int:
+        """Number of epoch points drawn."""
+        x, _ = self.epoch_loss.curve.getData()
+        return 0 if x is None else len(x)
+
+    # --- settings ---------------------------------------------------------------------------
+
+    @property
+    def smoothing(self) -> float:
+        """The EMA weight of the batch-loss smoothing (0: off)."""
+        return self._smoothing
+
+    def set_smoothing(self, weight: float) -> None:
+        """Smooth the batch loss with EMA weight ``weight`` (0 to 0.99; 0 turns it off)."""
+        self.smooth_slider.setValue(round(min(max(weight, 0.0), MAX_SMOOTHING) * 100))
+
+    def set_log_loss(self, on: bool) -> None:
+        """Log-scale (True) or linear loss axis."""
+        self.log_check.setChecked(on)
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.loss_plot.setLogMode(x=False, y=on)
+
+    def _on_smoothing_changed(self, value: int) -> None:
+        self._smoothing = value / 100
+        self.smooth_value.setText(f"{self._smoothing:.2f}")
+        self.smoothed_loss.clear()
+        self._update_raw_pen()
+        self._dirty = True
+        self._update_curves()
+
+    def _update_raw_pen(self) -> None:
+        """Raw batch losses are faint under a smoothed curve, solid without one."""
+        alpha = FAINT_ALPHA if self._smoothing > 0 else 255
+        self.batch_loss.curve.setPen(pg.mkPen((*RAW_COLOR, alpha), width=1))
+
+    def _update_smoothed(self) -> None:
+        s = self.smoothed_loss
+        if self._smoothing <= 0:
+            s.clear()
+            return
+        if len(s.y) > len(self.batch_loss.y):
+            s.clear()
+        s.y = ema(self.batch_loss.y, self._smoothing, s.y)
+        s.x = list(self.batch_loss.x)
+
+    def _update_curves(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self._update_smoothed()
+        for series in self._series:
+            series.push()
+
+    # --- hover read-out ---------------------------------------------------------------------
+
+    def _on_mouse_moved(self, plot: pg.PlotWidget, pos: QPointF) -> None:
+        view = plot.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(pos):
+            self._hide_readout()
+            return
+        x = view.mapSceneToView(pos).x()
+        for line in self._crosshairs.values():
+            line.setPos(x)
+            line.setVisible(True)
+        self.readout.setText(self.readout_at(x))
+        self._hovering = True
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """The mouse left the plots: hide the crosshair."""
+        super().leaveEvent(event)
+        self._hide_readout()
+
+    def _hide_readout(self) -> None:
+        for line in self._crosshairs.values():
+            line.setVisible(False)
+        if self._hovering:  # a save message stays until the next hover
+            self.readout.setText(READOUT_HINT)
+        self._hovering = False
+
+    def readout_at(self, x: float) -> str:
+        """The values nearest to epoch ``x``: the batch loss there and the closest epoch's metrics."""
+        parts = []
+        i = self.batch_loss.nearest(x)
+        if i is not None:
+            text = f"epoch {self.batch_loss.x[i]:.2f}: batch loss {self.batch_loss.y[i]:.4f}"
+            if i < len(self.smoothed_loss.y):
+                text += f" (smoothed {self.smoothed_loss.y[i]:.4f})"
+            parts.append(text)
+        j = self.epoch_loss.nearest(x)
+        if j is not None:
+            text = f"epoch {self.epoch_loss.x[j]:g}: loss {self.epoch_loss.y[j]:.4f}"
+            if j < len(self.train_acc.y):
+                text += f", train acc {self.train_acc.y[j]:.3f}, test acc {self.test_acc.y[j]:.3f}"
+            parts.append(text)
+        return "   ·   ".join(parts) if parts else f"epoch {x:.2f}: no data yet"
+
+    # --- export -----------------------------------------------------------------------------
+
+    def _plot(self, plot: str) -> pg.PlotWidget:
+        if plot not in PLOTS:
+            raise ValueError(f"plot must be one of {', '.join(PLOTS)}, not {plot!r}")
+        return self.loss_plot if plot == "loss" else self.acc_plot
+
+    def _plot_series(self, plot: str) -> tuple[_Series, ...]:
+        if plot == "loss":
+            return (self.batch_loss, self.smoothed_loss, self.epoch_loss)
+        return (self.train_acc, self.test_acc)
+
+    def export_png(self, plot: str, path: str | Path, width: int = EXPORT_WIDTH_PX) -> Path:
+        """Save ``plot`` ("loss" or "accuracy") as a PNG image ``width`` pixels wide."""
+        self.flush()
+        exporter = ImageExporter(self._plot(plot).getPlotItem())
+        exporter.parameters()["width"] = width
+        exporter.export(str(path))
+        return Path(path)
+
+    def export_svg(self, plot: str, path: str | Path) -> Path:
+        """Save ``plot`` ("loss" or "accuracy") as an SVG drawing."""
+        self.flush()
+        widget = self._plot(plot)
+        try:
+            SVGExporter(widget.getPlotItem()).export(str(path))
+        except ValueError:
+            # pyqtgraph <= 0.14.0 cannot parse the closed paths ("... Z") that Qt >= 6.10 writes
+            # (pyqtgraph issue #3495): draw the plot through Qt's own SVG generator instead.
+            _render_svg(widget, Path(path))
+        return Path(path)
+
+    def export_csv(self, plot: str, path: str | Path) -> Path:
+        """Save the points of ``plot``'s curves as CSV: a header, then one row per point."""
+        self._plot(plot)
+        self.flush()
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["curve", "epoch", plot])
+            for series in self._plot_series(plot):
+                writer.writerows((series.name, repr(float(x)), repr(float(y))) for x, y in zip(series.x, series.y))
+        return Path(path)
+
+    def _on_export(self, plot: str, fmt: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Save the {plot} {'data' if fmt == 'csv' else 'plot'}",
+                                              f"{plot}.{fmt}", FORMATS[fmt])
+        if not path:
+            return
+        if not path.lower().endswith(f".{fmt}"):
+            path += f".{fmt}"
+        try:
+            {"png": self.export_png, "svg": self.export_svg, "csv": self.export_csv}[fmt](plot, path)
+        except OSError as e:
+            self.readout.setText(f"Could not save {path}: {e}")
+            return
+        self.readout.setText(f"Saved {path}")

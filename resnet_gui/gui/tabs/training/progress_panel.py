@@ -1,0 +1,141 @@
+"""Epoch and run progress bars with throughput and ETA, data preparation (downloads, decoding), and the status line."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QWidget
+
+from ....training.events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, RunStarted
+
+STEPS = 1000
+
+
+def format_duration(seconds: float) -> str:
+    """72.4 -> "1:12"; 3725 -> "1:02:05"."""
+    total = max(0, int(round(seconds)))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class ProgressPanel(QWidget):
+    """Shows where a run is: epoch and run bars, images/s, ETA, device and precision."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.epoch_bar = self._bar()
+        self.run_bar = self._bar()
+        self.status_label = QLabel("Idle")
+        self.status_label.setObjectName("run-status")
+        self.status_label.setWordWrap(True)
+        layout = QFormLayout(self)
+        layout.addRow("Epoch", self.epoch_bar)
+        layout.addRow("Run", self.run_bar)
+        layout.addRow("Status", self.status_label)
+        self._epochs = 1
+        self._first_epoch = 1
+        self._setup = ""
+        self._preparing = False  # from Train until RunStarted: loading, downloading or decoding the data
+        self.reset()
+
+    @staticmethod
+    def _bar() -> QProgressBar:
+        bar = QProgressBar()
+        bar.setRange(0, STEPS)
+        bar.setTextVisible(True)
+        return bar
+
+    def reset(self) -> None:
+        """Empty bars, ready for a new run."""
+        for bar in (self.epoch_bar, self.run_bar):
+            bar.setValue(0)
+            bar.setFormat("")
+        self._setup = ""
+
+    def run_percent(self) -> float:
+        """The run bar's fill, 0 to 100."""
+        return 100.0 * self.run_bar.value() / STEPS
+
+    def epoch_percent(self) -> float:
+        """The epoch bar's fill, 0 to 100."""
+        return 100.0 * self.epoch_bar.value() / STEPS
+
+    def show_preparing(self) -> None:
+        """The worker started; data and model are being set up."""
+        self.reset()
+        self._preparing = True
+        self.status_label.setText("Preparing data and model…")
+
+    def show_event(self, event: object) -> None:
+        """Any engine event without a handler of its own: shows the ones this panel knows, ignores the rest."""
+        if isinstance(event, DataProgress):
+            self.show_data_progress(event)
+
+    def show_data_progress(self, event: DataProgress) -> None:
+        """Preparing the data, e.g. "decoding images 1,234/5,000"."""
+        if event.total > 0:
+            self.epoch_bar.setValue(int(STEPS * min(event.done / event.total, 1.0)))
+        self.epoch_bar.setFormat(f"{event.stage} {event.done:,}/{event.total:,}")
+        self.status_label.setText(f"Preparing the data: {event.stage} {event.done:,} of {event.total:,}…")
+
+    def show_download(self, event: DownloadProgress) -> None:
+        """Bytes fetched of one data file."""
+        if event.total_bytes > 0:
+            fraction = event.done_bytes / event.total_bytes
+            self.epoch_bar.setValue(int(STEPS * min(fraction, 1.0)))
+            self.epoch_bar.setFormat(f"downloading {event.file}: {fraction:.0%}")
+        else:
+            self.epoch_bar.setFormat(f"downloading {event.file}: {event.done_bytes / 1e6:.1f} MB")
+        self.status_label.setText(f"Downloading {event.file}…")
+
+    def show_started(self, event: RunStarted) -> None:
+        """The run is set up: show device, precision and data sizes."""
+        self._preparing = False
+        self._epochs = max(event.epochs, 1)
+        self._first_epoch = event.start_epoch
+        self._setup = (f"{event.device} · {event.precision} · {event.train_size:,} train / "
+                       f"{event.test_size:,} test images · {event.params:,} parameters")
+        self.epoch_bar.setValue(0)
+        self.epoch_bar.setFormat(f"epoch {event.start_epoch}/{event.epochs}")
+        self.run_bar.setValue(self._run_steps(event.start_epoch - 1))
+        self.run_bar.setFormat("%p%")
+        self.status_label.setText(f"Training on {self._setup}")
+
+    def show_batch(self, event: BatchEnd) -> None:
+        """Progress inside an epoch, with throughput and time left."""
+        within = event.batch / max(event.batches, 1)
+        self.epoch_bar.setValue(int(STEPS * within))
+        self.epoch_bar.setFormat(f"epoch {event.epoch}/{self._epochs} · batch {event.batch}/{event.batches}")
+        self.run_bar.setValue(self._run_steps(event.epoch - 1 + within))
+        self.run_bar.setFormat(f"%p% · {event.images_per_s:,.0f} img/s · ETA {format_duration(event.eta_s)}")
+
+    def show_epoch(self, event: EpochEnd) -> None:
+        """An epoch finished."""
+        self.epoch_bar.setValue(STEPS)
+        self.epoch_bar.setFormat(f"epoch {event.epoch}/{self._epochs} done · {event.seconds:.1f} s")
+        self.run_bar.setValue(self._run_steps(event.epoch))
+        self.run_bar.setFormat(f"%p% · {event.images_per_s:,.0f} img/s")
+
+    def show_finished(self, status: str, message: str = "") -> None:
+        """The run ended: finished, stopped or failed."""
+        if status == "finished":
+            self.epoch_bar.setValue(STEPS)
+            self.run_bar.setValue(STEPS)
+            self.run_bar.setFormat("%p% · finished")
+        suffix = f" — {self._setup}" if self._setup else ""
+        if status == "stopped" and self._preparing:
+            suffix = " before training began (while preparing the data)"
+            self.epoch_bar.setFormat(self.epoch_bar.format() + " · stopped" if self.epoch_bar.format() else "")
+        self._preparing = False
+        text = {"finished": "Finished", "stopped": "Stopped",
+                "failed": "Failed"}.get(status, status.capitalize())
+        self.status_label.setText(text + suffix)
+
+    def show_stopping(self) -> None:
+        """Stop was requested; the current batch (or the data step under way) is finishing."""
+        self.status_label.setText("Stopping: cancelling the data preparation…" if self._preparing
+                                  else "Stopping after this batch…")
+
+    def _run_steps(self, epochs_done: float) -> int:
+        todo = max(self._epochs - self._first_epoch + 1, 1)
+        fraction = (epochs_done - (self._first_epoch - 1)) / todo
+        return int(STEPS * min(max(fraction, 0.0), 1.0))

@@ -1,0 +1,334 @@
+"""The run history: every run, its settings, metrics and checkpoints, in a local SQLite database.
+
+WAL mode lets the GUI read while a worker (or another process) writes, and each call opens its
+own short-lived connection, so the store is safe to use from any thread. The schema carries a
+version (``PRAGMA user_version``) and is migrated forward on open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..training.checkpoint import BEST, LAST
+from ..settings.config import RunConfig
+from ..training.events import BatchEnd, EpochEnd, Event, RunEnd, RunStarted
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        ended_at REAL,
+        status TEXT NOT NULL,
+        error TEXT NOT NULL DEFAULT '',
+        config TEXT NOT NULL,
+        seed INTEGER,
+        versions TEXT NOT NULL DEFAULT '{}',
+        device TEXT NOT NULL DEFAULT '',
+        precision TEXT NOT NULL DEFAULT '',
+        params INTEGER,
+        epochs_planned INTEGER NOT NULL,
+        epochs_done INTEGER NOT NULL DEFAULT 0,
+        best_test_acc REAL,
+        checkpoint_dir TEXT NOT NULL DEFAULT '',
+        last_checkpoint TEXT NOT NULL DEFAULT '',
+        best_checkpoint TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT '',
+        pid INTEGER,
+        host TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE epochs (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL,
+        loss REAL, train_acc REAL, test_acc REAL, seconds REAL, images_per_s REAL, lr REAL,
+        PRIMARY KEY (run_id, epoch)
+    );
+    CREATE TABLE batches (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL,
+        batch INTEGER NOT NULL,
+        batches INTEGER NOT NULL,
+        loss REAL,
+        PRIMARY KEY (run_id, epoch, batch)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_db_path() -> Path:
+    """env RESNET_GUI_RUNS, else runs.sqlite in the user's data folder."""
+    env = os.environ.get("RESNET_GUI_RUNS")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("resnet-gui")) / "runs.sqlite"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the runs table, with the derived display status (a dead "running" run is "crashed")."""
+
+    id: int
+    name: str
+    created_at: float
+    ended_at: float | None
+    status: str
+    error: str
+    config: RunConfig
+    device: str
+    precision: str
+    params: int | None
+    epochs_planned: int
+    epochs_done: int
+    best_test_acc: float | None
+    checkpoint_dir: str
+    last_checkpoint: str
+    best_checkpoint: str
+    notes: str
+    versions: dict[str, str]
+    pid: int | None = None  # the process that last trained it
+    host: str = ""
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds from creation to the end (None while running)."""
+        return None if self.ended_at is None else self.ended_at - self.created_at
+
+    def summary(self) -> dict[str, Any]:
+        """The fields ``resnet-gui runs --json`` prints."""
+        return {"id": self.id, "name": self.name, "status": self.status, "epochs_done": self.epochs_done,
+                "epochs": self.epochs_planned, "best_test_acc": self.best_test_acc,
+                "checkpoint": self.last_checkpoint or None, "created_at": self.created_at,
+                "device": self.device, "error": self.error or None}
+
+
+def process_alive(pid: int | None) -> bool:
+    """True while a process with this id exists on this machine."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and the libraries a run depends on."""
+    import torch
+    import torchvision
+
+    from .. import __version__
+
+    return {"resnet_gui": __version__, "python": platform.python_version(), "torch": str(torch.__version__),
+            "torchvision": str(torchvision.__version__)}
+
+
+class RunStore:
+    """The runs database at ``path`` (created and migrated on first use)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # One writer migrates; others opening the same new file wait here, then see its version.
+            db.execute("BEGIN IMMEDIATE")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                db.execute("ROLLBACK")
+                raise RuntimeError(f"{self.path} was written by a newer resnet-gui (schema {version}).")
+            for i in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[i].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {i + 1}")
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.row_factory = sqlite3.Row
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    @property
+    def checkpoint_root(self) -> Path:
+        """Where run checkpoints go: a ``checkpoints`` folder beside the database."""
+        return self.path.parent / "checkpoints"
+
+    def create_run(self, cfg: RunConfig, name: str | None = None) -> int:
+        """Record a new run as running; returns its id."""
+        now = time.time()
+        with self._connect() as db:
+            cur = db.execute(
+                "INSERT INTO runs (name, created_at, status, config, seed, versions, epochs_planned, pid, host)"
+                " VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                (name or "", now, json.dumps(cfg.to_dict()), cfg.train.seed, json.dumps(library_versions()),
+                 cfg.train.epochs, os.getpid(), socket.gethostname()))
+            run_id = int(cur.lastrowid)
+            ckpt_dir = self.checkpoint_root / f"run-{run_id}"
+            db.execute("UPDATE runs SET name = ?, checkpoint_dir = ? WHERE id = ?",
+                       (name or f"run {run_id}", str(ckpt_dir), run_id))
+        return run_id
+
+    def reopen(self, run_id: int, resume_at: tuple[int, int] | None = None) -> None:
+        """Mark a stopped or crashed run as running again in this process (for resume).
+
+        ``resume_at`` is where its checkpoint left off: (epochs done, batches done in the next
+        epoch). Metrics recorded after that point (a crash comes after the last checkpoint) are
+        dropped, since the resumed run trains and records those batches again.
+        """
+        with self._connect() as db:
+            db.execute("UPDATE runs SET status = 'running', error = '', ended_at = NULL, pid = ?, host = ? "
+                       "WHERE id = ?", (os.getpid(), socket.gethostname(), run_id))
+            if resume_at is not None:
+                epochs_done, batch = resume_at
+                db.execute("DELETE FROM batches WHERE run_id = ? AND (epoch > ? OR (epoch = ? AND batch > ?))",
+                           (run_id, epochs_done + 1, epochs_done + 1, batch))
+                db.execute("DELETE FROM epochs WHERE run_id = ? AND epoch > ?", (run_id, epochs_done))
+
+    def recorder(self, run_id: int) -> RunRecorder:
+        """A training callback that writes this run's events."""
+        return RunRecorder(self, run_id)
+
+    def _update(self, run_id: int, **values: Any) -> None:
+        cols = ", ".join(f"{k} = ?" for k in values)
+        with self._connect() as db:
+            db.execute(f"UPDATE runs SET {cols} WHERE id = ?", (*values.values(), run_id))
+
+    def finish(self, run_id: int, status: str, error: str = "") -> None:
+        """Record how a run ended: finished, stopped or failed (with the error)."""
+        self._update(run_id, status=status, error=error, ended_at=time.time())
+
+    def set_checkpoints(self, run_id: int, last: str | None, best: str | None) -> None:
+        """Remember the run's latest and best checkpoint files."""
+        values = {k: v for k, v in (("last_checkpoint", last), ("best_checkpoint", best)) if v}
+        if values:
+            self._update(run_id, **values)
+
+    def rename(self, run_id: int, name: str) -> None:
+        """Give a run a new name."""
+        self._update(run_id, name=name)
+
+    def set_notes(self, run_id: int, notes: str) -> None:
+        """Replace a run's notes."""
+        self._update(run_id, notes=notes)
+
+    def delete(self, run_id: int) -> None:
+        """Delete a run, its metrics and its checkpoint folder."""
+        run = self.get(run_id)
+        with self._connect() as db:
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        if run.checkpoint_dir:
+            shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
+
+    def _record(self, row: sqlite3.Row) -> RunRecord:
+        status = row["status"]
+        if status == "running" and row["host"] == socket.gethostname() and not process_alive(row["pid"]):
+            status = "crashed"
+        return RunRecord(row["id"], row["name"], row["created_at"], row["ended_at"], status, row["error"],
+                         RunConfig.from_dict(json.loads(row["config"])), row["device"], row["precision"],
+                         row["params"], row["epochs_planned"], row["epochs_done"], row["best_test_acc"],
+                         row["checkpoint_dir"], row["last_checkpoint"], row["best_checkpoint"], row["notes"],
+                         json.loads(row["versions"]), row["pid"], row["host"])
+
+    def list(self) -> list[RunRecord]:
+        """All runs, newest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
+        return [self._record(r) for r in rows]
+
+    def get(self, run_id: int) -> RunRecord:
+        """One run; KeyError naming the id when there is none."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no run with id {run_id}")
+        return self._record(row)
+
+    def epochs(self, run_id: int) -> list[EpochEnd]:
+        """The run's per-epoch metrics in order."""
+        with self._connect() as db:
+            rows = db.execute("SELECT epoch, loss, train_acc, test_acc, seconds, images_per_s, lr FROM epochs "
+                              "WHERE run_id = ? ORDER BY epoch", (run_id,)).fetchall()
+        return [EpochEnd(*r) for r in rows]
+
+    def batches_after(self, run_id: int, epoch: int, batch: int) -> list[tuple[int, int, int, float]]:
+        """(epoch, batch, batches, loss) rows recorded after (``epoch``, ``batch``), for following a run live."""
+        with self._connect() as db:
+            rows = db.execute("SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? AND "
+                              "(epoch > ? OR (epoch = ? AND batch > ?)) ORDER BY epoch, batch",
+                              (run_id, epoch, epoch, batch)).fetchall()
+        return [(int(e), int(b), int(n), float(loss)) for e, b, n, loss in rows]
+
+    def batch_losses(self, run_id: int) -> list[tuple[float, float]]:
+        """(fractional epoch, loss) points of the run's recorded batch losses."""
+        with self._connect() as db:
+            rows = db.execute("SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? "
+                              "ORDER BY epoch, batch", (run_id,)).fetchall()
+        return [(e - 1 + b / n, loss) for e, b, n, loss in rows]
+
+
+def config_differences(configs: list[RunConfig]) -> dict[str, list[Any]]:
+    """The settings (dotted names, e.g. ``train.lr``) whose values are not the same in every config."""
+    flat = [{f"{sec}.{k}": v for sec, vals in c.to_dict().items() for k, v in vals.items()} for c in configs]
+    names = list(flat[0]) if flat else []
+    return {n: [f.get(n) for f in flat] for n in names if len({json.dumps(f.get(n)) for f in flat}) > 1}
+
+
+class RunRecorder:
+    """Writes a run's events to the store; used as an engine callback."""
+
+    def __init__(self, store: RunStore, run_id: int) -> None:
+        self.store, self.run_id = store, run_id
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.store._update(self.run_id, device=event.device, precision=event.precision, params=event.params)
+        elif isinstance(event, BatchEnd):
+            with self.store._connect() as db:
+                db.execute("INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?, ?)",
+                           (self.run_id, event.epoch, event.batch, event.batches, event.loss))
+        elif isinstance(event, EpochEnd):
+            d = asdict(event)
+            with self.store._connect() as db:
+                db.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (self.run_id, d["epoch"], d["loss"], d["train_acc"], d["test_acc"], d["seconds"],
+                            d["images_per_s"], d["lr"]))
+                db.execute("UPDATE runs SET epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?), "
+                           "best_test_acc = (SELECT MAX(test_acc) FROM epochs WHERE run_id = ?) WHERE id = ?",
+                           (self.run_id, self.run_id, self.run_id))
+            self._refresh_checkpoints()
+        elif isinstance(event, RunEnd):
+            self._refresh_checkpoints()
+            self.store.finish(self.run_id, event.status, event.message)
+
+    def _refresh_checkpoints(self) -> None:
+        folder = Path(self.store.get(self.run_id).checkpoint_dir)
+        self.store.set_checkpoints(self.run_id, *(str(folder / f) if (folder / f).is_file() else None
+                                                  for f in (LAST, BEST)))

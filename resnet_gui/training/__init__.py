@@ -1,0 +1,1 @@
+"""The training engine and what it needs: devices, schedules, checkpoints, distributed runs, events."""
