@@ -6,40 +6,44 @@ the same checksums torchvision uses; the arrays are then read into uint8 tensors
 
 from __future__ import annotations
 
-import gzip
 import os
 import pickle
-import shutil
 import tarfile
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from .downloads import fetch
 from ..errors import DataError
 from ..training.events import Callback
+from .downloads import fetch
 
 
 @dataclass(frozen=True)
 class IdxSpec:
-    """An MNIST-format data set: four gzipped IDX files under ``<root>/<folder>/raw``."""
+    """An MNIST-format data set: four gzipped IDX files under ``<root>/<torchvision_class>/raw``."""
 
     label: str
-    folder: str
+    torchvision_class: str  # the torchvision.datasets class that reads it; it names the folder too
     mirror: str
     files: tuple[tuple[str, str], ...]  # (gzipped file name, md5)
     classes: tuple[str, ...]
     mirror_env: str
 
+    @property
+    def folder(self) -> str:
+        """The folder under the data root, torchvision's: the class name."""
+        return self.torchvision_class
+
 
 def _idx_files(md5s: tuple[str, str, str, str]) -> tuple[tuple[str, str], ...]:
     names = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
              "t10k-labels-idx1-ubyte.gz")
-    return tuple(zip(names, md5s))
+    return tuple(zip(names, md5s, strict=True))
 
 
 IDX_SETS: dict[str, IdxSpec] = {
@@ -69,6 +73,8 @@ def idx_present(spec: IdxSpec, root: Path) -> bool:
 
 
 def _download_idx(spec: IdxSpec, root: Path, on_event: Callback | None, stop: threading.Event | None) -> None:
+    from torchvision.datasets.utils import extract_archive
+
     raw = root / spec.folder / "raw"
     mirror = os.environ.get(spec.mirror_env, spec.mirror)
     for name, md5 in spec.files:
@@ -77,26 +83,27 @@ def _download_idx(spec: IdxSpec, root: Path, on_event: Callback | None, stop: th
             continue
         packed = raw / name
         fetch(mirror + name, packed, md5, spec.label, on_event, stop)
-        with gzip.open(packed, "rb") as src, tempfile.NamedTemporaryFile(dir=raw, delete=False) as dst:
-            shutil.copyfileobj(src, dst)
-        Path(dst.name).replace(unpacked)
+        # torchvision writes the unpacked file in place; unpacking beside it and renaming keeps a half-written
+        # file (full disk, killed process) from passing idx_present as a complete one.
+        with tempfile.TemporaryDirectory(dir=raw) as tmp:
+            Path(extract_archive(packed, tmp)).replace(unpacked)
         packed.unlink()
 
 
 def load_idx(spec: IdxSpec, root: Path, on_event: Callback | None = None,
              stop: threading.Event | None = None) -> tuple[torch.Tensor, ...]:
     """(train images, train labels, test images, test labels), images uint8 (N, 1, 28, 28)."""
-    from torchvision.datasets import MNIST
+    # Imported here (as in downloads.fetch): torchvision.datasets costs over a second at start-up.
+    import torchvision.datasets
 
     if not idx_present(spec, root):
         _download_idx(spec, root, on_event, stop)
+    reader: type[torchvision.datasets.MNIST] = getattr(torchvision.datasets, spec.torchvision_class)
     out: list[torch.Tensor] = []
     for train in (True, False):
         try:
-            # torchvision's MNIST reader with our folder name: the layouts are identical.
-            ds = type(spec.folder, (MNIST,), {"mirrors": [spec.mirror], "resources": list(spec.files)})(
-                str(root), train=train, download=False)
-        except Exception as e:  # torchvision raises bare RuntimeError/AssertionError on bad files
+            ds = reader(str(root), train=train, download=False)  # we fetched the files: ours reports progress
+        except Exception as e:  # noqa: BLE001 - torchvision raises bare RuntimeError/AssertionError on bad files
             raise DataError(f"{spec.label} in {root / spec.folder / 'raw'} is unreadable ({type(e).__name__}: {e}). "
                             "Delete those files to download them again, or use the bundled sample.",
                             offer_sample=True) from None
@@ -113,11 +120,12 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 class _ArrayUnpickler(pickle.Unpickler):
     """Reads CIFAR's pickled batches but refuses anything beyond plain data and numpy arrays."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-               ("numpy._core.multiarray", "scalar"), ("_codecs", "encode")}
+    ALLOWED: ClassVar[frozenset[tuple[str, str]]] = frozenset({
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"), ("numpy", "ndarray"),
+        ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+        ("_codecs", "encode")})
 
-    def find_class(self, module: str, name: str):  # noqa: ANN201 - pickle's signature
+    def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self.ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refusing {module}.{name} in a data file")
@@ -138,12 +146,15 @@ def load_cifar10(root: Path, on_event: Callback | None = None,
     if not all((folder / n).is_file() for n in names):
         archive = root / "cifar-10-python.tar.gz"
         fetch(CIFAR10_URL, archive, CIFAR10_MD5, "CIFAR-10", on_event, stop)
+        # Not torchvision's extract_archive: its _extract_tar calls tar.extractall(to_path) with no filter, which
+        # before Python 3.14 writes members named "/..." or "../..." (or links) outside the data folder; tried on
+        # 3.11 with torchvision 0.29.1: a "../x" member escaped silently. filter="data" refuses such members.
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(root, filter="data")
         archive.unlink()
     try:
         parts = [_read_cifar_batch(folder / n) for n in names]
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - unpickling bad data raises almost anything
         raise DataError(f"CIFAR-10 in {folder} is unreadable ({type(e).__name__}: {e}). Delete the folder to "
                         "download it again.", offer_sample=True) from None
     train_x = np.concatenate([p[0] for p in parts[:5]])

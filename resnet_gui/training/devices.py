@@ -6,28 +6,30 @@ import functools
 
 import torch
 
+# torch.accelerator may also report xpu, mtia, hpu, ...; the engine's precision, memory and distributed paths are
+# written for these two (and the CPU), so "auto" takes only them.
+SUPPORTED_ACCELERATORS = ("cuda", "mps")
+
+
+def _accelerator() -> str | None:
+    """The device type of torch's accelerator when one is usable here and supported, else None."""
+    acc = torch.accelerator.current_accelerator(check_available=True)
+    return acc.type if acc is not None and acc.type in SUPPORTED_ACCELERATORS else None
+
 
 def available_devices() -> list[str]:
     """Device names the user can pick here: always "auto" and "cpu", plus "cuda"/"mps" if present."""
-    names = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        names.append("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        names.append("mps")
-    return names
+    acc = _accelerator()
+    return ["auto", "cpu"] + ([acc] if acc else [])
 
 
 def resolve_device(name: str) -> torch.device:
     """Turn a device choice into a torch device: auto picks CUDA, then Apple MPS, then the CPU."""
     if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
+        return torch.device(_accelerator() or "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was chosen but no CUDA GPU is available; choose auto or cpu")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    if name == "mps" and not torch.backends.mps.is_available():
         raise ValueError("device 'mps' was chosen but Apple MPS is not available; choose auto or cpu")
     return torch.device(name)
 
