@@ -1,9 +1,18 @@
-"""Learning-rate schedules as per-step multipliers of the base rate, with linear warm-up."""
+"""Learning-rate schedules as per-step multipliers of the base rate, with linear warm-up.
+
+Kept rather than torch's schedulers (tests/core/test_schedules.py compares them step by step):
+constant and cosine equal LinearLR and SequentialLR(LinearLR, CosineAnnealingLR) only to within
+rounding (torch's recursive form differs in the last bit on most steps), and OneCycleLR is not our
+onecycle: it starts at exactly 1/25, peaks one step earlier and anneals to initial/final_div_factor
+(cosine unless told "linear") while cycling the momentum, and it fails with a one-step warm-up.
+One LambdaLR for all three also keeps the learning rates, and the scheduler state that checkpoints
+hold for resuming, as they were.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 
 def lr_factor(schedule: str, total_steps: int, warmup_steps: int) -> Callable[[int], float]:

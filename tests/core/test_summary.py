@@ -3,11 +3,13 @@
 import json
 import time
 
+import pytest
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
-from resnet_gui.settings.config import ModelConfig
 from resnet_gui.model.resnet import build_model, count_params
 from resnet_gui.model.summary import format_table, summarize, to_json
+from resnet_gui.settings.config import ModelConfig
 
 SEED_SHAPES_224 = {"0": (1, 64, 112, 112), "3": (1, 64, 56, 56), "resnet_block1": (1, 64, 56, 56),
                    "resnet_block2": (1, 128, 28, 28), "resnet_block3": (1, 256, 14, 14),
@@ -55,6 +57,30 @@ def test_macs_match_a_real_forward_count() -> None:
         out = net(torch.rand(1, 1, 32, 32))
     assert total == s.total_macs
     assert tuple(out.shape) == s.top_level[-1].output_shape
+
+
+@pytest.mark.parametrize("cfg,shape", [
+    (ModelConfig(), (1, 96, 96)),  # the seed's ResNet-18
+    (ModelConfig(block="bottleneck", blocks=(3, 4, 6, 3)), (1, 96, 96)),  # ResNet-50's blocks, d2l style
+    (ModelConfig(block="bottleneck", blocks=(3, 4, 6, 3), block_style="torchvision", in_channels=3), (3, 224, 224)),
+    (ModelConfig(stem="small", stem_pool=False, blocks=(1, 1), channels=8), (1, 32, 32)),
+    (ModelConfig(stem="small", in_channels=3), (3, 32, 32)),
+], ids=["seed-96", "bottleneck-96", "resnet50-torchvision-224", "small-stem", "small-stem-pooled"])
+def test_macs_match_torch_flop_counter(cfg: ModelConfig, shape: tuple[int, int, int]) -> None:
+    """torch counts 2 FLOPs per multiply-add of aten.convolution and aten.addmm (the linear layer), and neither
+    counts biases, norms, pools or additions, so its total is exactly twice ours. It counts from shapes: the
+    meta device suffices."""
+    with torch.device("meta"):
+        net = build_model(cfg).eval()
+        x = torch.empty((1, *shape))
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        net(x)
+    by_op = {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+    assert set(by_op) == {"aten.convolution", "aten.addmm"}
+    s = summarize(cfg, shape)
+    assert counter.get_total_flops() == 2 * s.total_macs
+    assert by_op["aten.addmm"] == 2 * s.top_level[-1].macs
 
 
 def test_fast_enough_for_live_updates() -> None:
