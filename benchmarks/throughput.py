@@ -45,7 +45,7 @@ from torch import nn  # noqa: E402
 
 from resnet_gui.training import engine, host_memory  # noqa: E402
 from resnet_gui.data.batching import DeviceBatcher  # noqa: E402
-from resnet_gui.settings.config import PRECISIONS, RunConfig  # noqa: E402
+from resnet_gui.settings.config import SPECS, RunConfig  # noqa: E402
 from resnet_gui.data.datasets import DataSet, load_fashion_mnist  # noqa: E402
 from resnet_gui.training.devices import resolve_device  # noqa: E402
 from resnet_gui.model.resnet import build_model  # noqa: E402
@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=2, help="untimed batches at the start of each chunk")
     p.add_argument("--rounds", type=int, default=5, help="chunks per side (alternating)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    p.add_argument("--precision", default="auto", choices=PRECISIONS,
+    p.add_argument("--precision", default="auto", choices=SPECS["train.precision"].choices,
                    help="the engine side's precision (the seed is always fp32, as written)")
     p.add_argument("--workers", type=int, default=4, help="the seed's DataLoader workers (4 as in the chapter)")
     p.add_argument("--seed", type=int, default=0, help="random seed of both sides")

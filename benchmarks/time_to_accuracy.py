@@ -22,7 +22,9 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resnet_gui.settings.config import AUGMENTATIONS, PRECISIONS, parse_blocks, validate  # noqa: E402
+from resnet_gui.settings.config import SPECS  # noqa: E402
+from resnet_gui.settings.parsing import parse_blocks  # noqa: E402
+from resnet_gui.settings.validation import validate  # noqa: E402
 from resnet_gui.training.events import BatchEnd, EpochEnd, Event, RunStarted  # noqa: E402
 from resnet_gui.settings.presets import PRESETS, get_preset  # noqa: E402
 
@@ -44,9 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channels", type=int, default=None, help="override the preset's first-stage channels")
     p.add_argument("--device", default=None, choices=("auto", "cpu", "cuda", "mps"),
                    help="override the preset's device")
-    p.add_argument("--precision", default=None, choices=PRECISIONS, help="override the preset's precision")
+    p.add_argument("--precision", default=None, choices=SPECS["train.precision"].choices, help="override the preset's precision")
     p.add_argument("--seed", type=int, default=None, help="override the preset's random seed")
-    p.add_argument("--augment", choices=AUGMENTATIONS, default=None, help="override the preset's augmentation")
+    p.add_argument("--augment", choices=SPECS["train.augment"].choices, default=None, help="override the preset's augmentation")
     p.add_argument("--test-flips", action=argparse.BooleanOptionalAction, default=None,
                    help="override the preset's test-time flips (scores each test image and its mirror image)")
     p.add_argument("--threads", type=int, default=None,

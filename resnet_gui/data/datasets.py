@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..settings.config import DataConfig
 from ..errors import DataError
+from ..settings.config import DataConfig
 from ..training.events import Callback
+from .image_folder import read_folder
 from .standard_sets import (
     CIFAR10_CLASSES,
     IDX_SETS,
@@ -27,10 +28,6 @@ from .standard_sets import (
 
 STANDARD_SETS = ("fashion-mnist", "mnist", "kmnist", "cifar10")
 SAMPLE_FILE = "fashion_mnist_sample.npz"
-DATASET_LABELS = {"sample": "Bundled sample (6,000 + 1,000 images)",
-                  "fashion-mnist": "Fashion-MNIST (60,000 + 10,000 images)",
-                  "mnist": "MNIST digits (60,000 + 10,000)", "kmnist": "Kuzushiji-MNIST (60,000 + 10,000)",
-                  "cifar10": "CIFAR-10 (50,000 + 10,000 colour images)", "folder": "A folder of your own images"}
 
 
 @dataclass(frozen=True)
@@ -100,12 +97,14 @@ def load_sample() -> DataSet:
 def load_standard(name: str, root: Path, on_event: Callback | None = None,
                   stop: threading.Event | None = None) -> DataSet:
     """Fashion-MNIST, MNIST, KMNIST or CIFAR-10 from ``root``, downloading what is missing."""
+    classes: tuple[str, ...]
     if name == "cifar10":
         parts, classes = load_cifar10(root, on_event, stop), CIFAR10_CLASSES
     else:
         spec = IDX_SETS[name]
         parts, classes = load_idx(spec, root, on_event, stop), spec.classes
-    ds = DataSet(name, *parts, classes)
+    train_x, train_y, test_x, test_y = parts
+    ds = DataSet(name, train_x, train_y, test_x, test_y, classes)
     if ds.train_x.shape[2:] != ds.test_x.shape[2:] or len(ds.train_x) != len(ds.train_y):
         raise DataError(f"{name} in {root} has unexpected shapes; delete it to download again.", offer_sample=True)
     return ds
@@ -133,6 +132,14 @@ def check_dataset(ds: DataSet) -> None:
                             f"{len(ds.class_names)} classes: the data is corrupt.")
 
 
+def load_image_folder(cfg: DataConfig, on_event: Callback | None = None,
+                      stop: threading.Event | None = None) -> DataSet:
+    """A folder of class subfolders (see ``image_folder``) as a DataSet."""
+    f = read_folder(cfg, on_event, stop)
+    return DataSet("folder", torch.from_numpy(f.train_x), torch.from_numpy(f.train_y), torch.from_numpy(f.test_x),
+                   torch.from_numpy(f.test_y), f.classes, f.skipped)
+
+
 def load_dataset(cfg: DataConfig, on_event: Callback | None = None,
                  stop: threading.Event | None = None) -> DataSet:
     """The data set ``cfg`` names, as uint8 tensors on the CPU."""
@@ -141,7 +148,5 @@ def load_dataset(cfg: DataConfig, on_event: Callback | None = None,
     if cfg.dataset in STANDARD_SETS:
         return load_standard(cfg.dataset, resolve_root(cfg.root), on_event, stop)
     if cfg.dataset == "folder":
-        from .image_folder import load_image_folder
-
         return load_image_folder(cfg, on_event, stop)
     raise DataError(f"Unknown data set {cfg.dataset!r}: choose one of sample, {', '.join(STANDARD_SETS)}, folder.")

@@ -15,17 +15,13 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from ..settings.config import DataConfig
-
-if TYPE_CHECKING:
-    from .datasets import DataSet
 from ..errors import Cancelled, DataError
+from ..settings.config import DataConfig
 from ..training.events import Callback, DataProgress
+from .images import decode_image
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
 TEST_FOLDERS = ("test", "val")
@@ -70,7 +66,7 @@ def scan_folder(root: str | Path) -> FolderScan:
     classes = tuple(d.name for d in class_dirs)
     train = [(p, i) for i, d in enumerate(class_dirs) for p in _images_in(d)]
     per_class = np.bincount([lbl for _, lbl in train], minlength=len(classes))
-    empty = [c for c, n in zip(classes, per_class) if n == 0]
+    empty = [c for c, n in zip(classes, per_class, strict=False) if n == 0]
     if not train:
         raise DataError(f"No images (PNG, JPEG, BMP, WebP) found in the class folders of {train_root}.")
     if empty:
@@ -92,17 +88,6 @@ def scan_folder(root: str | Path) -> FolderScan:
     return FolderScan(root, classes, train, test, ignored)
 
 
-def decode_image(path: Path, size: int, channels: int) -> np.ndarray:
-    """One file as uint8 (channels, size, size); raises OSError/ValueError when unreadable."""
-    from PIL import Image
-
-    with Image.open(path) as img:
-        img.draft("L" if channels == 1 else "RGB", (size, size))  # JPEG: decode at a reduced scale
-        img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.BILINEAR)
-        arr = np.array(img, dtype=np.uint8)
-    return arr[None] if channels == 1 else arr.transpose(2, 0, 1)
-
-
 def _decode_all(items: list[tuple[Path, int]], size: int, channels: int, done_before: int, total: int,
                 on_event: Callback | None, stop: threading.Event | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     images = np.zeros((len(items), channels, size, size), dtype=np.uint8)
@@ -114,7 +99,7 @@ def _decode_all(items: list[tuple[Path, int]], size: int, channels: int, done_be
         try:
             images[i] = decode_image(path, size, channels)
             keep[i] = True
-        except Exception as e:  # PIL raises many types for broken files; each is skipped and listed
+        except Exception as e:  # noqa: BLE001 - PIL raises many types for broken files; each is skipped and listed
             skipped.append(f"{path}: {type(e).__name__}: {e}")
         if on_event and (i % 64 == 0 or i == len(items) - 1):
             on_event(DataProgress("decoding images", done_before + i + 1, total))
@@ -208,13 +193,3 @@ def read_folder(cfg: DataConfig, on_event: Callback | None = None,
     except OSError:
         pass  # no cache this time; the data is still good
     return data
-
-
-def load_image_folder(cfg: DataConfig, on_event: Callback | None = None,
-                      stop: threading.Event | None = None) -> DataSet:
-    """The folder as a DataSet for the engine."""
-    from .datasets import DataSet
-
-    f = read_folder(cfg, on_event, stop)
-    return DataSet("folder", torch.from_numpy(f.train_x), torch.from_numpy(f.train_y), torch.from_numpy(f.test_x),
-                   torch.from_numpy(f.test_y), f.classes, f.skipped)

@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..settings.config import ModelConfig, RunConfig, validate
 from ..errors import ConfigError
+from ..settings.config import ModelConfig, RunConfig
+from ..settings.validation import validate
 
 
 class Residual(nn.Module):
@@ -144,7 +145,7 @@ def build_model(cfg: ModelConfig | RunConfig) -> nn.Sequential:
     net = nn.Sequential(*_stem(cfg))
     widths = stage_channels(cfg)
     in_ch = cfg.channels
-    for i, (n, out_ch) in enumerate(zip(cfg.blocks, widths), start=1):
+    for i, (n, out_ch) in enumerate(zip(cfg.blocks, widths, strict=False), start=1):
         net.add_module(f"resnet_block{i}", resnet_block(in_ch, out_ch, n, first_block=(i == 1),
                                                         block=cfg.block, style=cfg.block_style))
         in_ch = out_ch
@@ -156,3 +157,17 @@ def build_model(cfg: ModelConfig | RunConfig) -> nn.Sequential:
 def count_params(model: nn.Module) -> int:
     """Number of parameters (trainable or not)."""
     return sum(p.numel() for p in model.parameters())
+
+
+def classes_of(net: nn.Module) -> int:
+    """How many classes a network built by ``build_model`` predicts."""
+    fc = net.get_submodule("fc.1")
+    assert isinstance(fc, nn.Linear)
+    return fc.out_features
+
+
+def input_channels_of(net: nn.Module) -> int:
+    """How many channels a network built by ``build_model`` takes."""
+    stem = net.get_submodule("0")
+    assert isinstance(stem, nn.Conv2d)
+    return stem.in_channels

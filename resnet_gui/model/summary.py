@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..settings.config import ModelConfig
-from .resnet import Bottleneck, build_model, count_params
+from .resnet import Bottleneck, Residual, build_model, count_params
 
 
 @dataclass(frozen=True)
@@ -95,11 +95,14 @@ def _kernel_stride(module: nn.Module) -> tuple[str, str]:
 
 
 def _shortcut(block: nn.Module) -> str:
-    bottleneck = isinstance(block, Bottleneck)
-    proj = block.conv4 if bottleneck else getattr(block, "conv3", None)
+    if isinstance(block, Bottleneck):
+        proj, norm = block.conv4, block.bn4
+    elif isinstance(block, Residual):
+        proj, norm = block.conv3, block.bn3
+    else:
+        return ""
     if proj is None:
         return "identity"
-    norm = block.bn4 if bottleneck else block.bn3
     return f"1×1 conv, stride {proj.stride[0]}" + (" + BN" if norm is not None else "")
 
 
@@ -172,8 +175,8 @@ def format_table(summary: Summary, blocks: bool = False) -> str:
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
 
     def fmt(cols: tuple[str, ...]) -> str:
-        left = [c.ljust(w) for c, w in zip(cols[:3], widths[:3])]
-        right = [c.rjust(w) for c, w in zip(cols[3:], widths[3:])]
+        left = [c.ljust(w) for c, w in zip(cols[:3], widths[:3], strict=False)]
+        right = [c.rjust(w) for c, w in zip(cols[3:], widths[3:], strict=False)]
         return "  ".join(left + right)
 
     out = [f"input shape: {_shape_text((1, *summary.input_shape))}", fmt(header),

@@ -7,6 +7,7 @@ version (``PRAGMA user_version``) and is migrated forward on open.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
@@ -20,9 +21,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..training.checkpoint import BEST, LAST
 from ..settings.config import RunConfig
+from ..training.checkpoint import BEST, LAST
 from ..training.events import BatchEnd, EpochEnd, Event, RunEnd, RunStarted
+from .status import RunStatus
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -86,7 +88,7 @@ class RunRecord:
     name: str
     created_at: float
     ended_at: float | None
-    status: str
+    status: RunStatus
     error: str
     config: RunConfig
     device: str
@@ -104,6 +106,11 @@ class RunRecord:
     host: str = ""
 
     @property
+    def trained_checkpoint(self) -> str:
+        """The file holding the run's trained model: its best checkpoint, else its last ("" when neither exists)."""
+        return next((c for c in (self.best_checkpoint, self.last_checkpoint) if c and Path(c).is_file()), "")
+
+    @property
     def duration_s(self) -> float | None:
         """Seconds from creation to the end (None while running)."""
         return None if self.ended_at is None else self.ended_at - self.created_at
@@ -117,16 +124,17 @@ class RunRecord:
 
 
 def process_alive(pid: int | None) -> bool:
-    """True while a process with this id exists on this machine."""
+    """True while a process with this id runs on this machine (a zombie, ended but not reaped, is not)."""
+    import psutil
+
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True
-    return True
 
 
 def library_versions() -> dict[str, str]:
@@ -190,7 +198,8 @@ class RunStore:
                 " VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
                 (name or "", now, json.dumps(cfg.to_dict()), cfg.train.seed, json.dumps(library_versions()),
                  cfg.train.epochs, os.getpid(), socket.gethostname()))
-            run_id = int(cur.lastrowid)
+            assert cur.lastrowid is not None
+            run_id = cur.lastrowid
             ckpt_dir = self.checkpoint_root / f"run-{run_id}"
             db.execute("UPDATE runs SET name = ?, checkpoint_dir = ? WHERE id = ?",
                        (name or f"run {run_id}", str(ckpt_dir), run_id))
@@ -221,7 +230,7 @@ class RunStore:
         with self._connect() as db:
             db.execute(f"UPDATE runs SET {cols} WHERE id = ?", (*values.values(), run_id))
 
-    def finish(self, run_id: int, status: str, error: str = "") -> None:
+    def finish(self, run_id: int, status: RunStatus, error: str = "") -> None:
         """Record how a run ended: finished, stopped or failed (with the error)."""
         self._update(run_id, status=status, error=error, ended_at=time.time())
 
@@ -248,14 +257,20 @@ class RunStore:
             shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
 
     def _record(self, row: sqlite3.Row) -> RunRecord:
-        status = row["status"]
-        if status == "running" and row["host"] == socket.gethostname() and not process_alive(row["pid"]):
-            status = "crashed"
+        status = RunStatus(row["status"])
+        if status == RunStatus.RUNNING and row["host"] == socket.gethostname() and not process_alive(row["pid"]):
+            status = RunStatus.CRASHED
         return RunRecord(row["id"], row["name"], row["created_at"], row["ended_at"], status, row["error"],
                          RunConfig.from_dict(json.loads(row["config"])), row["device"], row["precision"],
                          row["params"], row["epochs_planned"], row["epochs_done"], row["best_test_acc"],
                          row["checkpoint_dir"], row["last_checkpoint"], row["best_checkpoint"], row["notes"],
                          json.loads(row["versions"]), row["pid"], row["host"])
+
+    def find(self, name: str) -> int | None:
+        """The id of the newest run called ``name`` (None when there is none yet)."""
+        with self._connect() as db:
+            row = db.execute("SELECT id FROM runs WHERE name = ? ORDER BY id DESC LIMIT 1", (name,)).fetchone()
+        return int(row[0]) if row else None
 
     def list(self) -> list[RunRecord]:
         """All runs, newest first."""
@@ -271,14 +286,14 @@ class RunStore:
             raise KeyError(f"no run with id {run_id}")
         return self._record(row)
 
-    def epochs(self, run_id: int) -> list[EpochEnd]:
+    def epochs(self, run_id: int) -> builtins.list[EpochEnd]:
         """The run's per-epoch metrics in order."""
         with self._connect() as db:
             rows = db.execute("SELECT epoch, loss, train_acc, test_acc, seconds, images_per_s, lr FROM epochs "
                               "WHERE run_id = ? ORDER BY epoch", (run_id,)).fetchall()
         return [EpochEnd(*r) for r in rows]
 
-    def batches_after(self, run_id: int, epoch: int, batch: int) -> list[tuple[int, int, int, float]]:
+    def batches_after(self, run_id: int, epoch: int, batch: int) -> builtins.list[tuple[int, int, int, float]]:
         """(epoch, batch, batches, loss) rows recorded after (``epoch``, ``batch``), for following a run live."""
         with self._connect() as db:
             rows = db.execute("SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? AND "
@@ -286,7 +301,7 @@ class RunStore:
                               (run_id, epoch, epoch, batch)).fetchall()
         return [(int(e), int(b), int(n), float(loss)) for e, b, n, loss in rows]
 
-    def batch_losses(self, run_id: int) -> list[tuple[float, float]]:
+    def batch_losses(self, run_id: int) -> builtins.list[tuple[float, float]]:
         """(fractional epoch, loss) points of the run's recorded batch losses."""
         with self._connect() as db:
             rows = db.execute("SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? "

@@ -1,81 +1,135 @@
-"""Typed run settings and their validation.
+"""Typed run settings: the model, the data and the training recipe, each field described once.
 
-Plain dataclasses with no torch or Qt import, so the form can validate on every keystroke and
-the window can paint before torch loads. ``validate`` returns every problem, each naming the
-field it belongs to, instead of stopping at the first.
+Plain frozen dataclasses with no torch or Qt import, so the form can validate on every keystroke
+and the window can paint before torch loads. Each field's label, help, range and choices live in
+its ``setting(...)`` (see ``fields``); ``SPECS`` collects them by dotted name (``train.lr``).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-DATASETS = ("sample", "fashion-mnist", "mnist", "kmnist", "cifar10", "folder")
-OPTIMIZERS = ("adam", "sgd")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("auto", "fp32", "bf16")
-SCHEDULES = ("constant", "cosine", "onecycle")
-AUGMENTATIONS = ("none", "flip", "crop+flip")  # per batch, on the device; the crop pads by size // 7
-STEMS = ("d2l", "small")
-BLOCKS = ("basic", "bottleneck")
-BLOCK_STYLES = ("d2l", "torchvision")
+from .fields import (
+    Augmentation,
+    Block,
+    BlockStyle,
+    ColourChannels,
+    Dataset,
+    Device,
+    Optimizer,
+    Precision,
+    Schedule,
+    Spec,
+    Stem,
+    describe,
+    setting,
+)
 
 MAX_STAGES = 6
 MAX_BLOCKS_PER_STAGE = 64
 MAX_CHANNELS = 1024
+MAX_WIDEST_CHANNELS = 8192
 MAX_RESIZE = 512
 MAX_BATCH_SIZE = 65536
 MAX_EPOCHS = 10000
+FOLDER_ONLY = ("data.dataset", "folder")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """The network's shape: the seed's ResNet-18 for 1-channel, 10-class input by default."""
 
-    blocks: tuple[int, ...] = (2, 2, 2, 2)
-    channels: int = 64
-    in_channels: int = 1
-    num_classes: int = 10
-    stem: str = "d2l"
-    stem_pool: bool = True
-    block: str = "basic"  # "bottleneck": 1x1 -> 3x3 -> 1x1 with 4x expansion, as in ResNet-50 and deeper
-    block_style: str = "d2l"  # "torchvision": no conv biases, BN after the 1x1 projection
+    blocks: tuple[int, ...] = setting(
+        (2, 2, 2, 2), "Blocks per stage",
+        "Residual blocks in each stage, e.g. 2,2,2,2 (ResNet-18) or 3,4,6,3 (ResNet-34)",
+        low=1, high=MAX_BLOCKS_PER_STAGE)
+    channels: int = setting(64, "First-stage channels",
+                            "Channels of the stem and first stage; each later stage doubles them",
+                            low=1, high=MAX_CHANNELS)
+    in_channels: int = setting(1, "Input channels", "Channels of the input images (the data set's when training)",
+                               low=1, high=64)
+    num_classes: int = setting(10, "Classes", "Number of classes (the data set's when training)", low=2, high=100000)
+    stem: Stem = setting(
+        "d2l", "Stem", "The layers before the first stage: the seed's 7×7/2 conv and 3×3/2 max-pool, or a 3×3/1 "
+        "conv that keeps small images' detail",
+        choice_labels={"d2l": "d2l: 7×7 conv, stride 2", "small": "small: 3×3 conv, stride 1"})
+    stem_pool: bool = setting(True, "Stem max-pool", "Halve height and width after the small stem (the d2l stem "
+                              "always pools)", only_when=("model.stem", "small"), hint="2×2, after the small stem")
+    block: Block = setting(
+        "basic", "Block type", "basic: the seed's Residual; bottleneck: 1×1 reduce, 3×3, 1×1 expand ×4 (ResNet-50+)",
+        choice_labels={"basic": "basic: two 3×3 convs", "bottleneck": "bottleneck: 1×1, 3×3, 1×1"})
+    block_style: BlockStyle = setting(
+        "d2l", "Block style", "d2l: biases in every conv, plain 1×1 shortcut; torchvision: no conv biases, BN "
+        "after the 1×1 shortcut",
+        choice_labels={"d2l": "d2l: conv biases", "torchvision": "torchvision: BN on shortcut"})
 
 
 @dataclass(frozen=True)
 class DataConfig:
     """Which images to train on and how they are prepared."""
 
-    dataset: str = "fashion-mnist"
-    root: str | None = None  # the data folder; for "folder", the folder of class subfolders
-    resize: int = 96  # 0 keeps the stored size (28 for the MNISTs, 32 for CIFAR-10)
-    image_size: int = 28  # "folder": images are decoded to this square size
-    channels: int = 1  # "folder": 1 = grayscale, 3 = colour
-    test_fraction: float = 0.2  # "folder" without a test/ or val/ subfolder: the held-out share
+    dataset: Dataset = setting(
+        "fashion-mnist", "Data set", "The bundled sample trains offline; the others are downloaded once",
+        option="--data", choice_labels={
+            "sample": "sample (bundled, offline)", "fashion-mnist": "Fashion-MNIST (full)", "mnist": "MNIST digits",
+            "kmnist": "Kuzushiji-MNIST", "cifar10": "CIFAR-10 (colour)",
+            "folder": "image folder (a subfolder per class)"})
+    root: str | None = setting(
+        None, "Data folder", "Where the data set is stored (downloaded there if missing; env RESNET_GUI_DATA, "
+        "else the user cache); for an image folder, the folder of class subfolders", option="--data-root")
+    resize: int = setting(96, "Resize (px)", "Resize images to this many pixels square; 0 keeps the stored size "
+                          "(28 for the MNISTs, 32 for CIFAR-10)", low=8, high=MAX_RESIZE, zero_ok=True)
+    image_size: int = setting(28, "Image size (px)", "Folder images are decoded to this many pixels square",
+                              low=8, high=MAX_RESIZE, only_when=FOLDER_ONLY)
+    channels: ColourChannels = setting(1, "Colour channels", "Read folder images as grayscale or colour",
+                                       option="--channels-in", only_when=FOLDER_ONLY,
+                                       choice_labels={1: "1 (grayscale)", 3: "3 (colour)"})
+    test_fraction: float = setting(
+        0.2, "Test share", "Share of the images held out for testing when the folder has no test/ or val/ "
+        "subfolder, 0.01 to 0.9", low=0.01, high=0.9, only_when=FOLDER_ONLY)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """The optimisation recipe: the seed's train_ch5 (Adam 1e-3, batch 256, 5 epochs) by default."""
 
-    lr: float = 1e-3
-    batch_size: int = 256
-    epochs: int = 5
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    warmup_epochs: float = 0.0
-    label_smoothing: float = 0.0
-    augment: str = "none"
-    # Score each test image and its mirror image and average the two: for networks trained with flips.
-    test_flips: bool = False
-    device: str = "auto"
-    precision: str = "auto"
-    compile: bool = False
-    sync_bn: bool = False  # data-parallel runs: batch-norm statistics over the global batch
-    seed: int | None = 0
+    lr: float = setting(1e-3, "Learning rate", "Step size, e.g. 0.001", low=0.0, high=10.0, low_open=True)
+    batch_size: int = setting(256, "Batch size", "Images per step", low=1, high=MAX_BATCH_SIZE)
+    epochs: int = setting(5, "Epochs", "Passes over the training set", low=1, high=MAX_EPOCHS)
+    optimizer: Optimizer = setting("adam", "Optimizer", "adam: the seed's; sgd: with Nesterov momentum and "
+                                   "weight decay, for the fast recipes")
+    momentum: float = setting(0.9, "Momentum", "SGD momentum, 0 to 0.999 (Adam keeps its own averages)",
+                              low=0.0, high=0.999, only_when=("train.optimizer", "sgd"))
+    weight_decay: float = setting(0.0, "Weight decay", "L2 penalty on the weights, 0 to 1, e.g. 5e-4",
+                                  low=0.0, high=1.0)
+    schedule: Schedule = setting("constant", "Schedule", "How the learning rate changes over the run",
+                                 choice_labels={"constant": "constant", "cosine": "cosine decay",
+                                                "onecycle": "one-cycle"})
+    warmup_epochs: float = setting(0.0, "Warm-up epochs", "Epochs of linear learning-rate warm-up (fractions "
+                                   "allowed); at most the epochs", low=0.0, high=float(MAX_EPOCHS))
+    label_smoothing: float = setting(0.0, "Label smoothing", "Share of the target spread over the other classes, "
+                                     "0 to 0.99, e.g. 0.1", low=0.0, high=0.99)
+    augment: Augmentation = setting(
+        "none", "Augmentation", "Done on the training batches: flip half the images left-right, or also pad them "
+        "by a seventh of their side (4 px at 28 px) and crop back at a random offset",
+        choice_labels={"none": "none", "flip": "horizontal flip", "crop+flip": "random crop + flip"})
+    test_flips: bool = setting(
+        False, "Test-time flips", "Score each test image and its left-right mirror image and average the two, at "
+        "twice the scoring time. Helps networks trained with flips (fast-cpu with flips: 0.945 to 0.949); "
+        "without flip training it can cost accuracy (fast-cpu: 0.943 to 0.938)", hint="score mirror images too")
+    device: Device = setting("auto", "Device", "Where to train; auto picks CUDA, then Apple MPS, then the CPU")
+    precision: Precision = setting("auto", "Precision",
+                                   "Number format of the forward pass; auto takes bf16 where the hardware gains")
+    compile: bool = setting(False, "torch.compile", "Compile the network before training: slower start, faster "
+                            "steps on a GPU", hint="compile the model")
+    sync_bn: bool = setting(False, "Synchronised batch norm",
+                            "Data-parallel runs: batch-norm statistics over the global batch")
+    seed: int | None = setting(0, "Seed", "Random seed for weights and shuffling; empty (or \"random\" in TOML) "
+                               "for a new one each run", low=0, high=2**32 - 1)
+
+
+SECTIONS: dict[str, type] = {"model": ModelConfig, "data": DataConfig, "train": TrainConfig}
 
 
 @dataclass(frozen=True)
@@ -94,152 +148,63 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:
-        """Rebuild a config from ``to_dict`` output; unknown keys raise ValueError naming them."""
+        """Rebuild a config from ``to_dict`` output (sections and keys left out keep their defaults).
+
+        Unknown sections or keys, and a section that is not a table, raise ValueError naming them;
+        wrong value types are left for ``validate`` to report with the field's name.
+        """
+        if not isinstance(d, dict):
+            raise ValueError(f"the settings must be a table of sections, got {type(d).__name__}")
+        unknown = sorted(set(d) - set(SECTIONS))
+        if unknown:
+            raise ValueError(f"unknown section(s) {', '.join(unknown)}; use {', '.join(SECTIONS)}")
         parts: dict[str, Any] = {}
-        for name, klass in (("model", ModelConfig), ("data", DataConfig), ("train", TrainConfig)):
-            sub = dict(d.get(name, {}))
+        for name, klass in SECTIONS.items():
+            sub = d.get(name, {})
+            if not isinstance(sub, dict):
+                raise ValueError(f"the {name} section must be a table of settings, got {sub!r}")
+            sub = dict(sub)
             known = {f.name for f in fields(klass)}
             unknown = sorted(set(sub) - known)
             if unknown:
                 raise ValueError(f"unknown {name} setting(s): {', '.join(unknown)}")
-            if "blocks" in sub:
+            if isinstance(sub.get("blocks"), list):
                 sub["blocks"] = tuple(sub["blocks"])
             if isinstance(sub.get("augment"), bool):  # runs and files from before the flip-only choice
                 sub["augment"] = "crop+flip" if sub["augment"] else "none"
+            for key, value in sub.items():  # TOML and JSON write 1.0 as 1: a whole number is a fine float
+                if SPECS[f"{name}.{key}"].kind == "float" and type(value) is int:
+                    sub[key] = float(value)
             parts[name] = klass(**sub)
         return cls(**parts)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One invalid setting: the dotted field name (``train.lr``) and why it is invalid."""
-
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
+def _all_specs() -> dict[str, Spec]:
+    specs: dict[str, Spec] = {}
+    for name, klass in SECTIONS.items():
+        specs.update(describe(name, klass))
+    return specs
 
 
-def parse_blocks(text: str) -> tuple[int, ...]:
-    """Parse "2,2,2,2" into (2, 2, 2, 2); raise ValueError with a reason a user can act on."""
-    stripped = text.strip()
-    if not stripped:
-        raise ValueError("enter the residual blocks per stage, e.g. 2,2,2,2")
-    parts = [p.strip() for p in (stripped.split(",") if "," in stripped else stripped.split())]
-    if stripped.endswith(","):
-        parts = parts[:-1]
-    values: list[int] = []
-    for i, part in enumerate(parts, start=1):
-        if not part:
-            raise ValueError(f"stage {i} is empty: write a whole number, e.g. 2,2,2,2")
-        try:
-            values.append(int(part))
-        except ValueError:
-            raise ValueError(f"stage {i} is '{part}', not a whole number") from None
-    return tuple(values)
+SPECS: dict[str, Spec] = _all_specs()
 
 
-def parse_shape(text: str) -> tuple[int, int, int]:
-    """Parse an input shape "C,H,W" such as "1,96,96"; raise ValueError with the reason."""
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 3:
-        raise ValueError(f"input shape must be C,H,W (three numbers), got '{text}'")
-    try:
-        c, h, w = (int(p) for p in parts)
-    except ValueError:
-        raise ValueError(f"input shape must be whole numbers C,H,W, got '{text}'") from None
-    if min(c, h, w) < 1:
-        raise ValueError(f"input shape must be positive, got '{text}'")
-    return c, h, w
-
-
-def _check_int(problems: list[Problem], name: str, value: Any, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(Problem(name, f"must be a whole number, got {value!r}"))
-    elif not lo <= value <= hi:
-        problems.append(Problem(name, f"must be between {lo} and {hi}, got {value}"))
-
-
-def _check_float(problems: list[Problem], name: str, value: Any, lo: float, hi: float,
-                 lo_open: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        problems.append(Problem(name, f"must be a finite number, got {value!r}"))
-    elif value < lo or value > hi or (lo_open and value == lo):
-        low = f"greater than {lo}" if lo_open else f"at least {lo}"
-        problems.append(Problem(name, f"must be {low} and at most {hi}, got {value}"))
-
-
-def _check_choice(problems: list[Problem], name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        problems.append(Problem(name, f"must be one of {', '.join(choices)}, got {value!r}"))
-
-
-def validate(cfg: RunConfig) -> list[Problem]:
-    """Every problem in ``cfg``; an empty list means it can be trained."""
-    p: list[Problem] = []
-    m, d, t = cfg.model, cfg.data, cfg.train
-
-    if not isinstance(m.blocks, tuple) or not m.blocks:
-        p.append(Problem("model.blocks", "give at least one stage, e.g. 2,2,2,2"))
-    elif len(m.blocks) > MAX_STAGES:
-        p.append(Problem("model.blocks", f"at most {MAX_STAGES} stages, got {len(m.blocks)}"))
-    else:
-        for i, b in enumerate(m.blocks, start=1):
-            if isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= MAX_BLOCKS_PER_STAGE:
-                p.append(Problem("model.blocks",
-                                 f"stage {i} must have 1 to {MAX_BLOCKS_PER_STAGE} blocks, got {b}"))
-                break
-    _check_int(p, "model.channels", m.channels, 1, MAX_CHANNELS)
-    if not p or p[-1].field != "model.channels":
-        if isinstance(m.blocks, tuple) and 0 < len(m.blocks) <= MAX_STAGES and isinstance(m.channels, int):
-            widest = m.channels * 2 ** (len(m.blocks) - 1) * (4 if m.block == "bottleneck" else 1)
-            if widest > 8192:
-                p.append(Problem("model.channels",
-                                 f"the last stage would have {widest} channels (doubling per "
-                                 "stage); use fewer channels or stages (at most 8192)"))
-    _check_int(p, "model.in_channels", m.in_channels, 1, 64)
-    _check_int(p, "model.num_classes", m.num_classes, 2, 100000)
-    _check_choice(p, "model.stem", m.stem, STEMS)
-    _check_choice(p, "model.block", m.block, BLOCKS)
-    _check_choice(p, "model.block_style", m.block_style, BLOCK_STYLES)
-
-    _check_choice(p, "data.dataset", d.dataset, DATASETS)
-    if isinstance(d.resize, bool) or not isinstance(d.resize, int):
-        p.append(Problem("data.resize", f"must be a whole number (0 for none), got {d.resize!r}"))
-    elif d.resize != 0 and not 8 <= d.resize <= MAX_RESIZE:
-        p.append(Problem("data.resize", f"must be 0 (none) or between 8 and {MAX_RESIZE}, got {d.resize}"))
-
-    if d.dataset == "folder" and not d.root:
-        p.append(Problem("data.root", "choose the folder holding one subfolder of images per class"))
-    _check_int(p, "data.image_size", d.image_size, 8, MAX_RESIZE)
-    if d.channels not in (1, 3):
-        p.append(Problem("data.channels", f"must be 1 (grayscale) or 3 (colour), got {d.channels!r}"))
-    _check_float(p, "data.test_fraction", d.test_fraction, 0.01, 0.9)
-
-    _check_float(p, "train.lr", t.lr, 0.0, 10.0, lo_open=True)
-    _check_int(p, "train.batch_size", t.batch_size, 1, MAX_BATCH_SIZE)
-    _check_int(p, "train.epochs", t.epochs, 1, MAX_EPOCHS)
-    _check_choice(p, "train.optimizer", t.optimizer, OPTIMIZERS)
-    _check_float(p, "train.momentum", t.momentum, 0.0, 0.999)
-    _check_float(p, "train.weight_decay", t.weight_decay, 0.0, 1.0)
-    _check_choice(p, "train.schedule", t.schedule, SCHEDULES)
-    _check_choice(p, "train.augment", t.augment, AUGMENTATIONS)
-    _check_float(p, "train.warmup_epochs", t.warmup_epochs, 0.0, float(MAX_EPOCHS))
-    if isinstance(t.warmup_epochs, (int, float)) and isinstance(t.epochs, int) and t.warmup_epochs > t.epochs:
-        p.append(Problem("train.warmup_epochs",
-                         f"must not exceed the number of epochs ({t.epochs}), got {t.warmup_epochs}"))
-    _check_float(p, "train.label_smoothing", t.label_smoothing, 0.0, 0.99)
-    if not isinstance(t.test_flips, bool):
-        p.append(Problem("train.test_flips", f"must be true or false, got {t.test_flips!r}"))
-    _check_choice(p, "train.device", t.device, DEVICES)
-    _check_choice(p, "train.precision", t.precision, PRECISIONS)
-    if t.seed is not None:
-        _check_int(p, "train.seed", t.seed, 0, 2**32 - 1)
-    return p
+def get_field(cfg: RunConfig, key: str) -> Any:
+    """The value of a dotted field name such as ``train.lr``."""
+    section, name = key.split(".")
+    return getattr(getattr(cfg, section), name)
 
 
 def with_changes(cfg: RunConfig, **sections: dict[str, Any]) -> RunConfig:
     """Return ``cfg`` with fields replaced per section, e.g. ``with_changes(c, train={"lr": 0.1})``."""
     parts = {name: replace(getattr(cfg, name), **changes) for name, changes in sections.items()}
     return replace(cfg, **parts)
+
+
+def with_values(cfg: RunConfig, values: dict[str, Any]) -> RunConfig:
+    """Return ``cfg`` with dotted fields replaced, e.g. ``with_values(c, {"train.lr": 0.1})``."""
+    sections: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        section, name = key.split(".")
+        sections.setdefault(section, {})[name] = value
+    return with_changes(cfg, **sections)

@@ -1,6 +1,8 @@
-"""Named recipes: the seed's exactly, and the fastest recipes found to high accuracy."""
+"""Named recipes (the seed's exactly, and the fastest found to high accuracy) and the standard depths."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from .config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
@@ -26,8 +28,17 @@ PRESETS: dict[str, RunConfig] = {
 
 PRESET_DESCRIPTIONS = {
     "seed": "The d2l chapter's recipe exactly: ResNet-18 at 96 px, Adam 1e-3, batch 256, 5 epochs, float32",
-    "fast-cpu": "28 px, 3x3 stem + pool, three 32-channel stages, SGD one-cycle, 10 epochs: >= 0.94 in minutes on a CPU",
+    "fast-cpu": ("28 px, 3x3 stem + pool, three 32-channel stages, SGD one-cycle, 10 epochs: >= 0.94 in minutes "
+                 "on a CPU"),
     "fast-gpu": "28 px ResNet-18 with a 3x3 stem, SGD one-cycle, augmentation: for one datacenter GPU",
+}
+
+MODEL_PRESETS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "resnet18": ("basic", (2, 2, 2, 2)),
+    "resnet34": ("basic", (3, 4, 6, 3)),
+    "resnet50": ("bottleneck", (3, 4, 6, 3)),
+    "resnet101": ("bottleneck", (3, 4, 23, 3)),
+    "resnet152": ("bottleneck", (3, 8, 36, 3)),
 }
 
 
@@ -37,3 +48,18 @@ def get_preset(name: str) -> RunConfig:
         return PRESETS[name]
     except KeyError:
         raise ValueError(f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}") from None
+
+
+def model_preset(name: str, base: ModelConfig | None = None) -> ModelConfig:
+    """``base`` (the default model if None) with the block type and counts of ResNet-18 ... 152."""
+    if name not in MODEL_PRESETS:
+        raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODEL_PRESETS)}")
+    block, blocks = MODEL_PRESETS[name]
+    return replace(base or ModelConfig(), block=block, blocks=blocks, channels=64)  # type: ignore[arg-type]
+
+
+def model_preset_description(name: str) -> str:
+    """What a model preset sets, e.g. "ResNet-50: bottleneck blocks 3,4,6,3, 64 channels (...)"."""
+    block, blocks = MODEL_PRESETS[name]
+    return (f"ResNet-{name.removeprefix('resnet')}: {block} blocks {','.join(map(str, blocks))}, 64 channels "
+            "(sets only the network's block type, blocks and channels)")

@@ -1,62 +1,50 @@
-"""Run settings as TOML files, which the GUI and ``resnet-gui train --config`` load."""
+"""Run settings as TOML files, which the window and ``resnet-gui train --config`` load and save."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
 
-from .config import RunConfig, validate
+import tomli_w
+
 from ..errors import ConfigError
+from ..files import atomic_write_text
+from .config import RunConfig
+from .validation import validate
 
 RANDOM_SEED = "random"  # TOML has no null: a run without a fixed seed is written as seed = "random"
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(v)
+HEADER = "# resnet-gui run settings\n\n"
 
 
 def to_toml(cfg: RunConfig) -> str:
     """The settings as TOML: one table per section; an unset data root is left out, no seed is "random"."""
-    lines = ["# resnet-gui run settings", ""]
     d = cfg.to_dict()
     if d["train"]["seed"] is None:
         d["train"]["seed"] = RANDOM_SEED
-    for section, values in d.items():
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {_value(v)}" for k, v in values.items() if v is not None]
-        lines.append("")
-    return "\n".join(lines)
+    doc = {section: {k: v for k, v in values.items() if v is not None} for section, values in d.items()}
+    return HEADER + tomli_w.dumps(doc)
 
 
 def save_toml(cfg: RunConfig, path: str | Path) -> None:
-    """Write ``cfg`` to ``path`` as TOML."""
-    Path(path).write_text(to_toml(cfg), encoding="utf-8")
+    """Write ``cfg`` to ``path`` as TOML (atomically: a crash leaves the old file or the new one)."""
+    atomic_write_text(Path(path), to_toml(cfg))
 
 
 def load_toml(path: str | Path) -> RunConfig:
     """Read settings from TOML; ConfigError naming the file and the problem when they are unusable.
 
-    Sections and keys left out keep their defaults.
+    Sections and keys left out keep their defaults; every value's type is checked strictly.
     """
     p = Path(path)
     try:
         doc = tomllib.loads(p.read_text(encoding="utf-8"))
     except OSError as e:
-        raise ConfigError(f"Cannot read {p}: {e.strerror}.") from None
+        raise ConfigError(f"Cannot read {p}: {e.strerror or e}.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{p} is not valid TOML: {e}.") from None
-    unknown = sorted(set(doc) - {"model", "data", "train"})
-    if unknown:
-        raise ConfigError(f"{p}: unknown section(s) {', '.join(unknown)}; use [model], [data] and [train].")
-    if doc.get("train", {}).get("seed") == RANDOM_SEED:
-        doc["train"]["seed"] = None
+    train = doc.get("train")
+    if isinstance(train, dict) and train.get("seed") == RANDOM_SEED:
+        train["seed"] = None
     try:
         cfg = RunConfig.from_dict(doc)
     except (TypeError, ValueError) as e:

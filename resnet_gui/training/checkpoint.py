@@ -1,9 +1,9 @@
 """Checkpoints: everything needed to continue a run, written atomically, read without running code.
 
 torch is imported where it is used, so the run history (which names checkpoint files) stays
-importable before torch loads. A checkpoint is a plain dict of tensors, numbers and strings saved with ``torch.save`` and read
-with ``torch.load(weights_only=True)``, so a file from elsewhere can never execute code. It is
-written to a temp file, fsynced and renamed, so a crash leaves the previous checkpoint intact.
+importable before torch loads. A checkpoint is a plain dict of tensors, numbers and strings saved
+with ``torch.save`` and read with ``torch.load(weights_only=True)``, so a file from elsewhere can
+never execute code. It is written to a temp file, fsynced and renamed, so a crash leaves the previous checkpoint intact.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..settings.config import ModelConfig, RunConfig
 from ..errors import UserError
+from ..settings.config import ModelConfig, RunConfig
 
 if TYPE_CHECKING:
     import torch
@@ -103,7 +103,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             raise CheckpointError(f"{p} is not a readable checkpoint ({str(e).splitlines()[-1]}).") from None
         raise CheckpointError(f"Refused to load {p}: it holds objects other than tensors and plain "
                               f"data, which could run code. {detail}") from None
-    except Exception as e:  # truncated or foreign files raise a variety of errors
+    except Exception as e:  # noqa: BLE001 - truncated or foreign files raise a variety of errors
         raise CheckpointError(f"{p} is not a readable checkpoint ({type(e).__name__}: {e}).") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{p} is not a resnet-gui checkpoint.")

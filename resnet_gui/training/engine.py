@@ -13,15 +13,22 @@ import contextlib
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
 
 from ..data.batching import DeviceBatcher
+from ..data.datasets import DataSet, check_dataset, load_dataset
+from ..errors import Cancelled, ConfigError, TrainingError
+from ..inference.predictions import class_probabilities, predict_batches
+from ..model.resnet import build_model, count_params
+from ..runs.status import RunStatus
+from ..settings.config import RunConfig
+from ..settings.validation import validate
 from .checkpoint import (
     BEST,
     LAST,
@@ -30,15 +37,11 @@ from .checkpoint import (
     atomic_save,
     make_checkpoint,
 )
-from ..settings.config import RunConfig, validate
-from ..data.datasets import DataSet, check_dataset, load_dataset
 from .devices import cpu_has_amx, resolve_device, resolve_precision
 from .distributed import DistContext
-from ..errors import Cancelled, ConfigError, TrainingError
-from .events import BatchEnd, Callback, EpochEnd, Event, RunEnd, RunStarted
+from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunStarted
 from .host_memory import reuse_freed_memory
-from ..inference.predictions import EpochPredictions, class_probabilities, predict_batches
-from ..model.resnet import build_model, count_params
+from .precision import autocast
 from .schedules import lr_factor
 from .small_map_conv import use_small_map_weight_grads
 
@@ -47,20 +50,13 @@ from .small_map_conv import use_small_map_weight_grads
 class FitResult:
     """How the run ended, its epoch history and the trained model."""
 
-    status: str
+    status: RunStatus
     history: list[EpochEnd] = field(default_factory=list)
     model: nn.Module | None = None
     device: str = ""
     precision: str = ""
     last_checkpoint: str | None = None
     best_checkpoint: str | None = None
-
-
-def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
-    """bf16 autocast on ``device`` when ``precision`` is bf16, else nothing."""
-    if precision == "bf16":
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
@@ -77,11 +73,28 @@ def _is_oom(err: BaseException) -> bool:
         isinstance(err, RuntimeError) and ("out of memory" in str(err) or "can't allocate memory" in str(err)))
 
 
+@contextlib.contextmanager
+def out_of_memory_as_error(cfg: RunConfig, device: str) -> Iterator[None]:
+    """Turn running out of memory (building the model or training) into a TrainingError saying what to lower."""
+    try:
+        yield
+    except Exception as e:
+        if not _is_oom(e):
+            raise
+        resize = f" and {cfg.data.resize} px" if cfg.data.resize else ""
+        raise TrainingError(f"Out of memory on {device} at batch size {cfg.train.batch_size}{resize}: lower the "
+                            "batch size, the resize, or the network's channels or blocks.") from None
+
+
 class Trainer:
-    """One run: builds data, model and optimiser from the config, then trains epoch by epoch."""
+    """One run, set up in named steps (minGPT's shape): the model and the data may come from outside.
+
+    ``data`` replaces loading the configured data set; ``model`` replaces building ``cfg.model``
+    (its architecture must still be the one ``cfg.model`` describes, for checkpoints and resuming).
+    """
 
     def __init__(self, cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Event | None = None,
-                 pause: threading.Event | None = None, data: DataSet | None = None,
+                 pause: threading.Event | None = None, data: DataSet | None = None, model: nn.Module | None = None,
                  report_every_s: float = 0.5, initial_state: dict[str, torch.Tensor] | None = None,
                  checkpoint_dir: str | Path | None = None, resume: dict[str, Any] | None = None,
                  dist_ctx: DistContext | None = None) -> None:
@@ -92,64 +105,104 @@ class Trainer:
         self.stop, self.pause = stop or threading.Event(), pause or threading.Event()
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.dist = dist_ctx or DistContext()
-        try:
-            self.device = self.dist.device(resolve_device(cfg.train.device))
-        except ValueError as e:
-            raise ConfigError(f"train.device: {e}") from None
-        if self.dist.enabled and cfg.train.batch_size % self.dist.world_size:
-            raise ConfigError(f"train.batch_size: {cfg.train.batch_size} does not split evenly over "
-                              f"{self.dist.world_size} processes; use a multiple of {self.dist.world_size}")
-        self.dist.init(self.device)
+        self.device = self._pick_device()
         self.precision = resolve_precision(cfg.train.precision, self.device)
-        dataset = data if data is not None else load_dataset(cfg.data, self.emit, self.stop)
-        check_dataset(dataset)
-        self.class_names = dataset.class_names
-        # The model follows the data: its channels and classes come from the data set.
-        self.model_cfg = replace(cfg.model, in_channels=dataset.channels, num_classes=len(dataset.class_names))
-        t = cfg.train
-        if t.seed is not None:
-            torch.manual_seed(t.seed)
-        self.gen = torch.Generator().manual_seed(t.seed if t.seed is not None else time.time_ns() % 2**32)
-        if self.device.type == "cuda":
-            torch.backends.cudnn.benchmark = True
+        dataset = self._load_data(data)
+        self._seed()
         # Measured on the development CPU: channels_last is 7 % (96 px) to 33 % (28 px) faster in fp32
         # too, and more in bf16; cuDNN prefers it as well.
-        channels_last = self.device.type in ("cpu", "cuda")
-        self.net = build_model(self.model_cfg)
-        if resume is not None:
-            diff = architecture_difference(resume, self.model_cfg)
-            if diff:
-                raise CheckpointError(diff)
-            initial_state = resume["model"]
-        if initial_state is not None:
-            self.net.load_state_dict(initial_state)
-        if self.dist.enabled and t.sync_bn:
-            self.net = nn.SyncBatchNorm.convert_sync_batchnorm(self.net)
-        self.net = self.net.to(self.device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
-        if self.device.type == "cpu" and self.precision == "bf16" and not t.compile and not cpu_has_amx():
-            use_small_map_weight_grads(self.net)
-        shard = self.dist.shard if self.dist.enabled else None
-        self.train = DeviceBatcher(dataset.train_x, dataset.train_y, t.batch_size, self.device, cfg.data.resize,
-                                   augment=t.augment, channels_last=channels_last, shard=shard)
-        self.test = DeviceBatcher(dataset.test_x, dataset.test_y, t.batch_size, self.device, cfg.data.resize,
-                                  channels_last=channels_last, shard=shard)
-        self.test_labels, self.test_images = dataset.test_y.numpy(), dataset.test_x.numpy()
-        self.optimizer = make_optimizer(self.net, cfg)
-        steps = len(self.train)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, lr_factor(t.schedule, t.epochs * steps, int(t.warmup_epochs * steps)))
-        self.loss_fn = nn.CrossEntropyLoss(label_smoothing=t.label_smoothing)
-        model: nn.Module = self.net
-        if self.dist.enabled:
-            from torch.nn.parallel import DistributedDataParallel
-
-            model = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-        self.model = torch.compile(model) if t.compile else model
+        self.channels_last = self.device.type in ("cpu", "cuda")
+        self.net = self._build_model(dataset, model, resume["model"] if resume is not None else initial_state,
+                                     resume)
+        self.train, self.test = self._batchers(dataset)
+        self.optimizer, self.scheduler = self._optimisation()
+        self.loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.train.label_smoothing)
+        self.model = self._wrap(self.net)
         self.history: list[EpochEnd] = []
         self.epoch_state: dict[str, Any] | None = None
         if resume is not None:
             self._restore(resume)
-        self.result = FitResult("finished", self.history, self.net, self.device.type, self.precision)
+        self.result = FitResult(RunStatus.FINISHED, self.history, self.net, self.device.type, self.precision)
+
+    def _pick_device(self) -> torch.device:
+        """The training device (one GPU per local rank under torchrun), with the process group joined."""
+        t = self.cfg.train
+        try:
+            device = self.dist.device(resolve_device(t.device))
+        except ValueError as e:
+            raise ConfigError(f"train.device: {e}") from None
+        if self.dist.enabled and t.batch_size % self.dist.world_size:
+            raise ConfigError(f"train.batch_size: {t.batch_size} does not split evenly over "
+                              f"{self.dist.world_size} processes; use a multiple of {self.dist.world_size}")
+        self.dist.init(device)
+        if device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+        return device
+
+    def _load_data(self, data: DataSet | None) -> DataSet:
+        """The configured data set (or ``data``), checked; the model follows its channels and classes."""
+        dataset = data if data is not None else load_dataset(self.cfg.data, self.emit, self.stop)
+        check_dataset(dataset)
+        self.class_names = dataset.class_names
+        self.test_labels, self.test_images = dataset.test_y.numpy(), dataset.test_x.numpy()
+        c, h, w = dataset.train_x.shape[1:]
+        self.image_shape = (int(c), int(h), int(w))
+        self.model_cfg = replace(self.cfg.model, in_channels=dataset.channels, num_classes=len(dataset.class_names))
+        return dataset
+
+    def _seed(self) -> None:
+        seed = self.cfg.train.seed
+        if seed is not None:
+            torch.manual_seed(seed)
+        self.gen = torch.Generator().manual_seed(seed if seed is not None else time.time_ns() % 2**32)
+
+    def _build_model(self, dataset: DataSet, model: nn.Module | None, state: dict[str, torch.Tensor] | None,
+                     resume: dict[str, Any] | None) -> nn.Module:
+        """The network on the device, with the weights to start from and the CPU's fast bf16 path."""
+        if resume is not None:
+            diff = architecture_difference(resume, self.model_cfg)
+            if diff:
+                raise CheckpointError(diff)
+        net = model if model is not None else build_model(self.model_cfg)
+        if state is not None:
+            net.load_state_dict(state)
+        t = self.cfg.train
+        if self.dist.enabled and t.sync_bn:
+            net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
+        net = net.to(self.device)
+        if self.channels_last:
+            net = net.to(memory_format=torch.channels_last)
+        if self.device.type == "cpu" and self.precision == "bf16" and not t.compile and not cpu_has_amx():
+            use_small_map_weight_grads(net)
+        return net
+
+    def _batchers(self, dataset: DataSet) -> tuple[DeviceBatcher, DeviceBatcher]:
+        """Training batches (shuffled, augmented) and test batches (as stored), cut on the device."""
+        t, resize = self.cfg.train, self.cfg.data.resize
+        shard = self.dist.shard if self.dist.enabled else None
+        train = DeviceBatcher(dataset.train_x, dataset.train_y, t.batch_size, self.device, resize,
+                              augment=t.augment, channels_last=self.channels_last, shard=shard)
+        test = DeviceBatcher(dataset.test_x, dataset.test_y, t.batch_size, self.device, resize,
+                             channels_last=self.channels_last, shard=shard)
+        return train, test
+
+    def _optimisation(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+        """The optimiser and its per-step learning-rate schedule."""
+        t = self.cfg.train
+        optimizer = make_optimizer(self.net, self.cfg)
+        steps = len(self.train)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lr_factor(t.schedule, t.epochs * steps, int(t.warmup_epochs * steps)))
+        return optimizer, scheduler
+
+    def _wrap(self, net: nn.Module) -> nn.Module:
+        """What the steps call: the network, under DDP when distributed, compiled when asked."""
+        model = net
+        if self.dist.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            model = DistributedDataParallel(net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        return cast(nn.Module, torch.compile(model)) if self.cfg.train.compile else model
 
     def emit(self, event: Event) -> None:
         """Hand ``event`` to every callback."""
@@ -176,15 +229,8 @@ class Trainer:
             self.emit(past)
         self.run_start = time.perf_counter()
         self.start_step = (start_epoch - 1) * len(self.train) + (self.epoch_state or {}).get("next_batch", 0)
-        try:
-            with self.memory_policy():
-                self._train_epochs(start_epoch)
-        except Exception as e:
-            if _is_oom(e):
-                resize = f" and {self.cfg.data.resize} px" if self.cfg.data.resize else ""
-                raise TrainingError(f"Out of memory on {self.device.type} at batch size {t.batch_size}{resize}: "
-                                    "lower the batch size or the resize.") from None
-            raise
+        with out_of_memory_as_error(self.cfg, self.device.type), self.memory_policy():
+            self._train_epochs(start_epoch)
         self.emit(RunEnd(self.result.status, len(self.history)))
         return self.result
 
@@ -196,7 +242,7 @@ class Trainer:
         for epoch in range(start_epoch, self.cfg.train.epochs + 1):
             trained = self._train_epoch(epoch)
             if trained is None:
-                self.result.status = "stopped"
+                self.result.status = RunStatus.STOPPED
                 return
             eval_start = time.perf_counter()
             report = None
@@ -297,7 +343,7 @@ class Trainer:
     def _checkpoint(self, epochs_done: int, epoch_state: dict[str, Any] | None = None) -> dict[str, Any]:
         return make_checkpoint(self.cfg, self.model_cfg, self.net, self.optimizer, self.scheduler,
                                epochs_done, self.history, self.gen, epoch_state, self.class_names,
-                               tuple(self.train.images.shape[1:]))
+                               self.image_shape)
 
     def _save_epoch_end(self) -> None:
         if self.checkpoint_dir is None or not self.dist.is_main:
@@ -330,9 +376,10 @@ def fit(cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Even
     ``initial_state``, ``checkpoint_dir``, ``resume``) are those of ``Trainer``.
     """
     try:
-        trainer = Trainer(cfg, callbacks, stop, data=data, report_every_s=report_every_s, **kwargs)
+        with out_of_memory_as_error(cfg, cfg.train.device):
+            trainer = Trainer(cfg, callbacks, stop, data=data, report_every_s=report_every_s, **kwargs)
     except Cancelled:
         for cb in callbacks:
-            cb(RunEnd("stopped", 0))
-        return FitResult("stopped")
+            cb(RunEnd(RunStatus.STOPPED, 0))
+        return FitResult(RunStatus.STOPPED)
     return trainer.run()

@@ -1,13 +1,19 @@
 """What a training run reports: frozen dataclasses of plain Python numbers, never tensors.
 
-The engine hands each event to every callback; the GUI worker turns them into Qt signals and
-the CLI prints them. Epochs and batches count from 1, as the seed's epoch line does.
+The engine hands each event to every callback; the GUI turns them into Qt signals and the CLI
+prints them. Epochs and batches count from 1, as the seed's epoch line does. ``EpochPredictions``
+carries numpy arrays (the test set's answers), never tensors.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+
+import numpy as np
+
+from ..inference.metrics import confusion_counts
+from ..runs.status import RunStatus
 
 
 @dataclass(frozen=True)
@@ -75,15 +81,41 @@ class EpochEnd:
 
 
 @dataclass(frozen=True)
+class EpochPredictions:
+    """The network's answers on the whole test set after an epoch (arrays in test-set order).
+
+    Sent after each epoch, just before its EpochEnd, for the confusion matrix.
+    """
+
+    epoch: int
+    labels: np.ndarray  # (N,) int64
+    predicted: np.ndarray  # (N,) int64
+    probs: np.ndarray  # (N, classes) float32
+    class_names: tuple[str, ...]
+    images: np.ndarray  # (N, C, H, W) uint8, the test images as stored (shared, not copied, per epoch)
+
+    @property
+    def accuracy(self) -> float:
+        """The share of test images predicted right."""
+        return float((self.labels == self.predicted).mean()) if len(self.labels) else 0.0
+
+    def confusion(self) -> np.ndarray:
+        """Counts (true class rows, predicted class columns)."""
+        return confusion_counts(self.labels, self.predicted, len(self.class_names))
+
+    def cell(self, true_class: int, predicted_class: int) -> np.ndarray:
+        """Test-set indices of images of ``true_class`` predicted as ``predicted_class``."""
+        return np.flatnonzero((self.labels == true_class) & (self.predicted == predicted_class))
+
+
+@dataclass(frozen=True)
 class RunEnd:
     """The run is over: status is finished, stopped or failed (message says why)."""
 
-    status: str
+    status: RunStatus
     epochs_done: int
     message: str = ""
 
 
-# EpochPredictions (resnet_gui.inference.predictions) is also emitted after each epoch, just before EpochEnd:
-# numpy arrays of the test set's labels, predictions and probabilities, for the confusion matrix.
-Event = Union[DownloadProgress, DataProgress, RunStarted, BatchEnd, EpochEnd, RunEnd, Any]
+Event = DownloadProgress | DataProgress | RunStarted | BatchEnd | EpochPredictions | EpochEnd | RunEnd
 Callback = Callable[[Event], None]

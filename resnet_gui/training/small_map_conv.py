@@ -95,7 +95,9 @@ class SmallMapConv2d(nn.Conv2d):
 
 
 def _qualifies(module: nn.Module) -> bool:
-    return (type(module) is nn.Conv2d and module.kernel_size == (3, 3) and module.stride[0] == module.stride[1] and isinstance(module.padding, tuple)
+    if type(module) is not nn.Conv2d or not isinstance(module.padding, tuple):
+        return False
+    return (module.kernel_size == (3, 3) and module.stride[0] == module.stride[1]
             and module.padding[0] == module.padding[1] and module.dilation == (1, 1) and module.groups == 1
             and module.padding_mode == "zeros")
 

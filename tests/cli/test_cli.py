@@ -62,7 +62,7 @@ def test_bad_arguments_exit_non_zero_with_one_line(args: tuple, reason: str) -> 
 @pytest.mark.parametrize("args,mode", [((), "none"), (("--augment",), "crop+flip"), (("--augment", "flip"), "flip"),
                                        (("--preset", "fast-gpu", "--no-augment"), "none")])
 def test_augmentation_modes_from_the_command_line(args: tuple, mode: str) -> None:
-    from resnet_gui.cli.main import build_parser, config_from_args
+    from resnet_gui.cli.options import build_parser, config_from_args
 
     assert config_from_args(build_parser().parse_args(["train", *args])).train.augment == mode
 
@@ -70,7 +70,7 @@ def test_augmentation_modes_from_the_command_line(args: tuple, mode: str) -> Non
 @pytest.mark.parametrize("args,flips", [((), False), (("--test-flips",), True),
                                         (("--preset", "fast-cpu", "--no-test-flips"), False)])
 def test_test_time_flips_from_the_command_line(args: tuple, flips: bool) -> None:
-    from resnet_gui.cli.main import build_parser, config_from_args
+    from resnet_gui.cli.options import build_parser, config_from_args
 
     assert config_from_args(build_parser().parse_args(["train", *args])).train.test_flips is flips
 
@@ -185,17 +185,42 @@ def test_folder_data_from_the_command_line(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_live_progress_bar_on_a_terminal() -> None:
-    from resnet_gui.cli.main import _Printer
-    from resnet_gui.training.events import BatchEnd, DataProgress
+    from resnet_gui.cli.progress import RunPrinter
+    from resnet_gui.training.events import BatchEnd, DataProgress, EpochEnd
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
-    err = Terminal()
-    printer = _Printer(False, io.StringIO(), err)
+    out, err = io.StringIO(), Terminal()
+    printer = RunPrinter(False, out, err)
     printer(DataProgress("decoding images", 50, 200))
     printer(BatchEnd(2, 12, 24, 0.5, 1234.0, 3.0, 20.0))
     text = err.getvalue()
-    assert "decoding images [######------------------] 50/200" in text
-    assert "epoch 2 [############------------] 12/24" in text and "1,234 img/s" in text and "ETA 20 s" in text
+    assert "decoding images" in text and "50/200" in text
+    assert "epoch 2" in text and "12/24" in text and "1,234 img/s" in text and "ETA 20 s" in text
+    printer(EpochEnd(2, 0.5, 0.8, 0.79, 3.0, 1234.0, 0.001))
+    assert out.getvalue().startswith("epoch 2, loss 0.5000") and "\x1b" not in out.getvalue()
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal() -> None:
+    from resnet_gui.cli.progress import RunPrinter
+    from resnet_gui.training.events import BatchEnd
+
+    err = io.StringIO()
+    RunPrinter(False, io.StringIO(), err)(BatchEnd(1, 1, 2, 0.5, 10.0, 1.0, 1.0))
+    assert err.getvalue() == ""
+
+
+def test_runs_piped_to_a_closed_reader_exits_quietly(tmp_path: Path) -> None:
+    from resnet_gui.runs.store import RunStore
+    from resnet_gui.settings.config import RunConfig
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RESNET_GUI_RUNS": str(tmp_path / "r.sqlite")}
+    store = RunStore(tmp_path / "r.sqlite")
+    for i in range(1500):  # far more output than a pipe holds, so the write meets the closed pipe
+        store.finish(store.create_run(RunConfig(), f"run number {i}"), "stopped")
+    for args, first in (("runs", "id"), ("runs --json", "[")):
+        proc = subprocess.run(f"{sys.executable} -m resnet_gui {args} | head -1", shell=True, capture_output=True,
+                              text=True, env=env, timeout=120)
+        assert proc.stdout.strip().startswith(first) and "Traceback" not in proc.stderr, proc.stderr

@@ -2,13 +2,9 @@
 
 import pytest
 
-from resnet_gui.settings.config import (
-    RunConfig,
-    parse_blocks,
-    parse_shape,
-    validate,
-    with_changes,
-)
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.settings.parsing import parse_blocks, parse_shape
+from resnet_gui.settings.validation import validate
 
 
 def fields_of(cfg: RunConfig) -> set[str]:

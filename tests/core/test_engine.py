@@ -11,7 +11,7 @@ from resnet_gui.data.datasets import load_sample
 from resnet_gui.training.engine import fit
 from resnet_gui.errors import ConfigError, DataError, TrainingError
 from resnet_gui.training.events import BatchEnd, EpochEnd, RunEnd, RunStarted
-from resnet_gui.inference.predictions import EpochPredictions
+from resnet_gui.training.events import EpochPredictions
 from resnet_gui.model.resnet import build_model
 
 TINY = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0},

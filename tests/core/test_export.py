@@ -12,13 +12,9 @@ from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.settings.toml_io import load_toml, save_toml, to_toml
 from resnet_gui.training.engine import fit
 from resnet_gui.errors import ConfigError
-from resnet_gui.inference.export import (
-    export_onnx,
-    export_torchscript,
-    load_trained,
-    write_metrics_csv,
-    write_metrics_json,
-)
+from resnet_gui.inference.model_export import export_onnx, export_torchscript
+from resnet_gui.inference.trained import load_trained
+from resnet_gui.runs.export import write_metrics_csv, write_metrics_json
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
                    train={"epochs": 1, "batch_size": 1000, "seed": None})

@@ -11,15 +11,10 @@ from PIL import Image
 from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.engine import fit
 from resnet_gui.errors import UserError
-from resnet_gui.inference.predictions import (
-    EpochPredictions,
-    confusion_counts,
-    feature_maps,
-    load_image,
-    per_class_accuracy,
-    stage_names,
-    top_k,
-)
+from resnet_gui.data.images import load_image
+from resnet_gui.inference.metrics import confusion_counts, per_class_accuracy
+from resnet_gui.inference.single_image import feature_maps, stage_names, top_k
+from resnet_gui.training.events import EpochPredictions
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
                    train={"epochs": 1, "batch_size": 500})
@@ -75,7 +70,7 @@ def test_feature_maps_of_each_stage(run) -> None:
 
 
 def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> None:
-    from resnet_gui.inference.export import load_trained
+    from resnet_gui.inference.trained import load_trained
     from resnet_gui.inference.predictions import evaluate_checkpoint, test_set_predictions
 
     cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 2})
@@ -103,7 +98,7 @@ def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> Non
 def test_test_time_flips_average_each_image_with_its_mirror_image(tmp_path: Path) -> None:
     from resnet_gui.data.batching import DeviceBatcher
     from resnet_gui.data.datasets import load_sample
-    from resnet_gui.inference.export import load_trained
+    from resnet_gui.inference.trained import load_trained
     from resnet_gui.inference.predictions import evaluate_checkpoint, predict_batches
 
     cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 1, "test_flips": True})

@@ -58,7 +58,7 @@ def test_torchvision_style_matches_torchvision_parameter_counts(name: str) -> No
 
     import torchvision.models as tvm
 
-    from resnet_gui.settings.model_presets import model_preset
+    from resnet_gui.settings.presets import model_preset
 
     cfg = replace(model_preset(name), block_style="torchvision", in_channels=3, num_classes=1000)
     with torch.device("meta"):
@@ -72,7 +72,7 @@ def test_torchvision_style_matches_torchvision_parameter_counts(name: str) -> No
 
 
 def test_bottleneck_stage_shapes() -> None:
-    from resnet_gui.settings.model_presets import model_preset
+    from resnet_gui.settings.presets import model_preset
 
     net = build_model(model_preset("resnet50")).eval()
     x = torch.rand(1, 1, 64, 64)

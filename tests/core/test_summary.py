@@ -119,7 +119,7 @@ def test_kernel_stride_memory_and_block_parts() -> None:
 def test_bottleneck_parts_torchvision_style() -> None:
     from dataclasses import replace
 
-    from resnet_gui.settings.model_presets import model_preset
+    from resnet_gui.settings.presets import model_preset
 
     s = summarize(replace(model_preset("resnet50"), block_style="torchvision", in_channels=3), (3, 224, 224))
     first = next(r for r in s.rows if r.name == "resnet_block1.0")

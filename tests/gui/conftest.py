@@ -45,6 +45,20 @@ def _one_torch_thread(request: pytest.FixtureRequest) -> Iterator[None]:
     torch.set_num_threads(before)
 
 
+@pytest.fixture(autouse=True)
+def _no_thread_left_running(qtbot) -> Iterator[None]:
+    """Fail a test that leaves a background thread running: every job must end with its view."""
+    import threading
+
+    from resnet_gui.gui.jobs import running_threads
+
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    qtbot.waitUntil(lambda: not running_threads(), timeout=5000)
+    extra = [t.name for t in threading.enumerate() if t.ident not in before and not t.daemon and t.is_alive()]
+    assert not extra, f"threads left running: {extra}"
+
+
 @pytest.fixture
 def window(qtbot) -> Iterator[MainWindow]:
     """A shown main window without persistent settings, torch loaded in the background."""

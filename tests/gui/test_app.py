@@ -58,7 +58,7 @@ CLOSE_MID_RUN = textwrap.dedent("""
             elif state["step"] == "train" and window.plots.batch_loss.x:
                 state["step"] = "closing"
                 state["close_accepted"] = window.close()
-                state["status"] = lambda: window.last_status
+                state["status"] = lambda: window.session.last_status
 
         timer.timeout.connect(drive)
         timer.start(20)

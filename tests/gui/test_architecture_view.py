@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage
 
 from resnet_gui.settings.config import ModelConfig
 from resnet_gui.gui.tabs.architecture.architecture_view import ArchitectureView
-from resnet_gui.settings.model_presets import model_preset
+from resnet_gui.settings.presets import model_preset
 from resnet_gui.model.summary import summarize
 
 

@@ -13,15 +13,10 @@ import pytest
 from gui_helpers import CORE_TIMEOUT_MS, tiny_config
 from runs_helpers import runs_db, settle_garbage, table_texts, wait_for_panel  # noqa: F401 - fixture
 
-from resnet_gui.gui.background_runs import (
-    BackgroundControls,
-    command,
-    is_cli_run,
-    process_alive,
-    run_process,
-    stop_process,
-)
+from resnet_gui.gui.form.run_controls import BackgroundControls
 from resnet_gui.gui.main_window import MainWindow
+from resnet_gui.runs.processes import command, is_cli_run, stop_process
+from resnet_gui.runs.store import RunStore, process_alive
 
 START_TIMEOUT_MS = 30000
 
@@ -52,20 +47,20 @@ def test_background_run_survives_the_window_and_is_followed_and_stopped(qtbot, r
     win.background_controls.check.setChecked(True)
     assert win.train_button.isEnabled()
     win.train_button.click()
-    assert win.background.following and win.background.last_launch is not None
-    launcher = win.background.last_launch.pid
+    assert win.session.following and win.session.launched is not None
+    launcher = win.session.launched.pid
     started_pids.append(launcher)
     assert f"pid {launcher}" in win.progress.status_label.text()
 
     # Its epochs reach the plots and the Runs tab lists it as running.
     qtbot.waitUntil(lambda: win.plots.epoch_points() >= 1, timeout=START_TIMEOUT_MS)
-    run_id = win.background.run_id
-    assert run_id is not None and win.history and win.history[0].epoch == 1
+    run_id = win.session.run_id
+    assert run_id is not None and win.session.history and win.session.history[0].epoch == 1
     assert "background run" in win.progress.status_label.text().lower()
     assert win.stop_button.isEnabled() and not win.train_button.isEnabled()
     qtbot.waitUntil(lambda: any(r.id == run_id and r.status == "running" for r in win.runs_panel.runs()),
                     timeout=START_TIMEOUT_MS)
-    assert run_process(runs_db, run_id)[0] == launcher
+    assert RunStore(runs_db).get(run_id).pid == launcher
 
     # Closing the window leaves the run going.
     win.close()
@@ -82,7 +77,7 @@ def test_background_run_survives_the_window_and_is_followed_and_stopped(qtbot, r
     wait_for_panel(qtbot, win2.runs_panel)
     assert win2.runs_panel.follow_button.isEnabled()
     win2.runs_panel.follow_button.click()
-    assert win2.background.following
+    assert win2.session.following
     done = win2.runs_panel.run(run_id).epochs_done
     qtbot.waitUntil(lambda: win2.plots.epoch_points() >= max(done, 1) + 1, timeout=START_TIMEOUT_MS)
     assert f"pid {launcher}" in win2.statusBar().currentMessage() + win2.progress.status_label.text()
@@ -90,9 +85,9 @@ def test_background_run_survives_the_window_and_is_followed_and_stopped(qtbot, r
     # Stop ends it as "stopped" within seconds; the process is gone.
     assert win2.stop_button.isEnabled()
     win2.stop_button.click()
-    qtbot.waitUntil(lambda: win2.background.last_status != "", timeout=15000)
-    assert win2.background.last_status == "stopped"
-    assert not win2.background.following
+    qtbot.waitUntil(lambda: win2.session.last_status != "", timeout=15000)
+    assert win2.session.last_status == "stopped"
+    assert not win2.session.following
     qtbot.waitUntil(lambda: not process_alive(launcher), timeout=10000)
     qtbot.waitUntil(lambda: win2.runs_panel.run(run_id).status == "stopped", timeout=10000)
     assert win2.progress.status_label.text().startswith("Stopped")

@@ -143,7 +143,7 @@ def choose(form: ConfigForm, key: str, value: str) -> None:
 
 
 def test_preset_chooser_offers_recipes_and_models_with_descriptions(qtbot) -> None:
-    from resnet_gui.settings.model_presets import MODEL_PRESETS
+    from resnet_gui.settings.presets import MODEL_PRESETS
     from resnet_gui.settings.presets import PRESET_DESCRIPTIONS, PRESETS
 
     form = ConfigForm()

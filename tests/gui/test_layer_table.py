@@ -8,7 +8,8 @@ from gui_helpers import CORE_TIMEOUT_MS, type_into
 from PySide6.QtCore import Qt
 
 from resnet_gui.settings.config import ModelConfig
-from resnet_gui.gui.background import BackgroundCore
+from resnet_gui.gui.jobs import Jobs
+from resnet_gui.gui.session.core import CoreLoader
 from resnet_gui.gui.tabs.layers.layer_rows import COL_PARAMS, COL_SHAPE, COL_TYPE
 from resnet_gui.model.resnet import build_model, count_params
 
@@ -85,7 +86,8 @@ def test_summaries_run_off_the_gui_thread_and_the_latest_request_wins(qtbot, mon
         return real(model_cfg, shape)
 
     monkeypatch.setattr(summary_module, "summarize", recording)
-    core = BackgroundCore()
+    jobs = Jobs()
+    core = CoreLoader(jobs)
     delivered: list[object] = []
     core.summary_ready.connect(delivered.append)
     core.start()
@@ -96,7 +98,7 @@ def test_summaries_run_off_the_gui_thread_and_the_latest_request_wins(qtbot, mon
         qtbot.waitUntil(lambda: bool(delivered) and not core.busy, timeout=CORE_TIMEOUT_MS)
         qtbot.wait(300)
     finally:
-        core.shutdown()
+        jobs.shutdown()
     assert len(delivered) == 1
     expected = count_params(build_model(ModelConfig(blocks=(1,), channels=40)))
     assert delivered[0].total_params == expected

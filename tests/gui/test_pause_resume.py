@@ -21,24 +21,24 @@ def start_and_pause(qtbot, window, epochs: int = 3) -> None:
     qtbot.waitUntil(lambda: len(window.plots.batch_loss.x) > 0, timeout=RUN_TIMEOUT_MS)
     assert window.pause_button.isEnabled() and window.pause_button.text() == "Pause"
     qtbot.mouseClick(window.pause_button, Qt.MouseButton.LeftButton)
-    assert window.paused and window.pause_button.text() == "Resume"
+    assert window.session.paused and window.pause_button.text() == "Resume"
     assert window.progress.status_label.text().startswith("Paused")
     qtbot.wait(300)  # the batch in flight when Pause was pressed ends and reports
 
 
 def test_pause_holds_the_run_and_resume_finishes_it(qtbot, window) -> None:
     start_and_pause(qtbot, window)
-    batches, epochs = len(window.plots.batch_loss.x), len(window.history)
+    batches, epochs = len(window.plots.batch_loss.x), len(window.session.history)
     qtbot.wait(1200)
-    assert (len(window.plots.batch_loss.x), len(window.history)) == (batches, epochs)
+    assert (len(window.plots.batch_loss.x), len(window.session.history)) == (batches, epochs)
     assert window.training and window.progress.status_label.text().startswith("Paused")
 
     with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.pause_button, Qt.MouseButton.LeftButton)
-        assert not window.paused and window.pause_button.text() == "Pause"
+        assert not window.session.paused and window.pause_button.text() == "Pause"
         assert not window.progress.status_label.text().startswith("Paused")
     assert finished.args == ["finished"]
-    assert [e.epoch for e in window.history] == [1, 2, 3]
+    assert [e.epoch for e in window.session.history] == [1, 2, 3]
     assert not window.pause_button.isEnabled()
 
 
@@ -58,7 +58,7 @@ def test_closing_while_paused_stops_then_closes_cleanly(qtbot, window, capfd) ->
     start_and_pause(qtbot, window, epochs=50)
     assert not window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
-    assert window.worker_thread.isFinished() and window.last_status == "stopped"
+    assert not window.training and window.session.last_status == "stopped"
     window.shutdown()
     out, err = capfd.readouterr()
     assert "QThread: Destroyed" not in out + err

@@ -13,7 +13,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
-from resnet_gui.gui.inspect_worker import NO_MODEL, ModelSource
+from resnet_gui.gui.tabs.results.inspection import NO_MODEL, ModelSource
 from resnet_gui.gui.tabs.results.results_view import ResultsView
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
@@ -28,7 +28,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     import torch
 
     from resnet_gui.training.engine import fit
-    from resnet_gui.inference.predictions import EpochPredictions
+    from resnet_gui.training.events import EpochPredictions
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -63,7 +63,7 @@ def test_a_finished_run_appears_in_the_table_with_its_best_accuracy(qtbot, windo
     assert run_id is not None
     qtbot.waitUntil(lambda: table_texts(panel, run_id)["Status"] == "finished", timeout=RUN_TIMEOUT_MS)
     row = table_texts(panel, run_id)
-    assert row["Best test acc"] == f"{max(e.test_acc for e in window.history):.3f}"
+    assert row["Best test acc"] == f"{max(e.test_acc for e in window.session.history):.3f}"
     assert (row["Epochs"], row["LR"], row["Batch"], row["Optimizer"]) == ("2/2", "0.001", "512", "adam")
     assert row["Model"] == "1 · 8 ch · basic"
     assert row["Name"] == f"run {run_id}" and row["Duration"].count(":") == 1
@@ -198,9 +198,9 @@ def test_tensorboard_box_logs_the_next_run_beside_the_history(qtbot, window, run
 
 
 def test_tensorboard_box_is_off_with_a_reason_when_tensorboard_is_missing(qtbot, monkeypatch, runs_db) -> None:
-    import resnet_gui.gui.tabs.runs.runs_panel as runs_panel
+    import resnet_gui.gui.tabs.runs.parts as runs_parts
 
-    monkeypatch.setattr(runs_panel, "tensorboard_installed", lambda: False)
+    monkeypatch.setattr(runs_parts, "tensorboard_installed", lambda: False)
     panel = RunsPanel(str(runs_db))
     qtbot.addWidget(panel)
     try:

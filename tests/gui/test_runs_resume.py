@@ -20,11 +20,11 @@ pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
 def test_a_stopped_run_resumed_from_the_runs_tab_finishes_all_its_epochs(qtbot, window, runs_db: Path) -> None:
     window.form.set_config(tiny_config(epochs=3, batch_size=64))
     qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(window.history) >= 1, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(window.session.history) >= 1, timeout=RUN_TIMEOUT_MS)
     with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     assert finished.args == ["stopped"]
-    stopped_at = len(window.history)
+    stopped_at = len(window.session.history)
     assert 1 <= stopped_at < 3
 
     panel = window.runs_panel
@@ -39,7 +39,7 @@ def test_a_stopped_run_resumed_from_the_runs_tab_finishes_all_its_epochs(qtbot, 
         qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)
         assert window.tabs.currentIndex() == 0 and not panel.resume_button.isEnabled()
     assert finished.args == ["finished"]
-    assert [e.epoch for e in window.history] == [1, 2, 3]
+    assert [e.epoch for e in window.session.history] == [1, 2, 3]
     # The batch-loss curve holds the batches trained before the stop too, in order, once each.
     bx, _ = window.plots.batch_loss.curve.getData()
     assert bx[0] <= stopped_at and bx[-1] == pytest.approx(3) and (np.diff(bx) > 0).all()

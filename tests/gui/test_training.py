@@ -36,9 +36,9 @@ def test_a_short_run_finishes_with_two_epoch_points_and_full_progress(qtbot, win
     assert window.progress.epoch_percent() == 100
     status = window.progress.status_label.text()
     assert status.startswith("Finished") and "cpu" in status and ("fp32" in status or "bf16" in status)
-    assert [e.epoch for e in window.history] == [1, 2]
+    assert [e.epoch for e in window.session.history] == [1, 2]
     assert window.train_button.isEnabled() and not window.stop_button.isEnabled()
-    assert window.worker_thread.isFinished()
+    assert not window.training
     assert not window.banner.isVisible()
 
 
@@ -53,7 +53,7 @@ def test_stop_ends_the_run_as_stopped_within_seconds(qtbot, window) -> None:
     assert finished.args == ["stopped"]
     assert time.perf_counter() - t0 < 3.0
     assert window.progress.status_label.text().startswith("Stopped")
-    assert window.worker_thread.isFinished()
+    assert not window.training
     assert window.train_button.isEnabled()
 
 
@@ -64,9 +64,8 @@ def test_closing_mid_run_stops_then_closes_cleanly(qtbot, window, capfd) -> None
     assert not window.close()
     assert window.isVisible()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
-    thread = window.worker_thread
-    assert thread.isFinished() and not window.training
-    assert window.last_status == "stopped"
+    assert not window.training
+    assert window.session.last_status == "stopped"
     window.shutdown()
     out, err = capfd.readouterr()
     assert "QThread: Destroyed" not in out + err

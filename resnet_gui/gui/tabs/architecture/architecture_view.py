@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .architecture_scene import Diagram, DiagramBox, DiagramBuilder, font
 from ...qt_compat import emit
 from ...widgets.buttons import tool_button
+from .architecture_scene import DiagramBuilder
+from .diagram_items import Diagram, DiagramBox, font
 
 # Networks with at most this many blocks start with every stage expanded; bigger ones collapsed.
 EXPAND_BLOCK_LIMIT = 8
@@ -251,7 +252,7 @@ class ArchitectureView(QWidget):
         self._render(painter, QRectF(0, 0, size.width(), size.height()), source)
         painter.end()
         target = Path(path)
-        if not image.save(str(target), "PNG"):
+        if not image.save(str(target), b"PNG"):
             raise OSError(f"could not write {target}")
         self._status.setText(f"saved {target.name}")
         return target

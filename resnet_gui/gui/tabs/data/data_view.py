@@ -10,9 +10,9 @@ bar and Cancel; failures show as a message in the tab.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -28,9 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ....settings.config import DataConfig
+from ....settings.config import SPECS, DataConfig
 from ....training.events import DataProgress, DownloadProgress
+from ...jobs import Jobs
 from ...widgets.collapsible_section import CollapsibleSection
+from ...widgets.palette import ERROR_BOX, INFO_BOX
+from .describe import capitalised, describe_source, preview_key, skipped_entry
 from .parts import (
     ClassCountChart,
     SampleGrid,
@@ -39,48 +42,16 @@ from .parts import (
     image_tile,
     legend_html,
 )
-from ...data_preview_worker import DataPreviewLoader
-from ...form.form_fields import AUGMENTATION_LABELS, DATASET_LABELS
+from .preview_loader import DataPreviewLoader
 
 if TYPE_CHECKING:
     from ....data.preview import DataPreview
 
 DEBOUNCE_MS = 250
 AUTO_DATASETS = ("sample",)  # cheap to load: previewed as soon as chosen
-ERROR_STYLE = "QLabel#data-message { background: #fdecea; border: 1px solid #e57373; color: #8e1b1b; padding: 6px; }"
-INFO_STYLE = "QLabel#data-message { background: #eef4fb; border: 1px solid #9ab8d8; color: #1d3b5a; padding: 6px; }"
+ERROR_STYLE = f"QLabel#data-message {{ {ERROR_BOX} padding: 6px; }}"
+INFO_STYLE = f"QLabel#data-message {{ {INFO_BOX} padding: 6px; }}"
 PROGRESS_STEPS = 1000
-
-
-def preview_key(cfg: DataConfig) -> DataConfig:
-    """``cfg`` with only the fields that change what the preview shows (the resize does not)."""
-    if cfg.dataset == "folder":
-        return replace(cfg, resize=0)
-    default = DataConfig()
-    root = None if cfg.dataset == "sample" else cfg.root
-    return replace(default, dataset=cfg.dataset, root=root, resize=0)
-
-
-def describe_source(cfg: DataConfig, settings: bool = False) -> str:
-    """The data set in words: its label, or the folder (with ``settings``, how its images are decoded)."""
-    if cfg.dataset != "folder":
-        return DATASET_LABELS.get(cfg.dataset, cfg.dataset)
-    text = f"the image folder {cfg.root}" if cfg.root else "an image folder (none chosen yet)"
-    if settings:
-        colour = "grayscale" if cfg.channels == 1 else "colour"
-        text += f", decoded to {cfg.image_size}×{cfg.image_size} {colour}"
-    return text
-
-
-def skipped_entry(entry: str, root: str | None) -> str:
-    """A skipped file's "path: reason" with the path shortened to start inside ``root``."""
-    if root and entry.startswith(root):
-        return entry[len(root):].lstrip("/\\")
-    return entry
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 class DataPreviewView(QWidget):
@@ -88,9 +59,11 @@ class DataPreviewView(QWidget):
 
     use_sample_clicked = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, jobs: Jobs | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.loader = DataPreviewLoader(self)
+        self._own_jobs = jobs is None
+        self._jobs = jobs if jobs is not None else Jobs(self)
+        self.loader = DataPreviewLoader(self._jobs, self)
         self._wanted: DataConfig | None = None  # the form's settings (normalised), None while invalid
         self._loading: DataConfig | None = None
         self._shown: DataConfig | None = None  # what the images and chart are of
@@ -264,14 +237,16 @@ class DataPreviewView(QWidget):
 
     def augmentation_tiles(self) -> int:
         """Image tiles in the augmentation example (before and after)."""
-        return sum(1 for i in range(self._before.count())
-                   if (item := self._before.itemAt(i)) is not None and item.widget() is not None
-                   and item.widget().objectName() == "tile")
+        items = (self._before.itemAt(i) for i in range(self._before.count()))
+        widgets = (item.widget() for item in items if item is not None)
+        return sum(1 for widget in widgets if widget is not None and widget.objectName() == "tile")
 
     def shutdown(self) -> None:
-        """Stop loading and end the preview thread."""
+        """Stop loading (and the preview's jobs when they are its own)."""
         self._debounce.stop()
-        self.loader.shutdown()
+        self.loader.cancel()
+        if self._own_jobs:
+            self._jobs.shutdown()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         """Showing the tab previews a cheap data set that changed while it was hidden."""
@@ -325,12 +300,12 @@ class DataPreviewView(QWidget):
         self.preview = None
         self._scroll.hide()
         self.describe_label.clear()
-        self.title_label.setText(_capitalised(describe_source(failed)) if failed is not None else "Data")
+        self.title_label.setText(capitalised(describe_source(failed)) if failed is not None else "Data")
         self._settle(f"Could not preview this data: {message}", error=True, offer_sample=offer_sample)
 
     def _on_cancelled(self) -> None:
         if self._shown is not None:
-            self.title_label.setText(_capitalised(describe_source(self._shown)))
+            self.title_label.setText(capitalised(describe_source(self._shown)))
             still = f" The images below are still those of {describe_source(self._shown)}."
         else:
             self.title_label.setText("No data previewed yet")
@@ -350,7 +325,7 @@ class DataPreviewView(QWidget):
 
     def _update_preview(self, preview: DataPreview) -> None:
         assert self._shown is not None
-        self.title_label.setText(_capitalised(describe_source(self._shown)))
+        self.title_label.setText(capitalised(describe_source(self._shown)))
         self.title_label.setToolTip(describe_source(self._shown, settings=True))
         self.describe_label.setText(preview.describe())
         self.samples.show_samples(preview.class_names, preview.samples, preview.train_counts)
@@ -361,10 +336,11 @@ class DataPreviewView(QWidget):
 
     def _update_augmentation(self, preview: DataPreview) -> None:
         clear_layout(self._before)
-        label = AUGMENTATION_LABELS.get(self._augment, self._augment)
+        label = SPECS["train.augment"].choice_label(self._augment)
         if self._augment in preview.augmented:
             self.augment_box.setTitle(f"Augmentation: {label}, the same images before and after")
-            rows = (("before", preview.originals), ("after", preview.augmented[self._augment]))
+            rows: tuple[tuple[str, np.ndarray], ...] = (("before", preview.originals),
+                                                         ("after", preview.augmented[self._augment]))
         else:
             self.augment_box.setTitle("Augmentation: none, training sees the images as they are "
                                       "(choose one under Training)")

@@ -10,12 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
+from ...widgets import palette
 from ...widgets.images import to_qimage
 
 TILE = 36  # px: the side of one image tile
 CLASS_LABEL_WIDTH = 96
-TRAIN_BRUSH = (31, 119, 180)
-TEST_BRUSH = (255, 127, 14)
+TRAIN_BRUSH = palette.TRAIN_SPLIT
+TEST_BRUSH = palette.TEST_SPLIT
 BAR_HEIGHT = 0.38
 EMPTY_TILE_STYLE = "border: 1px dashed #bbb;"
 
@@ -142,9 +143,10 @@ class ClassCountChart(pg.PlotWidget):
         self.setYRange(-0.6, len(class_names) - 0.4, padding=0)
         self.setXRange(0, max([*train, *test, 1]) * 1.1, padding=0)
         self.setMinimumHeight(max(200, 22 * len(class_names) + 70))
-        self.setToolTip("\n".join(f"{n}: {a:,} train, {b:,} test" for n, a, b in zip(class_names, train, test)))
+        rows = zip(class_names, train, test, strict=True)
+        self.setToolTip("\n".join(f"{n}: {a:,} train, {b:,} test" for n, a, b in rows))
 
     def counts(self) -> dict[str, tuple[int, int]]:
         """What the bars show: class name -> (training images, test images), read from the bars themselves."""
         train, test = self.train_bars.opts["width"], self.test_bars.opts["width"]
-        return {n: (int(a), int(b)) for n, a, b in zip(self._names, train, test)}
+        return {n: (int(a), int(b)) for n, a, b in zip(self._names, train, test, strict=False)}

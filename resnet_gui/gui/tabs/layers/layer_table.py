@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...qt_compat import emit
+from ...widgets.buttons import tool_button
 from .layer_rows import (
     COL_LAYER,
     COL_MACS,
@@ -35,8 +37,6 @@ from .layer_rows import (
     to_markdown,
     to_tsv,
 )
-from ...qt_compat import emit
-from ...widgets.buttons import tool_button
 
 __all__ = ["COLUMNS", "LayerTable", "format_count", "format_shape", "format_totals"]
 

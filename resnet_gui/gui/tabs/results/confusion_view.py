@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...widgets.images import scaled_pixmap, to_qimage
 from ...qt_compat import emit
+from ...widgets import palette
+from ...widgets.images import scaled_pixmap, to_qimage
 
 MAX_THUMBNAILS = 400
 THUMB_PX = 56
-CELL_RGB = (31, 119, 180)
-ACCURACY_RGB = (236, 236, 236)
+ACCURACY_RGB = (236, 236, 236)  # the accuracy column, set apart from the counts
 MIN_COLUMN_PX = 48
 EMPTY_TEXT = "The confusion matrix of the test set appears after the first epoch of a run."
 
@@ -141,7 +141,7 @@ class ConfusionModel(QAbstractTableModel):
             return self.value(r, c)
         elif role == Qt.ItemDataRole.BackgroundRole:
             t = float(self.fractions[r, c])
-            return QBrush(QColor(*(round(255 + (v - 255) * t) for v in CELL_RGB)))
+            return QBrush(QColor(*(round(255 + (v - 255) * t) for v in palette.HEAT)))
         elif role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QColor("white" if self.fractions[r, c] > 0.5 else "black"))
         elif role == Qt.ItemDataRole.ToolTipRole:

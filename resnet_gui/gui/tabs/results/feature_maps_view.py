@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...widgets.images import scaled_pixmap, to_qimage
-from ...inspect_worker import FeatureMapGrid, ModelInfo
 from ...qt_compat import emit
+from ...widgets.images import scaled_pixmap, to_qimage
+from .inspection import FeatureMapGrid, ModelInfo
 
 IMAGE_PX = 112
 TILE_PX = 64

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...widgets.images import scaled_pixmap, to_qimage
-from ...inspect_worker import NO_MODEL, TOP_K, ModelInfo, Prediction
 from ...qt_compat import emit
+from ...widgets.images import scaled_pixmap, to_qimage
+from .inspection import NO_MODEL, TOP_K, ModelInfo, Prediction
 
 PREVIEW_PX = 168
 BAR_STEPS = 1000
@@ -128,15 +128,15 @@ class PredictView(QWidget):
         self.file_label.setText(Path(prediction.path).name)
         resize = prediction.model.resize if prediction.model else 0
         side = self.input_image.width()
-        self.input_caption.setText(f"Network input ({side}×{side})" +
-                                   (f", resized to {resize}×{resize} for the network" if resize and resize != side else ""))
+        resized = f", resized to {resize}×{resize} for the network" if resize and resize != side else ""
+        self.input_caption.setText(f"Network input ({side}×{side}){resized}")
         if prediction.model is None:
             self._clear_bars()
             self.show_message(NO_MODEL)
             return
         self.set_model(prediction.model)
         self.message.hide()
-        for i, (name_label, bar) in enumerate(zip(self.class_labels, self.bars)):
+        for i, (name_label, bar) in enumerate(zip(self.class_labels, self.bars, strict=False)):
             shown = i < len(prediction.top)
             name_label.setVisible(shown)
             bar.setVisible(shown)
@@ -160,10 +160,10 @@ class PredictView(QWidget):
     def top_classes(self) -> list[tuple[str, float]]:
         """The (class, probability) rows shown, best first."""
         return [(label.text(), float(bar.property("probability")))
-                for label, bar in zip(self.class_labels, self.bars) if not bar.isHidden()]
+                for label, bar in zip(self.class_labels, self.bars, strict=False) if not bar.isHidden()]
 
     def _clear_bars(self) -> None:
-        for label, bar in zip(self.class_labels, self.bars):
+        for label, bar in zip(self.class_labels, self.bars, strict=False):
             label.setText("")
             bar.setValue(0)
             bar.setFormat("")

@@ -1,34 +1,34 @@
-"""The Results tab: confusion matrix, "try an image" and feature maps, fed by the training worker.
+"""The Results tab: confusion matrix, "try an image" and feature maps, fed by the run session.
 
-Per-epoch test predictions (numpy arrays) arrive through the worker's ``other_event``; the model
-for single images and feature maps is the checkpoint of the last finished or stopped run, loaded
-and run by ``InspectWorker`` in its own thread.
+Per-epoch test predictions (numpy arrays) arrive from the session; the model for single images
+and feature maps is the checkpoint of the last finished or stopped run (or of a saved run chosen
+on the Runs tab), loaded and run by the ``Inspector``'s jobs.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from ....runs.status import RunStatus
+from ...jobs import Jobs
+from ...qt_compat import emit
+from ...widgets.images import to_qimage
 from .confusion_view import ConfusionView, Predictions
 from .feature_maps_view import NO_IMAGES, FeatureMapsView
-from ...widgets.images import to_qimage
-from ...inspect_worker import (
-    FeatureMapGrid,
-    InspectWorker,
-    ModelInfo,
-    ModelSource,
-    Prediction,
-)
+from .inspection import FeatureMapGrid, ModelInfo, ModelSource, Prediction
+from .inspector import Inspector
 from .predict_view import PredictView
-from ...qt_compat import emit
-from ...worker import TrainWorker
+
+if TYPE_CHECKING:
+    from ...session.run_session import RunSession
 
 MAPS_DEBOUNCE_MS = 80
-MODEL_STATUSES = ("finished", "stopped")
+MODEL_STATUSES = (RunStatus.FINISHED, RunStatus.STOPPED)
 WAITING_FOR_MODEL = ("Feature maps appear once a run finishes (or is stopped after its first epoch): "
                      "they are computed with its trained model.")
 
@@ -49,16 +49,18 @@ class ResultsView(QWidget):
 
     activate_requested = Signal()
 
-    def __init__(self, runs_db: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, runs_db: str | None = None, jobs: Jobs | None = None, parent: QWidget | None = None) -> None:
         """``runs_db``: the run history whose checkpoints are used (None: the default one)."""
         super().__init__(parent)
+        self._own_jobs = jobs is None
+        self._jobs = jobs if jobs is not None else Jobs(self)
         self._runs_db = runs_db
         self._run_id: int | None = None
         self._inspected_label = ""
         self._live = True  # showing the training run's epochs (False: a saved run chosen in the Runs tab)
         self._maps_key: tuple[object, ...] | None = None
         self.model_info: ModelInfo | None = None
-        self.inspector = InspectWorker(self)
+        self.inspector = Inspector(self._jobs, self)
         self.confusion = ConfusionView()
         self.predict = PredictView()
         self.feature_maps = FeatureMapsView()
@@ -91,13 +93,16 @@ class ResultsView(QWidget):
 
     # --- wiring -----------------------------------------------------------------------------
 
-    def track_worker(self, worker: TrainWorker) -> None:
-        """Follow a training run: its test predictions each epoch, and its checkpoint once it ends."""
+    def bind(self, session: RunSession) -> None:
+        """Follow ``session``'s runs: their test predictions each epoch, their checkpoint once they end."""
+        session.cleared.connect(self._on_new_run)
+        session.predictions.connect(self._on_event)
+        session.run_recorded.connect(self._on_run_recorded)
+        session.run_ended.connect(self._on_run_finished)
+
+    def _on_new_run(self) -> None:
         self.confusion.clear()
-        self._run_id, self._live = worker.run_id, True
-        worker.other_event.connect(self._on_event)
-        worker.run_recorded.connect(self._on_run_recorded)
-        worker.finished.connect(self._on_run_finished)
+        self._run_id, self._live = None, True
 
     def accept_drops_on(self, widget: QWidget) -> None:
         """Let image files dropped onto ``widget`` (e.g. the main window) be classified here."""
@@ -119,16 +124,16 @@ class ResultsView(QWidget):
         return super().eventFilter(watched, event)
 
     def shutdown(self) -> None:
-        """Stop the inspection thread and wait for it."""
+        """Stop the inspection jobs (those of the window are stopped by the window)."""
         self._maps_timer.stop()
-        self.inspector.shutdown()
+        if self._own_jobs:
+            self._jobs.shutdown()
 
     # --- training events --------------------------------------------------------------------
 
-    def _on_event(self, event: object) -> None:
-        # EpochPredictions, recognised without importing torch
-        if self._live and hasattr(event, "confusion") and hasattr(event, "images"):
-            self.show_predictions(event)  # type: ignore[arg-type]
+    def _on_event(self, event: Predictions) -> None:
+        if self._live:
+            self.show_predictions(event)
 
     def _on_run_recorded(self, run_id: int) -> None:
         if self._live:

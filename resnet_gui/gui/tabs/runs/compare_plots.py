@@ -16,9 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from ....training.events import EpochEnd
+from ...widgets import palette
 
-PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
 SYMBOLS = ("o", "s", "t", "d", "+", "x")
 
 
@@ -60,9 +59,15 @@ class ComparePlots(QWidget):
         """Replace the curves with one per (legend name, epochs) pair."""
         self.clear()
         for i, (name, epochs) in enumerate(runs):
-            color = PALETTE[i % len(PALETTE)]
-            style = {"pen": pg.mkPen(color, width=2), "symbol": SYMBOLS[i // len(PALETTE) % len(SYMBOLS)],
-                     "symbolSize": 6, "symbolBrush": color, "symbolPen": color, "name": name}
+            color = palette.run_color(i)
+            style = {
+                "pen": pg.mkPen(color, width=2),
+                "symbol": SYMBOLS[i // len(palette.RUN_COLORS) % len(SYMBOLS)],
+                "symbolSize": 6,
+                "symbolBrush": color,
+                "symbolPen": color,
+                "name": name,
+            }
             x = [e.epoch for e in epochs]
             self.loss_curves.append(self.loss_plot.plot(x, [e.loss for e in epochs], **style))
             self.acc_curves.append(self.acc_plot.plot(x, [e.test_acc for e in epochs], **style))
@@ -130,5 +135,8 @@ class DifferencesTable(QTableWidget):
         """The table as shown: setting -> cell texts (empty when only a note is shown)."""
         if self._note:
             return {}
-        return {self.verticalHeaderItem(r).text(): [self.item(r, c).text() for c in range(self.columnCount())]
+        def text(item: QTableWidgetItem | None) -> str:
+            return item.text() if item is not None else ""
+
+        return {text(self.verticalHeaderItem(r)): [text(self.item(r, c)) for c in range(self.columnCount())]
                 for r in range(self.rowCount())}

@@ -47,8 +47,11 @@ class RunNotes(QPlainTextEdit):
 
     def _update_state(self) -> None:
         self.setEnabled(self.run_id is not None)
-        self.setPlaceholderText("Notes on the selected run (saved as you type)" if self.run_id is not None
-                                else "Select one run to read or write its notes")
+        self.setPlaceholderText(
+            "Notes on the selected run (saved as you type)"
+            if self.run_id is not None
+            else "Select one run to read or write its notes"
+        )
 
     def _on_edited(self) -> None:
         if not self._setting and self.run_id is not None:

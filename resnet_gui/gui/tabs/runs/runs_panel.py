@@ -3,21 +3,17 @@
 The table lists the run store; selecting runs overlays their epoch curves and lists the
 settings that differ. Rename (inline), notes (saved as typed), delete (with an inline
 confirmation), "Load settings" and "Resume run" act on the selection. All store access goes
-through ``RunsStoreThread``; the panel refreshes when a watched run starts, ends an epoch or
-finishes, and every few seconds while it runs.
+through ``RunsHistory`` (jobs in the "runs" lane); the panel refreshes when the session's run
+starts, ends an epoch or finishes, and every few seconds while any run is going on.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QItemSelection,
-    QItemSelectionModel,
-    QSortFilterProxyModel,
-    Qt,
     QTimer,
     Signal,
     Slot,
@@ -25,44 +21,31 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QPushButton,
-    QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ....runs.status import RESUMABLE, RunStatus
 from ....training.events import EpochEnd
-from .compare_plots import ComparePlots, DifferencesTable
+from ...jobs import Jobs
 from ...qt_compat import emit
+from ...session.training_job import TENSORBOARD_FOLDER
+from .compare_plots import ComparePlots, DifferencesTable
+from .parts import RESUME_TIP, ConfirmBar, RunActions, RunsTableView, split_view
 from .run_notes import RunNotes
-from .runs_table import (
-    NAME_COLUMN,
-    RUN_ID_ROLE,
-    SORT_ROLE,
-    RunDetails,
-    RunsStoreThread,
-    RunsTableModel,
-)
-from ...worker import TENSORBOARD_FOLDER, TrainWorker
+from .runs_history import RunsHistory
+from .runs_table import RunDetails, RunsTableModel
+
+if TYPE_CHECKING:
+    from ...session.run_session import RunSession
 
 LIVE_REFRESH_MS = 2000
-RESUMABLE = ("stopped", "crashed")
 
 
 def _has_model(run: Any) -> bool:
     """Whether the run saved a trained model (it finished at least one epoch)."""
     return bool(run.best_checkpoint or run.last_checkpoint)
-
-
-def tensorboard_installed() -> bool:
-    """True when the tensorboard package can be imported (checked without importing it)."""
-    return importlib.util.find_spec("tensorboard") is not None
 
 
 class RunsPanel(QWidget):
@@ -76,20 +59,21 @@ class RunsPanel(QWidget):
     resume_requested = Signal(int, object)
     follow_requested = Signal(int)
     inspect_requested = Signal(int, str)  # run id, run name
+    runs_listed = Signal(object)  # [run id] of every run in the history
+    selection_changed = Signal(object)  # [run id], in the view's order
+    tensorboard_toggled = Signal(bool)
     refreshed = Signal()
     details_shown = Signal()
     error = Signal(str)
 
-    def __init__(self, db_path: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, db_path: str | None = None, jobs: Jobs | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._store = RunsStoreThread(db_path, self)
+        self._own_jobs = jobs is None
+        self._jobs = jobs if jobs is not None else Jobs(self)
+        self._store = RunsHistory(self._jobs, db_path, self)
         self._db_path = ""
         self._training = False
         self._loaded = False
-        self._list_id = 0
-        self._list_in_flight = False
-        self._list_pending = False
-        self._details_id = 0
         self._details_shown_for: tuple[int, ...] = ()
         self._pending_delete: list[int] = []
         self._watching = False
@@ -97,27 +81,30 @@ class RunsPanel(QWidget):
         self.last_run_id: int | None = None
 
         self.model = RunsTableModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
-        self._build_table()
-        self.rename_button = QPushButton("Rename")
-        self.delete_button = QPushButton("Delete…")
-        self.load_button = QPushButton("Load settings into the form")
-        self.resume_button = QPushButton("Resume run")
-        self.follow_button = QPushButton("Follow")
-        self.inspect_button = QPushButton("Open in Results")
-        self.tensorboard_check = QCheckBox("Log new runs to TensorBoard")
-        self.confirm_bar = QFrame()
-        self.confirm_label = QLabel()
-        self.confirm_delete_button = QPushButton("Delete")
-        self.cancel_delete_button = QPushButton("Cancel")
+        self.table = RunsTableView(self.model)
+        self.proxy = self.table.proxy
+        actions = RunActions(TENSORBOARD_FOLDER)
+        self.rename_button, self.delete_button, self.load_button = actions.rename, actions.delete, actions.load
+        self.resume_button, self.follow_button, self.inspect_button = actions.resume, actions.follow, actions.inspect
+        self.tensorboard_check = actions.tensorboard
+        self.confirm_bar = ConfirmBar()
+        self.confirm_label = self.confirm_bar.label
+        self.confirm_delete_button = self.confirm_bar.confirm_button
+        self.cancel_delete_button = self.confirm_bar.cancel_button
         self.status_label = QLabel("Reading the run history…")
         self.notes_edit = RunNotes()
         self.compare = ComparePlots()
         self.differences = DifferencesTable()
-        self._build_layout()
+        self.status_label.setStyleSheet("color: palette(mid);")
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addWidget(self.confirm_bar)
+        top_layout.addWidget(actions)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split_view(top, self.compare, self.differences, self.notes_edit), 1)
+        layout.addWidget(self.status_label)
 
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(LIVE_REFRESH_MS)
@@ -125,97 +112,10 @@ class RunsPanel(QWidget):
         self._connect()
         self._update_actions()
 
-    # --- construction -------------------------------------------------------------------------
-
-    def _build_table(self) -> None:
-        t = self.table
-        t.setModel(self.proxy)
-        t.setSortingEnabled(True)
-        t.sortByColumn(1, Qt.SortOrder.DescendingOrder)
-        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        t.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        t.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
-        t.setAlternatingRowColors(True)
-        t.verticalHeader().hide()
-        t.verticalHeader().setDefaultSectionSize(22)
-        header = t.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in enumerate((130, 118, 130, 56, 48, 54, 70, 100, 64)):
-            t.setColumnWidth(col, width)
-
-    def _build_layout(self) -> None:
-        self.status_label.setStyleSheet("color: palette(mid);")
-        self.tensorboard_check.setEnabled(tensorboard_installed())
-        self.tensorboard_check.setToolTip(
-            "Write each new run's loss, accuracies and learning rate for TensorBoard, in a "
-            f"'{TENSORBOARD_FOLDER}' folder beside the run history" if tensorboard_installed()
-            else "TensorBoard is not installed: pip install tensorboard")
-        self.rename_button.setToolTip("Rename the selected run (or double-click its name)")
-        self.delete_button.setToolTip("Delete the selected runs with their metrics and checkpoints")
-        self.load_button.setToolTip("Put the selected run's settings into the form on the left")
-        self.resume_button.setToolTip("Continue a stopped or crashed run from its last checkpoint")
-        self.follow_button.setToolTip("Show a running background run's progress live on the Training tab")
-        self.inspect_button.setToolTip("Open the selected run's trained model on the Results tab: its confusion "
-                                       "matrix on its test set, and use it to classify images and show feature maps")
-
-        self.confirm_bar.setObjectName("confirm-delete")
-        self.confirm_bar.setStyleSheet("#confirm-delete { background: #fff4e5; border: 1px solid #f0b35a; "
-                                       "border-radius: 4px; }")
-        confirm = QHBoxLayout(self.confirm_bar)
-        confirm.setContentsMargins(8, 4, 8, 4)
-        confirm.addWidget(self.confirm_label, 1)
-        confirm.addWidget(self.confirm_delete_button)
-        confirm.addWidget(self.cancel_delete_button)
-        self.confirm_bar.hide()
-
-        actions = QHBoxLayout()
-        for button in (self.rename_button, self.delete_button, self.load_button, self.resume_button,
-                       self.follow_button, self.inspect_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        actions.addWidget(self.tensorboard_check)
-
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.table, 1)
-        top_layout.addWidget(self.confirm_bar)
-        top_layout.addLayout(actions)
-
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self._titled("Settings that differ", self.differences))
-        side.addWidget(self._titled("Notes", self.notes_edit))
-        side.setSizes([220, 120])
-        bottom = QSplitter()
-        bottom.addWidget(self.compare)
-        bottom.addWidget(side)
-        bottom.setStretchFactor(0, 3)
-        bottom.setStretchFactor(1, 2)
-        bottom.setSizes([480, 320])
-
-        main = QSplitter(Qt.Orientation.Vertical)
-        main.addWidget(top)
-        main.addWidget(bottom)
-        main.setStretchFactor(0, 2)
-        main.setStretchFactor(1, 3)
-        main.setSizes([260, 420])
-        layout = QVBoxLayout(self)
-        layout.addWidget(main, 1)
-        layout.addWidget(self.status_label)
-
-    @staticmethod
-    def _titled(title: str, widget: QWidget) -> QWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        label = QLabel(f"<b>{title}</b>")
-        layout.addWidget(label)
-        layout.addWidget(widget, 1)
-        return box
-
     def _connect(self) -> None:
+        self.tensorboard_check.toggled.connect(
+            lambda on: emit(self.tensorboard_toggled, on and self.tensorboard_check.isEnabled())
+        )
         self._store.listed.connect(self._on_listed)
         self._store.details_loaded.connect(self._on_details_loaded)
         self._store.changed.connect(self.refresh)
@@ -226,7 +126,6 @@ class RunsPanel(QWidget):
         self.rename_button.clicked.connect(self._on_rename_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.confirm_delete_button.clicked.connect(self._on_confirm_delete_clicked)
-        self.cancel_delete_button.clicked.connect(self.confirm_bar.hide)
         self.load_button.clicked.connect(self._on_load_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self.follow_button.clicked.connect(self._on_follow_clicked)
@@ -248,8 +147,7 @@ class RunsPanel(QWidget):
     @property
     def busy(self) -> bool:
         """True while a refresh or details read is outstanding."""
-        return (self._list_in_flight or self._list_pending
-                or self._details_shown_for != tuple(self.selected_run_ids()))
+        return self._store.busy or self._details_shown_for != tuple(self.selected_run_ids())
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         """The first time the tab is shown, read the store."""
@@ -260,20 +158,16 @@ class RunsPanel(QWidget):
     @Slot()
     def refresh(self) -> None:
         """Re-read the run list (coalesced: one read at a time, the latest request wins)."""
-        if self._closed:
-            return
-        if self._list_in_flight:
-            self._list_pending = True
-            return
-        self._list_in_flight, self._list_pending = True, False
-        self._list_id += 1
-        self._store.list_runs(self._list_id)
+        if not self._closed:
+            self._store.refresh()
 
-    def watch(self, worker: TrainWorker) -> None:
-        """Follow a training worker: refresh when it records its run, ends epochs and finishes."""
-        worker.run_recorded.connect(self._on_run_recorded)
-        worker.epoch_end.connect(self._on_epoch_end)
-        worker.finished.connect(self._on_run_finished)
+    def bind(self, session: RunSession) -> None:
+        """Follow ``session``'s run: refresh when it is recorded, ends an epoch and ends; no loading
+        settings or resuming while it goes on."""
+        session.run_recorded.connect(self._on_run_recorded)
+        session.epoch_end.connect(self._on_epoch_end)
+        session.run_ended.connect(self._on_run_finished)
+        session.state_changed.connect(lambda _state: self.set_training(session.busy))
 
     def set_training(self, training: bool) -> None:
         """While the window trains, loading settings and resuming are off."""
@@ -282,57 +176,30 @@ class RunsPanel(QWidget):
 
     def runs(self) -> list[Any]:
         """The RunRecords in the table, in the view's (sorted) order."""
-        return [self.model.run_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
-                for r in range(self.proxy.rowCount())]
+        return self.table.runs()
 
     def run(self, run_id: int) -> Any:
         """The RunRecord shown for ``run_id``; KeyError when it is not in the table."""
-        row = self.model.row_of(run_id)
-        if row < 0:
-            raise KeyError(f"run {run_id} is not in the table")
-        return self.model.run_at(row)
+        return self.table.run(run_id)
 
     def selected_run_ids(self) -> list[int]:
         """The selected runs, in the view's order."""
-        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
-        return [self.proxy.index(r, 0).data(RUN_ID_ROLE) for r in rows]
+        return self.table.selected_run_ids()
 
     def select_runs(self, run_ids: list[int]) -> None:
         """Select exactly these runs (those in the table)."""
-        selection = QItemSelection()
-        for run_id in run_ids:
-            row = self.model.row_of(run_id)
-            if row >= 0:
-                index = self.proxy.mapFromSource(self.model.index(row, 0))
-                selection.select(index, index)
-        flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        self.table.selectionModel().select(selection, flags)
-        if run_ids and self.model.row_of(run_ids[0]) >= 0:
-            index = self.proxy.mapFromSource(self.model.index(self.model.row_of(run_ids[0]), 0))
-            self.table.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
-
-    def export_run_id(self) -> int | None:
-        """The run that exports act on: the first selected, else the window's last, else the newest."""
-        selected = self.selected_run_ids()
-        if selected:
-            return selected[0]
-        if self.last_run_id is not None:
-            return self.last_run_id
-        runs = self.model.runs
-        return max(r.id for r in runs) if runs else None
+        self.table.select_runs(run_ids)
 
     def delete_selected(self, confirm: bool = True) -> None:
         """Delete the selected runs; with ``confirm`` ask first in the inline bar (no modal dialog)."""
-        ids = [i for i in self.selected_run_ids() if self.run(i).status != "running"]
+        ids = [i for i in self.selected_run_ids() if self.run(i).status != RunStatus.RUNNING]
         if not ids:
             return
         if confirm:
             what = f"run '{self.run(ids[0]).name}'" if len(ids) == 1 else f"{len(ids)} runs"
-            self.confirm_label.setText(f"Delete {what} with its metrics and checkpoints? This cannot be undone."
-                                       if len(ids) == 1 else
-                                       f"Delete {what} with their metrics and checkpoints? This cannot be undone.")
+            its = "its" if len(ids) == 1 else "their"
             self._pending_delete = ids
-            self.confirm_bar.show()
+            self.confirm_bar.ask(f"Delete {what} with {its} metrics and checkpoints? This cannot be undone.")
             return
         self.confirm_bar.hide()
         self.notes_edit.flush()
@@ -343,24 +210,22 @@ class RunsPanel(QWidget):
         self._closed = True
         self._live_timer.stop()
         self.notes_edit.flush()
-        self._store.shutdown()
+        if self._own_jobs:
+            self._jobs.shutdown()
 
     # --- store answers ------------------------------------------------------------------------
 
-    def _on_listed(self, request_id: int, db_path: str, runs: list[Any]) -> None:
-        self._list_in_flight = False
+    def _on_listed(self, db_path: str, runs: list[Any]) -> None:
         self._loaded = True
         if self._db_path != db_path:
             self._db_path = db_path
             logdir = Path(db_path).parent / TENSORBOARD_FOLDER
             if self.tensorboard_check.isEnabled():
                 self.tensorboard_check.setToolTip(f"Write each new run's scalars for TensorBoard to {logdir}/run-N")
-        if self._list_pending:
-            self.refresh()
-        if self.table.state() == QAbstractItemView.State.EditingState and \
-                [r.id for r in runs] != [r.id for r in self.model.runs]:
-            self._list_pending = True  # don't pull the row from under the user's edit; try again later
-            QTimer.singleShot(LIVE_REFRESH_MS, self.refresh)
+        if self.table.state() == QAbstractItemView.State.EditingState and [r.id for r in runs] != [
+            r.id for r in self.model.runs
+        ]:
+            QTimer.singleShot(LIVE_REFRESH_MS, self.refresh)  # don't pull the row from under the user's edit
             return
         selected = self.selected_run_ids()
         before = self._selection_signature()
@@ -374,11 +239,10 @@ class RunsPanel(QWidget):
             self._request_details(force=True)
         if current is not None and self.model.row_of(current) < 0:
             self.notes_edit.show_run(None)
+        emit(self.runs_listed, [r.id for r in runs])
         emit(self.refreshed)
 
-    def _on_details_loaded(self, request_id: int, details: RunDetails) -> None:
-        if request_id != self._details_id:
-            return
+    def _on_details_loaded(self, details: RunDetails) -> None:
         names = []
         series: list[tuple[str, list[EpochEnd]]] = []
         for run_id in details.run_ids:
@@ -392,7 +256,6 @@ class RunsPanel(QWidget):
         emit(self.details_shown)
 
     def _on_store_failed(self, message: str) -> None:
-        self._list_in_flight = False
         self.status_label.setText(message)
         emit(self.error, message)
 
@@ -416,7 +279,7 @@ class RunsPanel(QWidget):
 
     def _update_live_timer(self) -> None:
         """Re-read every few seconds while a run is going on, here or in another process (the CLI)."""
-        live = not self._closed and (self._watching or any(r.status == "running" for r in self.model.runs))
+        live = not self._closed and (self._watching or any(r.status == RunStatus.RUNNING for r in self.model.runs))
         if live and not self._live_timer.isActive():
             self._live_timer.start()
         elif not live:
@@ -433,6 +296,7 @@ class RunsPanel(QWidget):
             self.notes_edit.show_run(None)
         self._update_actions()
         self._request_details()
+        emit(self.selection_changed, ids)
 
     def _selection_signature(self) -> list[tuple[int, str, int, str]]:
         """What the compare view shows of the selection: names, epochs done and status."""
@@ -441,15 +305,14 @@ class RunsPanel(QWidget):
     def _request_details(self, force: bool = False) -> None:
         ids = self.selected_run_ids()
         if not ids:
-            self._details_id += 1
+            self._store.forget_details()
             self.compare.clear()
             self.differences.show_differences([], {})
             self._details_shown_for = ()
             return
         if not force and tuple(ids) == self._details_shown_for:
             return
-        self._details_id += 1
-        self._store.load_details(self._details_id, [(i, self.run(i).config) for i in ids])
+        self._store.load_details([(i, self.run(i).config) for i in ids])
 
     def _on_renamed(self, run_id: int, _name: str) -> None:
         if run_id in self.selected_run_ids():
@@ -458,9 +321,7 @@ class RunsPanel(QWidget):
     def _on_rename_clicked(self) -> None:
         ids = self.selected_run_ids()
         if len(ids) == 1:
-            index = self.proxy.mapFromSource(self.model.index(self.model.row_of(ids[0]), NAME_COLUMN))
-            self.table.setCurrentIndex(index)
-            self.table.edit(index)
+            self.table.edit_name(ids[0])
 
     def _on_delete_clicked(self) -> None:
         self.delete_selected(confirm=True)
@@ -510,19 +371,19 @@ class RunsPanel(QWidget):
         runs = [self.run(i) for i in ids]
         one = runs[0] if len(runs) == 1 else None
         self.rename_button.setEnabled(one is not None)
-        self.delete_button.setEnabled(any(r.status != "running" for r in runs))
+        self.delete_button.setEnabled(any(r.status != RunStatus.RUNNING for r in runs))
         self.load_button.setEnabled(one is not None and not self._training)
         self.resume_button.setEnabled(one is not None and self._can_resume(one))
-        self.follow_button.setEnabled(one is not None and not self._training and one.status == "running")
+        self.follow_button.setEnabled(one is not None and not self._training and one.status == RunStatus.RUNNING)
         self.inspect_button.setEnabled(one is not None and _has_model(one))
         if one is not None and one.status in RESUMABLE and not one.last_checkpoint:
             self.resume_button.setToolTip("This run stopped before its first checkpoint; train it again instead")
         else:
-            self.resume_button.setToolTip("Continue a stopped or crashed run from its last checkpoint")
+            self.resume_button.setToolTip(RESUME_TIP)
 
     def _update_status_text(self) -> None:
         runs = self.model.runs
-        running = sum(r.status == "running" for r in runs)
+        running = sum(r.status == RunStatus.RUNNING for r in runs)
         text = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
         if running:
             text += f" · {running} running"

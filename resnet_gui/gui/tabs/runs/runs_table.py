@@ -1,46 +1,29 @@
-"""The run history behind the Runs tab: a table model of runs and the thread that reads the store.
-
-Every database read and write happens in ``RunsStoreThread``'s own QThread (the store module
-imports torch, and a slow disk must never stall the window); results come back as signals
-carrying plain ``RunRecord`` and ``EpochEnd`` dataclasses.
-"""
+"""The run history behind the Runs tab: a table model of runs (``RunRecord`` dataclasses)."""
 
 from __future__ import annotations
 
-import sys
 import time
-import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QThread,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from ....settings.config import RunConfig
 from ....training.events import EpochEnd
-from ..training.progress_panel import format_duration
 from ...qt_compat import emit
+from ...widgets.palette import STATUS_COLORS
+from ..training.progress_panel import format_duration
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Name", "Date", "Model", "LR", "Batch", "Epochs", "Optimizer", "Best test acc", "Duration", "Status")
 NAME_COLUMN = 0
-STATUS_COLORS = {"running": QColor(31, 119, 180), "finished": QColor(44, 130, 44), "stopped": QColor(190, 120, 0),
-                 "failed": QColor(200, 40, 40), "crashed": QColor(200, 40, 40)}
 Index = QModelIndex | QPersistentModelIndex
 
 
 def describe_model(cfg: RunConfig) -> str:
-    """"2,2,2,2 · 64 ch · basic" (with the block style when it is not the seed's)."""
+    """ "2,2,2,2 · 64 ch · basic" (with the block style when it is not the seed's)."""
     m = cfg.model
     text = f"{','.join(str(b) for b in m.blocks)} · {m.channels} ch · {m.block}"
     return text if m.block_style == "d2l" else f"{text} ({m.block_style})"
@@ -101,8 +84,12 @@ class RunsTableModel(QAbstractTableModel):
         """The fixed columns."""
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt override
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(  # noqa: N802 - Qt override
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         """Column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
@@ -125,7 +112,8 @@ class RunsTableModel(QAbstractTableModel):
         if role == RUN_ID_ROLE:
             return run.id
         if role == Qt.ItemDataRole.ForegroundRole and col == len(COLUMNS) - 1:
-            return STATUS_COLORS.get(run.status)
+            rgb = STATUS_COLORS.get(run.status)
+            return QColor(*rgb) if rgb else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == len(COLUMNS) - 1 and run.error:
                 return run.error
@@ -174,10 +162,18 @@ class RunsTableModel(QAbstractTableModel):
     @staticmethod
     def _sort_key(run: Any, col: int) -> Any:
         t = run.config.train
-        keys: tuple[Any, ...] = (run.name.lower(), run.created_at, describe_model(run.config), t.lr, t.batch_size,
-                                 run.epochs_done, t.optimizer,
-                                 -1.0 if run.best_test_acc is None else run.best_test_acc,
-                                 run_duration(run), run.status)
+        keys: tuple[Any, ...] = (
+            run.name.lower(),
+            run.created_at,
+            describe_model(run.config),
+            t.lr,
+            t.batch_size,
+            run.epochs_done,
+            t.optimizer,
+            -1.0 if run.best_test_acc is None else run.best_test_acc,
+            run_duration(run),
+            run.status,
+        )
         return keys[col]
 
 
@@ -190,146 +186,15 @@ class RunDetails:
     differences: dict[str, list[Any]]
 
 
-class _StoreJob(QObject):
-    """Lives in the store thread; each slot opens the store, does one thing and reports."""
-
-    listed = Signal(int, str, object)
-    details_loaded = Signal(int, object)
-    changed = Signal()
-    failed = Signal(str)
-
-    def __init__(self, db_path: str | None) -> None:
-        super().__init__()
-        self._db_path = db_path
-        self._store: Any = None
-
-    def _open(self) -> Any:
-        if self._store is None:
-            from ...worker import open_run_store
-
-            self._store = open_run_store(self._db_path)
-        return self._store
-
-    def _report(self, action: str, exc: Exception) -> None:
-        traceback.print_exc(file=sys.stderr)
-        emit(self.failed, f"Could not {action}: {type(exc).__name__}: {exc}")
-
-    @Slot(int)
-    def list_runs(self, request_id: int) -> None:
-        try:
-            store = self._open()
-            runs = store.list()
-        except Exception as exc:  # noqa: BLE001 - a broken database is shown, not raised
-            self._report("read the run history", exc)
-            return
-        emit(self.listed, request_id, str(store.path), runs)
-
-    @Slot(int, object)
-    def load_details(self, request_id: int, runs: list[tuple[int, RunConfig]]) -> None:
-        try:
-            from ....runs.store import config_differences
-
-            store = self._open()
-            epochs = {run_id: store.epochs(run_id) for run_id, _ in runs}
-            diffs = config_differences([cfg for _, cfg in runs]) if len(runs) > 1 else {}
-        except Exception as exc:  # noqa: BLE001
-            self._report("read the runs' metrics", exc)
-            return
-        emit(self.details_loaded, request_id, RunDetails(tuple(i for i, _ in runs), epochs, diffs))
-
-    @Slot(int, str)
-    def rename(self, run_id: int, name: str) -> None:
-        self._write("rename the run", lambda store: store.rename(run_id, name))
-
-    @Slot(int, str)
-    def set_notes(self, run_id: int, notes: str) -> None:
-        self._write("save the notes", lambda store: store.set_notes(run_id, notes))
-
-    @Slot(object)
-    def delete(self, run_ids: list[int]) -> None:
-        def delete_all(store: Any) -> None:
-            for run_id in run_ids:
-                store.delete(run_id)
-
-        self._write("delete the runs", delete_all)
-
-    def _write(self, action: str, change: Any) -> None:
-        try:
-            change(self._open())
-        except Exception as exc:  # noqa: BLE001
-            self._report(action, exc)
-        emit(self.changed)
+def list_runs(store: Any) -> tuple[str, list[Any]]:
+    """(the database's path, every run) for the table."""
+    return str(store.path), store.list()
 
 
-class RunsStoreThread(QObject):
-    """GUI-side owner of the store thread: ask with the methods, hear back through the signals.
+def load_details(store: Any, runs: list[tuple[int, RunConfig]]) -> RunDetails:
+    """The epochs of ``runs`` and the settings that differ between them."""
+    from ....runs.store import config_differences
 
-    Requests are handled one at a time in the order made, so a refresh after a delete sees it.
-    """
-
-    listed = Signal(int, str, object)
-    details_loaded = Signal(int, object)
-    changed = Signal()
-    failed = Signal(str)
-    _list_requested = Signal(int)
-    _details_requested = Signal(int, object)
-    _rename_requested = Signal(int, str)
-    _notes_requested = Signal(int, str)
-    _delete_requested = Signal(object)
-
-    def __init__(self, db_path: str | None = None, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("resnet-gui runs")
-        self._job = _StoreJob(db_path)
-        self._job.moveToThread(self._thread)
-        self._list_requested.connect(self._job.list_runs)
-        self._details_requested.connect(self._job.load_details)
-        self._rename_requested.connect(self._job.rename)
-        self._notes_requested.connect(self._job.set_notes)
-        self._delete_requested.connect(self._job.delete)
-        self._job.listed.connect(self.listed)
-        self._job.details_loaded.connect(self.details_loaded)
-        self._job.changed.connect(self.changed)
-        self._job.failed.connect(self.failed)
-        self._shut_down = False
-
-    def _ensure_started(self) -> bool:
-        if self._shut_down:
-            return False
-        if not self._thread.isRunning():
-            self._thread.start()
-        return True
-
-    def list_runs(self, request_id: int) -> None:
-        """Read every run; answered by ``listed(request_id, db_path, runs)``."""
-        if self._ensure_started():
-            emit(self._list_requested, request_id)
-
-    def load_details(self, request_id: int, runs: list[tuple[int, RunConfig]]) -> None:
-        """Read the epochs of ``runs`` and their differing settings; answered by ``details_loaded``."""
-        if self._ensure_started():
-            emit(self._details_requested, request_id, runs)
-
-    def rename(self, run_id: int, name: str) -> None:
-        """Rename a run; ``changed`` follows."""
-        if self._ensure_started():
-            emit(self._rename_requested, run_id, name)
-
-    def set_notes(self, run_id: int, notes: str) -> None:
-        """Replace a run's notes; ``changed`` follows."""
-        if self._ensure_started():
-            emit(self._notes_requested, run_id, notes)
-
-    def delete(self, run_ids: list[int]) -> None:
-        """Delete runs with their checkpoints; ``changed`` follows."""
-        if self._ensure_started():
-            emit(self._delete_requested, list(run_ids))
-
-    def shutdown(self) -> None:
-        """Finish the queued requests, then stop the thread and wait for it."""
-        if self._shut_down:
-            return
-        self._shut_down = True
-        self._thread.quit()
-        self._thread.wait()
+    epochs = {run_id: store.epochs(run_id) for run_id, _ in runs}
+    diffs = config_differences([cfg for _, cfg in runs]) if len(runs) > 1 else {}
+    return RunDetails(tuple(i for i, _ in runs), epochs, diffs)

@@ -10,15 +10,13 @@ over a plot shows the values under the mouse.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -32,6 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from ....training.events import BatchEnd, EpochEnd
+from ...widgets import palette
+from .plot_series import Series as _Series
+from .plot_series import ema, render_svg
+
+if TYPE_CHECKING:
+    from ...session.run_session import RunSession
 
 REFRESH_MS = 150
 DEFAULT_SMOOTHING = 0.6
@@ -39,72 +43,8 @@ MAX_SMOOTHING = 0.99
 EXPORT_WIDTH_PX = 1200
 PLOTS = ("loss", "accuracy")
 FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV data (*.csv)"}
-RAW_COLOR = (120, 160, 220)
 FAINT_ALPHA = 110
 READOUT_HINT = "Hover over a plot to read its values."
-
-
-def ema(values: Sequence[float], weight: float, start: Sequence[float] = ()) -> list[float]:
-    """Exponential moving average of ``values`` (``weight`` of the previous value kept at each step).
-
-    ``start`` is an already smoothed prefix of ``values``; only the rest is computed.
-    """
-    out = list(start)
-    last = out[-1] if out else (values[0] if len(values) else 0.0)
-    for v in values[len(out):]:
-        last = weight * last + (1.0 - weight) * v
-        out.append(last)
-    return out
-
-
-def _render_svg(widget: pg.PlotWidget, path: Path) -> None:
-    """Draw ``widget``'s scene into an SVG file with QSvgGenerator."""
-    from PySide6.QtSvg import QSvgGenerator
-
-    rect = widget.sceneRect()
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(rect.size().toSize())
-    generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-    generator.setTitle(widget.getPlotItem().titleLabel.text or "plot")
-    painter = QPainter(generator)
-    try:
-        widget.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-    finally:
-        painter.end()
-
-
-class _Series:
-    """x and y lists behind one curve."""
-
-    def __init__(self, name: str, curve: pg.PlotDataItem) -> None:
-        self.name = name
-        self.curve = curve
-        self.x: list[float] = []
-        self.y: list[float] = []
-
-    def append(self, x: float, y: float) -> None:
-        self.x.append(x)
-        self.y.append(y)
-
-    def clear(self) -> None:
-        self.x.clear()
-        self.y.clear()
-
-    def push(self) -> None:
-        self.curve.setData(self.x, self.y)
-
-    def nearest(self, x: float) -> int | None:
-        """Index of the point whose x is closest to ``x`` (None when empty)."""
-        if not self.x:
-            return None
-        xs = np.asarray(self.x)
-        i = int(np.searchsorted(xs, x))
-        if i >= len(xs):
-            return len(xs) - 1
-        if i > 0 and x - xs[i - 1] < xs[i] - x:
-            return i - 1
-        return i
 
 
 class TrainingPlots(QWidget):
@@ -126,20 +66,20 @@ class TrainingPlots(QWidget):
                 plot.getAxis(side).enableAutoSIPrefix(False)
 
         self.batch_loss = _Series("batch loss", self.loss_plot.plot(
-            name="batch loss", pen=pg.mkPen(RAW_COLOR, width=1)))
+            name="batch loss", pen=pg.mkPen(palette.RAW_BATCH_LOSS, width=1)))
         self.smoothed_loss = _Series("batch loss (smoothed)", self.loss_plot.plot(
-            name="batch loss (smoothed)", pen=pg.mkPen((148, 103, 189), width=2)))
+            name="batch loss (smoothed)", pen=pg.mkPen(palette.SMOOTHED_LOSS, width=2)))
         self.smoothed_loss.curve.setZValue(5)
         self.epoch_loss = _Series("epoch loss", self.loss_plot.plot(
-            name="epoch loss", pen=pg.mkPen((31, 119, 180), width=2), symbol="o", symbolSize=7,
-            symbolBrush=(31, 119, 180)))
+            name="epoch loss", pen=pg.mkPen(palette.EPOCH_LOSS, width=2), symbol="o", symbolSize=7,
+            symbolBrush=palette.EPOCH_LOSS))
         self.epoch_loss.curve.setZValue(10)
         self.train_acc = _Series("train acc", self.acc_plot.plot(
-            name="train acc", pen=pg.mkPen((255, 127, 14), width=2), symbol="o", symbolSize=7,
-            symbolBrush=(255, 127, 14)))
+            name="train acc", pen=pg.mkPen(palette.TRAIN_ACC, width=2), symbol="o", symbolSize=7,
+            symbolBrush=palette.TRAIN_ACC))
         self.test_acc = _Series("test acc", self.acc_plot.plot(
-            name="test acc", pen=pg.mkPen((44, 160, 44), width=2), symbol="s", symbolSize=7,
-            symbolBrush=(44, 160, 44)))
+            name="test acc", pen=pg.mkPen(palette.TEST_ACC, width=2), symbol="s", symbolSize=7,
+            symbolBrush=palette.TEST_ACC))
         self._series = (self.batch_loss, self.smoothed_loss, self.epoch_loss, self.train_acc, self.test_acc)
         self._dirty = False
         self._smoothing = DEFAULT_SMOOTHING
@@ -147,7 +87,7 @@ class TrainingPlots(QWidget):
 
         self._crosshairs: dict[pg.PlotWidget, pg.InfiniteLine] = {}
         for plot in (self.loss_plot, self.acc_plot):
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128), style=Qt.PenStyle.DashLine))
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(palette.CROSSHAIR, style=Qt.PenStyle.DashLine))
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
             self._crosshairs[plot] = line
@@ -204,7 +144,7 @@ class TrainingPlots(QWidget):
 
     def _add_plot_menus(self) -> None:
         """A "Save" submenu in each plot's right-click menu."""
-        for name, plot in zip(PLOTS, (self.loss_plot, self.acc_plot)):
+        for name, plot in zip(PLOTS, (self.loss_plot, self.acc_plot), strict=False):
             menu = plot.getPlotItem().getViewBox().menu
             save = menu.addMenu("Save")
             for fmt in FORMATS:
@@ -212,6 +152,14 @@ class TrainingPlots(QWidget):
                                partial(self._on_export, name, fmt))
 
     # --- data -------------------------------------------------------------------------------
+
+    def bind(self, session: RunSession) -> None:
+        """Plot ``session``'s runs, in the window or followed."""
+        session.cleared.connect(self.clear)
+        session.batch_end.connect(self.add_batch)
+        session.past_batches.connect(self.add_batch_points)
+        session.epoch_end.connect(self.add_epoch)
+        session.run_ended.connect(lambda *_: self.flush())
 
     def add_batch(self, event: BatchEnd) -> None:
         """Record a batch loss at its fractional epoch."""
@@ -277,7 +225,7 @@ class TrainingPlots(QWidget):
     def _update_raw_pen(self) -> None:
         """Raw batch losses are faint under a smoothed curve, solid without one."""
         alpha = FAINT_ALPHA if self._smoothing > 0 else 255
-        self.batch_loss.curve.setPen(pg.mkPen((*RAW_COLOR, alpha), width=1))
+        self.batch_loss.curve.setPen(pg.mkPen((*palette.RAW_BATCH_LOSS, alpha), width=1))
 
     def _update_smoothed(self) -> None:
         s = self.smoothed_loss
@@ -369,7 +317,7 @@ class TrainingPlots(QWidget):
         except ValueError:
             # pyqtgraph <= 0.14.0 cannot parse the closed paths ("... Z") that Qt >= 6.10 writes
             # (pyqtgraph issue #3495): draw the plot through Qt's own SVG generator instead.
-            _render_svg(widget, Path(path))
+            render_svg(widget, Path(path))
         return Path(path)
 
     def export_csv(self, plot: str, path: str | Path) -> Path:
@@ -380,8 +328,17 @@ class TrainingPlots(QWidget):
             writer = csv.writer(f)
             writer.writerow(["curve", "epoch", plot])
             for series in self._plot_series(plot):
-                writer.writerows((series.name, repr(float(x)), repr(float(y))) for x, y in zip(series.x, series.y))
+                points = zip(series.x, series.y, strict=True)
+                writer.writerows((series.name, repr(float(x)), repr(float(y))) for x, y in points)
         return Path(path)
+
+    def export(self, plot: str, path: str | Path) -> Path:
+        """Save ``plot`` ("loss" or "accuracy") as PNG, SVG or CSV, by the file's suffix."""
+        fmt = Path(path).suffix.lstrip(".").lower()
+        exporters = {"png": self.export_png, "svg": self.export_svg, "csv": self.export_csv}
+        if fmt not in exporters:
+            raise ValueError(f"save the plot as .png, .svg or .csv, not {Path(path).name}")
+        return exporters[fmt](plot, path)
 
     def _on_export(self, plot: str, fmt: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, f"Save the {plot} {'data' if fmt == 'csv' else 'plot'}",

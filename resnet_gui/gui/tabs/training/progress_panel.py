@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QWidget
 
 from ....training.events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, RunStarted
+
+if TYPE_CHECKING:
+    from ...session.run_session import RunSession
+
+PAUSED_TEXT = "Paused — press Resume to continue, or Stop to end the run"
 
 STEPS = 1000
 
 
 def format_duration(seconds: float) -> str:
     """72.4 -> "1:12"; 3725 -> "1:02:05"."""
-    total = max(0, int(round(seconds)))
+    total = max(0, round(seconds))
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
@@ -35,7 +42,30 @@ class ProgressPanel(QWidget):
         self._first_epoch = 1
         self._setup = ""
         self._preparing = False  # from Train until RunStarted: loading, downloading or decoding the data
+        self._before_pause = ""
         self.reset()
+
+    def bind(self, session: RunSession) -> None:
+        """Show the progress of ``session``'s runs, in the window or followed."""
+        session.cleared.connect(self.reset)
+        session.state_changed.connect(self._on_state_changed)
+        session.status.connect(self.status_label.setText)
+        session.run_started.connect(self.show_started)
+        session.data_progress.connect(self.show_event)
+        session.batch_end.connect(self.show_batch)
+        session.epoch_end.connect(self.show_epoch)
+        session.run_ended.connect(lambda status, message, _offer: self.show_finished(status, message))
+
+    def _on_state_changed(self, state: str) -> None:
+        if state == "preparing":
+            self.show_preparing()
+        elif state == "paused":
+            self._before_pause = self.status_label.text()
+            self.status_label.setText(PAUSED_TEXT)
+        elif state == "training" and self.status_label.text() == PAUSED_TEXT:
+            self.status_label.setText(self._before_pause)
+        elif state in ("stopping", "follow-stopping"):
+            self.show_stopping()
 
     @staticmethod
     def _bar() -> QProgressBar:
@@ -92,8 +122,8 @@ class ProgressPanel(QWidget):
         self._preparing = False
         self._epochs = max(event.epochs, 1)
         self._first_epoch = event.start_epoch
-        self._setup = (f"{event.device} · {event.precision} · {event.train_size:,} train / "
-                       f"{event.test_size:,} test images · {event.params:,} parameters")
+        sizes = f"{event.train_size:,} train / {event.test_size:,} test images · " if event.train_size else ""
+        self._setup = f"{event.device} · {event.precision} · {sizes}{event.params:,} parameters"
         self.epoch_bar.setValue(0)
         self.epoch_bar.setFormat(f"epoch {event.start_epoch}/{event.epochs}")
         self.run_bar.setValue(self._run_steps(event.start_epoch - 1))
@@ -106,7 +136,10 @@ class ProgressPanel(QWidget):
         self.epoch_bar.setValue(int(STEPS * within))
         self.epoch_bar.setFormat(f"epoch {event.epoch}/{self._epochs} · batch {event.batch}/{event.batches}")
         self.run_bar.setValue(self._run_steps(event.epoch - 1 + within))
-        self.run_bar.setFormat(f"%p% · {event.images_per_s:,.0f} img/s · ETA {format_duration(event.eta_s)}")
+        if event.images_per_s > 0:
+            self.run_bar.setFormat(f"%p% · {event.images_per_s:,.0f} img/s · ETA {format_duration(event.eta_s)}")
+        else:  # a followed run before its speed is known
+            self.run_bar.setFormat("%p%")
 
     def show_epoch(self, event: EpochEnd) -> None:
         """An epoch finished."""
@@ -120,7 +153,7 @@ class ProgressPanel(QWidget):
         if status == "finished":
             self.epoch_bar.setValue(STEPS)
             self.run_bar.setValue(STEPS)
-            self.run_bar.setFormat("%p% · finished")
+        self.run_bar.setFormat(f"%p% · {status}")  # no stale speed or ETA once it has ended
         suffix = f" — {self._setup}" if self._setup else ""
         if status == "stopped" and self._preparing:
             suffix = " before training began (while preparing the data)"
@@ -128,7 +161,7 @@ class ProgressPanel(QWidget):
         self._preparing = False
         text = {"finished": "Finished", "stopped": "Stopped",
                 "failed": "Failed"}.get(status, status.capitalize())
-        self.status_label.setText(text + suffix)
+        self.status_label.setText(text + suffix + (f": {message}" if status == "failed" and message else ""))
 
     def show_stopping(self) -> None:
         """Stop was requested; the current batch (or the data step under way) is finishing."""

@@ -1,0 +1,95 @@
+"""``resnet-gui summary``, ``data``, ``eval`` and ``export``: looking at networks, data and checkpoints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from typing import TextIO
+
+from ..errors import UserError
+from ..settings.config import SPECS, DataConfig, ModelConfig, RunConfig, with_values
+from ..settings.presets import model_preset
+from ..settings.validation import validate
+from .options import DATA_KEYS, SUMMARY_KEYS, given
+from .progress import RunPrinter
+
+
+def _refuse(problems: list, prefix: str) -> None:
+    mine = [p for p in problems if p.field.startswith(prefix)]
+    if mine:
+        raise UserError("; ".join(f"{SPECS[p.field].cli_option}: {p.message}" for p in mine))
+
+
+def cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
+    """The layer-shape table (or JSON) of the network the options describe."""
+    from ..model.summary import format_table, summarize, to_json
+
+    model = ModelConfig(in_channels=args.input[0], num_classes=args.classes)
+    if args.preset:
+        model = model_preset(args.preset, model)
+    cfg = with_values(RunConfig(model=model), given(args, SUMMARY_KEYS))
+    _refuse(validate(cfg), "model.")
+    summary = summarize(cfg.model, args.input)
+    print(to_json(summary) if args.json else format_table(summary, blocks=args.blocks_detail), file=out)
+    return 0
+
+
+def cmd_data(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """A data set's classes, counts, image size and skipped files."""
+    from ..data.datasets import load_dataset
+    from ..data.preview import make_preview
+
+    cfg = with_values(RunConfig(data=DataConfig()), given(args, DATA_KEYS))
+    _refuse(validate(cfg), "data.")
+    printer = RunPrinter(False, out, err)
+    try:
+        preview = make_preview(load_dataset(cfg.data, printer))
+    finally:
+        printer.close()
+    if args.json:
+        print(json.dumps({"classes": list(preview.class_names), "train_counts": list(preview.train_counts),
+                          "test_counts": list(preview.test_counts), "image_size": preview.image_size,
+                          "channels": preview.channels, "skipped": list(preview.skipped)}, indent=2), file=out)
+        return 0
+    print(preview.describe(), file=out)
+    for name, tr, te in zip(preview.class_names, preview.train_counts, preview.test_counts, strict=True):
+        print(f"  {name:<24} {tr:>7,} train {te:>6,} test", file=out)
+    for line in preview.skipped:
+        print(f"  skipped {line}", file=out)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    """Test accuracy, confusion matrix and per-class accuracy of a checkpoint."""
+    from ..inference.metrics import per_class_accuracy
+    from ..inference.predictions import evaluate_checkpoint
+    from ..inference.trained import load_trained
+
+    data_cfg = None
+    if args.data or args.data_root:
+        trained = load_trained(args.checkpoint).config.data
+        data_cfg = replace(trained, dataset=args.data or trained.dataset, root=args.data_root or trained.root)
+    result = evaluate_checkpoint(args.checkpoint, data_cfg, args.device)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2), file=out)
+        return 0
+    names = [n[:11] for n in result.class_names]
+    print(f"test accuracy: {result.accuracy:.4f} on {result.images:,} images", file=out)
+    print("confusion matrix (rows: true class, columns: predicted):", file=out)
+    print(" " * 12 + "".join(f"{n:>12}" for n in names), file=out)
+    for name, row in zip(names, result.counts, strict=True):
+        print(f"{name:>12}" + "".join(f"{c:>12}" for c in row), file=out)
+    accuracies = per_class_accuracy(result.counts)
+    print("per-class accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in zip(names, accuracies, strict=True)),
+          file=out)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    """The checkpoint's network as TorchScript or ONNX."""
+    from ..inference.model_export import check_target, default_export_path, export_model
+
+    target = check_target(args.checkpoint, args.out or default_export_path(args.checkpoint, args.format), args.force)
+    print(f"wrote {export_model(args.checkpoint, target, args.format)}", file=out)
+    return 0

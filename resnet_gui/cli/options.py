@@ -1,0 +1,153 @@
+"""The command-line grammar, built from the settings' own descriptions (one source for help and defaults)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from typing import Any, NoReturn
+
+from ..settings.config import SPECS, ModelConfig, RunConfig, with_values
+from ..settings.fields import Spec, format_value
+from ..settings.parsing import parse_blocks, parse_shape
+from ..settings.presets import MODEL_PRESETS, PRESETS, get_preset, model_preset
+
+# Settings a run takes from its data set, so ``train`` has no option for them.
+FROM_THE_DATA = ("model.in_channels", "model.num_classes")
+TRAIN_KEYS = tuple(k for k in SPECS if k not in FROM_THE_DATA)
+DATA_KEYS = tuple(k for k in SPECS if k.startswith("data.") and k != "data.resize")
+SUMMARY_KEYS = ("model.blocks", "model.channels", "model.stem", "model.block", "model.block_style")
+RUNS_DB_HELP = "run history database (env RESNET_GUI_RUNS, else the user data folder)"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument on one line instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parse_with(parse: Any) -> Any:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return convert
+
+
+def _seed(text: str) -> int | None:
+    return None if text.strip().lower() in ("random", "none") else int(text)
+
+
+def _help(spec: Spec) -> str:
+    default = format_value(spec.default)
+    return f"{spec.help} (default: {default})" if default else spec.help
+
+
+def add_setting(p: argparse.ArgumentParser, key: str) -> None:
+    """An option for setting ``key`` with its type, choices and help; unset options stay None."""
+    spec = SPECS[key]
+    kwargs: dict[str, Any] = {"dest": key, "default": None, "help": _help(spec)}
+    if spec.kind == "bool":
+        kwargs["action"] = argparse.BooleanOptionalAction
+    elif spec.kind == "choice":
+        kwargs.update(choices=spec.choices, type=type(spec.choices[0]))
+    elif spec.kind == "blocks":
+        kwargs.update(type=_parse_with(parse_blocks), metavar="N,N,...")
+    elif key == "train.seed":
+        kwargs.update(type=_seed, metavar="N|random")
+    else:
+        kwargs["type"] = {"int": int, "float": float, "str": str}[spec.kind]
+        kwargs["metavar"] = {"int": "N", "float": "X", "str": "PATH"}[spec.kind]
+    if key == "train.augment":  # --augment alone means crop+flip, and --no-augment means none
+        kwargs.update(nargs="?", const="crop+flip", metavar="{" + ",".join(spec.choices) + "}")
+    p.add_argument(spec.cli_option, **kwargs)
+    if key == "train.augment":
+        p.add_argument("--no-augment", dest=key, action="store_const", const="none", help="same as --augment none")
+
+
+def _summary_parser(sub: Any) -> None:
+    s = sub.add_parser("summary", help="print the layer-shape table and totals")
+    s.add_argument("--preset", choices=MODEL_PRESETS, help="ResNet-18 ... 152 (sets blocks and block type)")
+    for key in SUMMARY_KEYS:
+        add_setting(s, key)
+    s.add_argument("--input", type=_parse_with(parse_shape), default=(1, 224, 224),
+                   help="input shape C,H,W (default: 1,224,224)")
+    s.add_argument("--classes", type=int, default=ModelConfig().num_classes, help="number of classes (default: 10)")
+    s.add_argument("--blocks-detail", action="store_true", help="list every residual block too")
+    s.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _train_parser(sub: Any) -> None:
+    t = sub.add_parser("train", help="train headless, printing the seed's epoch line")
+    t.add_argument("--preset", choices=[*PRESETS, *MODEL_PRESETS],
+                   help="a named recipe (seed, fast-cpu, fast-gpu) or a model (resnet18 ... resnet152)")
+    t.add_argument("--config", metavar="FILE.toml", help="start from settings saved as TOML (options still apply)")
+    for key in TRAIN_KEYS:
+        add_setting(t, key)
+    t.add_argument("--json", action="store_true", help="one JSON object per epoch per line")
+    t.add_argument("--name", help="a name for the run in the run history")
+    t.add_argument("--resume", metavar="RUN_ID_OR_CHECKPOINT",
+                   help="continue a stopped or crashed run from its last checkpoint")
+    t.add_argument("--runs-db", help=RUNS_DB_HELP)
+    t.add_argument("--tensorboard", metavar="LOGDIR", help="also log to TensorBoard (needs the tensorboard package)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = Parser(prog="resnet-gui", description="Train and inspect residual networks "
+                    "(the d2l ResNet chapter). With no command, opens the desktop app.")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    sub.add_parser("gui", help="open the desktop app (the default)")
+    _summary_parser(sub)
+    _train_parser(sub)
+
+    r = sub.add_parser("runs", help="list, show, compare or export recorded runs")
+    r.add_argument("action", nargs="?", default="list", choices=("list", "show", "compare", "export"),
+                   help="list (default); show ID; compare ID ID...; export ID --out FILE.csv|.json|.toml")
+    r.add_argument("ids", nargs="*", type=int, metavar="ID")
+    r.add_argument("--out", help="file to export to: .csv or .json metrics, .toml settings")
+    r.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    r.add_argument("--runs-db", help=RUNS_DB_HELP)
+    r.add_argument("--json", action="store_true", help="print JSON")
+
+    d = sub.add_parser("data", help="describe a data set: classes, counts, image size, skipped files")
+    for key in DATA_KEYS:
+        add_setting(d, key)
+    d.set_defaults(**{"data.dataset": "sample"})
+    d.add_argument("--json", action="store_true", help="print one JSON document")
+
+    v = sub.add_parser("eval", help="test accuracy and confusion matrix of a checkpoint")
+    v.add_argument("checkpoint")
+    v.add_argument("--data", choices=SPECS["data.dataset"].choices, help="data set (default: the one it trained on)")
+    v.add_argument("--data-root", help="data folder")
+    v.add_argument("--device", choices=SPECS["train.device"].choices, default="auto")
+    v.add_argument("--json", action="store_true", help="print one JSON document")
+
+    e = sub.add_parser("export", help="export a checkpoint's model as TorchScript or ONNX")
+    e.add_argument("checkpoint")
+    e.add_argument("--format", choices=("torchscript", "onnx"), default="torchscript")
+    e.add_argument("--out", help="output file (default: beside the checkpoint, named after it)")
+    e.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    return parser
+
+
+def given(args: argparse.Namespace, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The settings among ``keys`` given on the command line, by dotted name."""
+    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The TOML file, else the preset, else the default, with every given option applied on top."""
+    if args.config:
+        from ..settings.toml_io import load_toml
+
+        cfg = load_toml(args.config)
+    elif args.preset in MODEL_PRESETS:
+        cfg = replace(RunConfig(), model=model_preset(args.preset))
+    elif args.preset:
+        cfg = get_preset(args.preset)
+    else:
+        cfg = RunConfig()
+    return with_values(cfg, given(args, TRAIN_KEYS))

@@ -1,0 +1,79 @@
+"""``resnet-gui runs``: list, show, compare and export the run history."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import UserError
+from ..runs.export import export_run
+from ..runs.store import RunRecord, RunStore, config_differences
+
+
+def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
+    """One row per run: id, name, status, epochs, best accuracy, checkpoint (full text when piped)."""
+    console = Console(file=out, highlight=False, width=None if out.isatty() else 10_000)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for title, justify in (("id", "right"), ("name", "left"), ("status", "left"), ("epochs", "right"),
+                           ("best acc", "right"), ("data", "left"), ("checkpoint", "left")):
+        table.add_column(title, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in runs:
+        best = f"{r.best_test_acc:.4f}" if r.best_test_acc is not None else "-"
+        table.add_row(str(r.id), r.name, str(r.status), f"{r.epochs_done}/{r.epochs_planned}", best,
+                      r.config.data.dataset, r.last_checkpoint or "-")
+    console.print(table)
+
+
+def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
+    """The ``runs`` actions."""
+    store = RunStore(args.runs_db)
+    needed = {"list": 0, "show": 1, "export": 1}.get(args.action, 2)
+    if len(args.ids) < needed or (args.action in ("show", "export") and len(args.ids) != 1):
+        raise UserError(f"runs {args.action}: give {'one run id' if needed == 1 else 'two or more run ids'}")
+    try:
+        runs = [store.get(i) for i in args.ids] if args.ids else store.list()
+    except KeyError as e:
+        raise UserError(f"runs {args.action}: {e.args[0]} in {store.path}") from None
+    if args.action == "list":
+        if args.json:
+            print(json.dumps([r.summary() for r in runs], indent=2), file=out)
+        elif not runs:
+            print("no runs yet", file=out)
+        else:
+            print_runs_table(runs, out)
+    elif args.action == "show":
+        _show(store, runs[0], args.json, out)
+    elif args.action == "compare":
+        diffs = config_differences([r.config for r in runs])
+        if args.json:
+            print(json.dumps({"runs": [r.summary() for r in runs], "differences": diffs}, indent=2), file=out)
+        else:
+            print_runs_table(runs, out)
+            print("settings that differ:" if diffs else "no settings differ", file=out)
+            for name, values in diffs.items():
+                print(f"  {name}: " + " | ".join(str(v) for v in values), file=out)
+    else:
+        if not args.out:
+            raise UserError("runs export: give --out FILE.csv, FILE.json or FILE.toml")
+        print(f"wrote {export_run(store, runs[0].id, args.out, overwrite=args.force)}", file=out)
+    return 0
+
+
+def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
+    epochs = store.epochs(run.id)
+    if as_json:
+        doc = {**run.summary(), "notes": run.notes, "config": run.config.to_dict(), "versions": run.versions,
+               "epochs": [vars(e) for e in epochs]}
+        print(json.dumps(doc, indent=2), file=out)
+        return
+    print_runs_table([run], out)
+    if run.error:
+        print(f"  error: {run.error}", file=out)
+    if run.notes:
+        print(f"  notes: {run.notes}", file=out)
+    for e in epochs:
+        print("  " + e.line(), file=out)

@@ -1,0 +1,111 @@
+"""``resnet-gui train``: a run recorded in the run history, stopped cleanly by Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import UserError
+from ..runs.status import RunStatus
+from ..runs.store import RunStore
+from ..settings.config import RunConfig
+from ..settings.validation import problems_text, validate
+from ..training.events import Callback
+from .options import config_from_args
+from .progress import RunPrinter
+
+
+def resume_source(arg: str, store: RunStore) -> tuple[int | None, dict[str, Any]]:
+    """(run id or None, checkpoint) for ``--resume RUN_ID_OR_CHECKPOINT``."""
+    from ..training.checkpoint import load_checkpoint
+
+    if not arg.isdigit():
+        return None, load_checkpoint(arg)
+    try:
+        run = store.get(int(arg))
+    except KeyError:
+        raise UserError(f"--resume: there is no run {arg} in {store.path}; see `resnet-gui runs`") from None
+    if run.status == RunStatus.RUNNING:
+        raise UserError(f"--resume: run {arg} is still running (process {run.pid} on {run.host or 'this machine'}); "
+                        "stop it first, or wait for it to end")
+    if not run.last_checkpoint:
+        raise UserError(f"--resume: run {arg} has no checkpoint yet (it ended before its first epoch)")
+    return run.id, load_checkpoint(run.last_checkpoint)
+
+
+def _stop_on_signals(stop: threading.Event, say: Any) -> dict[int, Any]:
+    """Ctrl-C and SIGTERM (torchrun's stop, `kill`, the window's Stop) stop after the batch; again: abort."""
+
+    def on_signal(_sig: int, _frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        say("\nstopping after this batch (Ctrl-C again to abort)")
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
+def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Train as the options say; 0 finished, 130 stopped."""
+    from ..training.distributed import DistContext
+    from ..training.engine import fit
+
+    ctx = DistContext.from_env()
+    # Under torchrun only rank 0 keeps the run history, checkpoints and logs.
+    store = RunStore(args.runs_db) if ctx.is_main or (args.resume or "").isdigit() else None
+    resume: dict[str, Any] | None = None
+    run_id: int | None = None
+    if args.resume:
+        assert store is not None or not args.resume.isdigit()
+        run_id, resume = resume_source(args.resume, store or RunStore(args.runs_db))
+        cfg = RunConfig.from_dict(resume["config"])
+    else:
+        cfg = config_from_args(args)
+    problems = validate(cfg)
+    if problems:
+        raise UserError(problems_text(problems))
+    callbacks: list[Callback] = []
+    checkpoint_dir = None
+    printer = RunPrinter(args.json, out, err)
+    if ctx.is_main:
+        assert store is not None
+        if run_id is None:
+            run_id = store.create_run(cfg, args.name)
+        else:
+            from ..training.checkpoint import resume_position
+
+            assert resume is not None
+            store.reopen(run_id, resume_position(resume))
+        checkpoint_dir = store.get(run_id).checkpoint_dir
+        callbacks = [printer, store.recorder(run_id)]
+        if args.tensorboard:
+            from ..runs.tensorboard_log import TensorBoardLogger
+
+            callbacks.append(TensorBoardLogger(Path(args.tensorboard) / f"run-{run_id}"))
+    stop = threading.Event()
+    previous = _stop_on_signals(stop, lambda text: print(text, file=err, flush=True) if ctx.is_main else None)
+    try:
+        result = fit(cfg, callbacks=callbacks, stop=stop, checkpoint_dir=checkpoint_dir, resume=resume, dist_ctx=ctx)
+    except BaseException as e:
+        if ctx.is_main and store is not None and run_id is not None:
+            message = str(e) if isinstance(e, UserError) else f"{type(e).__name__}: {e}"
+            store.finish(run_id, RunStatus.FAILED, message)
+        raise
+    finally:
+        printer.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        ctx.close()
+    if result.status == RunStatus.STOPPED:
+        if ctx.is_main:
+            print(f"stopped after {len(result.history)} epoch(s); continue with: resnet-gui train --resume {run_id}",
+                  file=err)
+        return 130
+    if ctx.is_main and not args.json:
+        print(f"run {run_id} finished; checkpoint: {result.last_checkpoint}", file=out)
+    return 0

@@ -1,0 +1,1 @@
+"""The window's model: the state of runs (in the window or followed), announced as signals."""

@@ -1,0 +1,71 @@
+"""The Results tab's requests to the "inspect" lane: for each kind (model, predict, maps, evaluate)
+only the latest one counts, and each is answered by a ``*_ready`` or ``*_failed`` signal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from ...jobs import Jobs
+from ...qt_compat import emit
+from .inspection import ModelCache, ModelSource, describe, evaluate, feature_map_grid, predict
+
+
+class Inspector(QObject):
+    """Ask about the model of ``source``; hear back through the signals."""
+
+    model_ready = Signal(object)
+    model_failed = Signal(str)
+    prediction_ready = Signal(object)
+    prediction_failed = Signal(str)
+    maps_ready = Signal(object)
+    maps_failed = Signal(str)
+    evaluation_ready = Signal(object)  # EpochPredictions of the model on its run's test set
+    evaluation_failed = Signal(str)
+
+    def __init__(self, jobs: Jobs, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lane = jobs.lane("inspect", latest_wins=True)
+        self._cache = ModelCache()  # used only by the lane's thread
+        self._source: ModelSource | None = None
+
+    @property
+    def source(self) -> ModelSource | None:
+        """Where the inspected model comes from (None: no trained model yet)."""
+        return self._source
+
+    @property
+    def busy(self) -> bool:
+        """True while a request is not yet answered."""
+        return self._lane.busy
+
+    def _ask(self, kind: str, label: str, work: Callable[[], object], ready: SignalInstance,
+             failed: SignalInstance) -> None:
+        self._lane.submit(label, lambda _ctx: work(), key=kind, on_done=lambda result: emit(ready, result),
+                          on_error=lambda message, _offer: emit(failed, message))
+
+    def set_source(self, source: ModelSource | None) -> None:
+        """Inspect the model of ``source`` from now on; ``model_ready`` describes it once loaded."""
+        self._source = source
+        self._ask("model", "Loading the model", lambda: describe(self._cache, source), self.model_ready,
+                  self.model_failed)
+
+    def request_prediction(self, path: str) -> None:
+        """Classify the image file at ``path``."""
+        source = self._source
+        self._ask("predict", "Classifying the image", lambda: predict(self._cache, source, str(path)),
+                  self.prediction_ready, self.prediction_failed)
+
+    def request_maps(self, image: np.ndarray, stage: str, index: int) -> None:
+        """Feature maps of ``image`` (test image ``index``) at ``stage``."""
+        source = self._source
+        self._ask("maps", "Computing feature maps", lambda: feature_map_grid(self._cache, source, image, stage, index),
+                  self.maps_ready, self.maps_failed)
+
+    def request_evaluation(self) -> None:
+        """Score the model on its run's test set."""
+        source = self._source
+        self._ask("evaluate", "Scoring the model", lambda: evaluate(self._cache, source), self.evaluation_ready,
+                  self.evaluation_failed)

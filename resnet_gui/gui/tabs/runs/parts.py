@@ -1,0 +1,191 @@
+"""Pieces of the Runs tab: the table's view, the inline delete confirmation, titled boxes."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...widgets.palette import WARNING_BOX
+from .runs_table import NAME_COLUMN, RUN_ID_ROLE, SORT_ROLE, RunsTableModel
+
+COLUMN_WIDTHS = (130, 118, 130, 56, 48, 54, 70, 100, 64)
+
+
+def tensorboard_installed() -> bool:
+    """True when the tensorboard package can be imported (checked without importing it)."""
+    return importlib.util.find_spec("tensorboard") is not None
+
+
+class RunsTableView(QTableView):
+    """A sortable, multi-select table of runs, newest first, names editable in place."""
+
+    def __init__(self, model: RunsTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs_model = model
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.setModel(self.proxy)
+        self.setSortingEnabled(True)
+        self.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(22)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate(COLUMN_WIDTHS):
+            self.setColumnWidth(col, width)
+
+    def runs(self) -> list[Any]:
+        """The RunRecords in the table, in the view's (sorted) order."""
+        return [
+            self.runs_model.run_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            for r in range(self.proxy.rowCount())
+        ]
+
+    def run(self, run_id: int) -> Any:
+        """The RunRecord shown for ``run_id``; KeyError when it is not in the table."""
+        row = self.runs_model.row_of(run_id)
+        if row < 0:
+            raise KeyError(f"run {run_id} is not in the table")
+        return self.runs_model.run_at(row)
+
+    def selected_run_ids(self) -> list[int]:
+        """The selected runs, in the view's order."""
+        rows = sorted(i.row() for i in self.selectionModel().selectedRows())
+        return [self.proxy.index(r, 0).data(RUN_ID_ROLE) for r in rows]
+
+    def select_runs(self, run_ids: list[int]) -> None:
+        """Select exactly these runs (those in the table)."""
+        selection = QItemSelection()
+        for run_id in run_ids:
+            row = self.runs_model.row_of(run_id)
+            if row >= 0:
+                index = self.proxy.mapFromSource(self.runs_model.index(row, 0))
+                selection.select(index, index)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.selectionModel().select(selection, flags)
+        if run_ids and self.runs_model.row_of(run_ids[0]) >= 0:
+            index = self.proxy.mapFromSource(self.runs_model.index(self.runs_model.row_of(run_ids[0]), 0))
+            self.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def edit_name(self, run_id: int) -> None:
+        """Start editing the run's name in place."""
+        index = self.proxy.mapFromSource(self.runs_model.index(self.runs_model.row_of(run_id), NAME_COLUMN))
+        self.setCurrentIndex(index)
+        self.edit(index)
+
+
+class ConfirmBar(QFrame):
+    """An inline question with Delete and Cancel (no modal dialog); hidden until ``ask``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("confirm-delete")
+        self.setStyleSheet(f"#confirm-delete {{ {WARNING_BOX} border-radius: 4px; }}")
+        self.label = QLabel()
+        self.confirm_button = QPushButton("Delete")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.confirm_button)
+        layout.addWidget(self.cancel_button)
+        self.hide()
+
+    def ask(self, question: str) -> None:
+        """Show ``question`` with the two buttons."""
+        self.label.setText(question)
+        self.show()
+
+
+def titled(title: str, widget: QWidget) -> QWidget:
+    """``widget`` under a bold title."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(widget, 1)
+    return box
+
+
+class RunActions(QWidget):
+    """The row of buttons acting on the selected runs, and the TensorBoard box."""
+
+    def __init__(self, tensorboard_folder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rename = _button("Rename", "Rename the selected run (or double-click its name)")
+        self.delete = _button("Delete…", "Delete the selected runs with their metrics and checkpoints")
+        self.load = _button("Load settings into the form", "Put the selected run's settings into the form on the left")
+        self.resume = _button("Resume run", RESUME_TIP)
+        self.follow = _button("Follow", "Show a running background run's progress live on the Training tab")
+        self.inspect = _button(
+            "Open in Results",
+            "Open the selected run's trained model on the Results tab: its "
+            "confusion matrix on its test set, and use it to classify images and show feature maps",
+        )
+        self.tensorboard = QCheckBox("Log new runs to TensorBoard")
+        self.tensorboard.setEnabled(tensorboard_installed())
+        self.tensorboard.setToolTip(
+            "Write each new run's loss, accuracies and learning rate for TensorBoard, in a "
+            f"'{tensorboard_folder}' folder beside the run history"
+            if tensorboard_installed()
+            else "TensorBoard is not installed: pip install tensorboard"
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for button in (self.rename, self.delete, self.load, self.resume, self.follow, self.inspect):
+            layout.addWidget(button)
+        layout.addStretch(1)
+        layout.addWidget(self.tensorboard)
+
+
+RESUME_TIP = "Continue a stopped or crashed run from its last checkpoint"
+
+
+def _button(text: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setToolTip(tip)
+    return button
+
+
+def split_view(top: QWidget, compare: QWidget, differences: QWidget, notes: QWidget) -> QSplitter:
+    """The table on top; below it the comparison plots beside the differing settings and the notes."""
+    side = QSplitter(Qt.Orientation.Vertical)
+    side.addWidget(titled("Settings that differ", differences))
+    side.addWidget(titled("Notes", notes))
+    side.setSizes([220, 120])
+    bottom = QSplitter()
+    bottom.addWidget(compare)
+    bottom.addWidget(side)
+    bottom.setStretchFactor(0, 3)
+    bottom.setStretchFactor(1, 2)
+    bottom.setSizes([480, 320])
+    main = QSplitter(Qt.Orientation.Vertical)
+    main.addWidget(top)
+    main.addWidget(bottom)
+    main.setStretchFactor(0, 2)
+    main.setStretchFactor(1, 3)
+    main.setSizes([260, 420])
+    return main

@@ -1,0 +1,128 @@
+"""Runs as processes of their own: launched in the background, found again, stopped by signal.
+
+A background run is ``python -m resnet_gui train --config FILE --runs-db DB --name NAME`` (or the
+same under ``torch.distributed.run`` with N processes), started in a session of its own so that
+closing the window leaves it running. Its settings (TOML) and output (a log file) lie in a
+``background`` folder beside the run history. Stop sends SIGTERM to the run's process group; the
+CLI then stops after the current batch and records "stopped".
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from ..settings.config import RunConfig
+
+BACKGROUND_FOLDER = "background"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A started background run: its process (the session leader), name, settings file and log."""
+
+    pid: int
+    name: str
+    config_file: Path
+    log_file: Path
+    processes: int
+
+
+def command(config_file: Path, db_path: Path, name: str, processes: int = 1) -> list[str]:
+    """The command line of a background run (torchrun on this machine when ``processes`` > 1)."""
+    train = ["-m", "resnet_gui", "train", "--config", str(config_file), "--runs-db", str(db_path), "--name", name]
+    if processes <= 1:
+        return [sys.executable, *train]
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes), *train]
+
+
+def launch(cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | None = None) -> Launch:
+    """Write the settings beside the run history and start the run in a session of its own."""
+    from ..settings.toml_io import save_toml
+
+    db_path = Path(db_path)
+    folder = db_path.parent / BACKGROUND_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    name = name or f"background {time.strftime('%H:%M:%S')} ({cfg.data.dataset}, {cfg.train.epochs} epochs)"
+    config_file = folder / f"run-{stamp}.toml"
+    log_file = folder / f"run-{stamp}.log"
+    save_toml(cfg, config_file)
+    env = dict(os.environ)
+    env.pop("RESNET_GUI_RUNS", None)  # --runs-db names the store
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(command(config_file, db_path, name, processes), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                cwd=str(folder))
+    # Reap it when it ends, so that it does not linger as a zombie.
+    threading.Thread(target=proc.wait, name="resnet-gui reap", daemon=True).start()
+    return Launch(proc.pid, name, config_file, log_file, processes)
+
+
+def is_local(host: str) -> bool:
+    """True when a run's recorded host is this machine."""
+    return host == socket.gethostname()
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    try:
+        return psutil.Process(pid).cmdline()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+    except psutil.AccessDenied:
+        return []
+
+
+def _is_torchrun(cmdline: list[str]) -> bool:
+    return "torch.distributed.run" in cmdline or any(c.endswith("torchrun") for c in cmdline)
+
+
+def torchrun_launcher(pid: int) -> int | None:
+    """The torchrun launcher whose worker ``pid`` is (the store records rank 0's pid), if any."""
+    try:
+        parent = psutil.Process(pid).parent()
+    except psutil.NoSuchProcess:
+        return None
+    if parent is None:
+        return None
+    cmdline = _cmdline(parent.pid)
+    return parent.pid if cmdline and _is_torchrun(cmdline) else None
+
+
+def is_cli_run(pid: int) -> bool:
+    """True when ``pid`` is a ``resnet_gui train`` process or a torchrun launcher."""
+    cmdline = _cmdline(pid)
+    if cmdline is None:
+        return False
+    if not cmdline:  # not ours to read: trust the run history's record
+        return True
+    return ("resnet_gui" in cmdline and "train" in cmdline) or _is_torchrun(cmdline)
+
+
+def stop_process(pid: int) -> bool:
+    """SIGTERM to the process group of ``pid``, else to ``pid``; False if it is gone or not a CLI run.
+
+    For a torchrun worker the launcher is signalled instead: it forwards SIGTERM to every worker
+    (each of which runs in a session of its own).
+    """
+    pid = torchrun_launcher(pid) or pid
+    if not is_cli_run(pid):
+        return False  # e.g. a run trained inside another window: never signal that window
+    try:
+        pgid = os.getpgid(pid)
+        if pgid != os.getpgrp():  # never signal the window's own group
+            os.killpg(pgid, signal.SIGTERM)
+        else:
+            os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    return True

@@ -1,0 +1,19 @@
+"""How a run stands: the one list of run statuses, and which of them allow what."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RunStatus(StrEnum):
+    """A run's status as the run history stores it (a StrEnum, so it compares equal to its text)."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"  # by the user (Stop, Ctrl-C, SIGTERM), after the current batch, with a checkpoint
+    FAILED = "failed"  # with an error message
+    CRASHED = "crashed"  # recorded as running, but its process is gone (killed, power cut)
+
+
+ENDED = frozenset({RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.CRASHED})
+RESUMABLE = frozenset({RunStatus.STOPPED, RunStatus.CRASHED})

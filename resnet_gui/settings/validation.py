@@ -1,0 +1,114 @@
+"""Validation of run settings: every problem at once, each naming the field it belongs to."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .config import MAX_STAGES, MAX_WIDEST_CHANNELS, SPECS, RunConfig, get_field
+from .fields import Spec
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid setting: the dotted field name (``train.lr``) and why it is invalid."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_int(spec: Spec, value: Any) -> str:
+    if not _is_int(value):
+        return f"must be a whole number{' (0 for none)' if spec.zero_ok else ''}, got {value!r}"
+    if spec.zero_ok and value == 0:
+        return ""
+    assert spec.low is not None and spec.high is not None
+    if not spec.low <= value <= spec.high:
+        zero = "0 (none) or " if spec.zero_ok else ""
+        return f"must be {zero}between {int(spec.low)} and {int(spec.high)}, got {value}"
+    return ""
+
+
+def _check_float(spec: Spec, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
+    lo, hi = float(spec.low or 0.0), float(spec.high or 0.0)
+    if value < lo or value > hi or (spec.low_open and value == lo):
+        low = f"greater than {lo}" if spec.low_open else f"at least {lo}"
+        return f"must be {low} and at most {hi}, got {value}"
+    return ""
+
+
+def _check_choice(spec: Spec, value: Any) -> str:
+    # type() too: True == 1, yet "channels = true" is not a choice of 1 or 3.
+    if any(value == c and type(value) is type(c) for c in spec.choices):
+        return ""
+    if spec.kind == "choice" and all(isinstance(c, int) for c in spec.choices):
+        words = " or ".join(spec.choice_label(c) for c in spec.choices)
+        return f"must be {words}, got {value!r}"
+    return f"must be one of {', '.join(str(c) for c in spec.choices)}, got {value!r}"
+
+
+def _check_blocks(spec: Spec, value: Any) -> str:
+    if not isinstance(value, tuple) or not value:
+        return "give at least one stage, e.g. 2,2,2,2"
+    if len(value) > MAX_STAGES:
+        return f"at most {MAX_STAGES} stages, got {len(value)}"
+    for i, b in enumerate(value, start=1):
+        if not _is_int(b) or not (spec.low or 1) <= b <= (spec.high or 1):
+            return f"stage {i} must have {int(spec.low or 1)} to {int(spec.high or 1)} blocks, got {b!r}"
+    return ""
+
+
+def check_value(spec: Spec, value: Any) -> str:
+    """Why ``value`` does not fit ``spec`` on its own ("" when it does)."""
+    if value is None and spec.optional:
+        return ""
+    if spec.kind == "int":
+        return _check_int(spec, value)
+    if spec.kind == "float":
+        return _check_float(spec, value)
+    if spec.kind == "bool":
+        return "" if isinstance(value, bool) else f"must be true or false, got {value!r}"
+    if spec.kind == "choice":
+        return _check_choice(spec, value)
+    if spec.kind == "blocks":
+        return _check_blocks(spec, value)
+    return "" if isinstance(value, str) else f"must be text, got {value!r}"
+
+
+def _cross_checks(cfg: RunConfig, bad: set[str]) -> list[Problem]:
+    """Problems of fields that are fine alone but not together."""
+    p: list[Problem] = []
+    m, d, t = cfg.model, cfg.data, cfg.train
+    if not {"model.blocks", "model.channels", "model.block"} & bad:
+        widest = m.channels * 2 ** (len(m.blocks) - 1) * (4 if m.block == "bottleneck" else 1)
+        if widest > MAX_WIDEST_CHANNELS:
+            p.append(Problem("model.channels", f"the last stage would have {widest} channels (doubling per stage); "
+                                               f"use fewer channels or stages (at most {MAX_WIDEST_CHANNELS})"))
+    if d.dataset == "folder" and not d.root and "data.root" not in bad:
+        p.append(Problem("data.root", "choose the folder holding one subfolder of images per class"))
+    if not {"train.warmup_epochs", "train.epochs"} & bad and t.warmup_epochs > t.epochs:
+        p.append(Problem("train.warmup_epochs",
+                         f"must not exceed the number of epochs ({t.epochs}), got {t.warmup_epochs}"))
+    return p
+
+
+def validate(cfg: RunConfig) -> list[Problem]:
+    """Every problem in ``cfg``; an empty list means it can be trained."""
+    problems = [Problem(key, message) for key, spec in SPECS.items()
+                if (message := check_value(spec, get_field(cfg, key)))]
+    return problems + _cross_checks(cfg, {p.field for p in problems})
+
+
+def problems_text(problems: list[Problem]) -> str:
+    """The problems as one line, e.g. for an error message."""
+    return "; ".join(str(p) for p in problems)
