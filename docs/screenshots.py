@@ -28,7 +28,7 @@ from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, Train
 from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
 from resnet_gui.gui.main_window import MainWindow  # noqa: E402
 
-OUT = Path(__file__).resolve().parent
+OUT = Path(os.environ.get("RESNET_GUI_SHOTS", Path(__file__).resolve().parent))
 
 
 def wait(cond, ms: int = 600_000) -> None:
@@ -78,7 +78,7 @@ def main() -> None:
     r.confusion.select_cell(int(t), int(k))
     app.processEvents()
     win.grab().save(str(OUT / "screenshot-results.png"))
-    print("test accuracy per epoch:", [round(e.test_acc, 3) for e in win.history])
+    print("test accuracy per epoch:", [round(e.test_acc, 3) for e in win.session.history])
 
     # A second run with another learning rate, then both compared on the Runs tab.
     first = win.runs_panel.last_run_id

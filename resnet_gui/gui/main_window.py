@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         s, bar = self.session, self.statusBar()
         for view in (self.progress, self.plots, self.results, self.runs_panel, self.controls):
             view.bind(s)
-        s.status.connect(bar.showMessage)
+        s.status.connect(lambda text: bar.showMessage(text, STATUS_MS))
         s.error.connect(self.banner.show_error)
         s.state_changed.connect(lambda _state: self.form.setEnabled(not s.training))
         s.run_ended.connect(self._on_run_ended)
@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Loaded the settings into the form", STATUS_MS)
 
     def _on_run_ended(self, status: str, _message: str, _offer_sample: bool) -> None:
+        self.statusBar().showMessage(f"Run {self.session.run_id} {status}", STATUS_MS)
         emit(self.run_finished, status)
         if self._close_pending:
             self.close()
