@@ -12,7 +12,7 @@ from . import window_settings
 from .form.config_form import ConfigForm
 from .form.run_controls import RunControls
 from .jobs import Jobs
-from .layout import arrange_window
+from .layout import arrange_window, stacked
 from .menus import WindowMenus
 from .qt_compat import emit
 from .session.core import CoreInfo, CoreLoader
@@ -53,7 +53,10 @@ class MainWindow(QMainWindow):
         self.train_button, self.pause_button = self.controls.train_button, self.controls.pause_button
         self.stop_button, self.background_controls = self.controls.stop_button, self.controls.background
         self.tabs = QTabWidget()
-        arrange_window(self)
+        pages = ((stacked(self.progress, self.plots), "Training"), (self.data_preview, "Data"),
+                 (self.layer_table, "Layers"), (self.architecture, "Architecture"), (self.runs_panel, "Runs"),
+                 (self.results, "Results"))
+        arrange_window(self, self.banner, self.form, self.controls, self.tabs, pages)
         self.menus = WindowMenus(self, self.session, self.jobs, self.form.config, self.plots.export)
         self._connect()
         remembered = window_settings.restore(self._settings, self)
