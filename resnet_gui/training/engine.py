@@ -39,7 +39,7 @@ from .checkpoint import (
 )
 from .devices import cpu_has_amx, resolve_device, resolve_precision
 from .distributed import DistContext
-from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunStarted
+from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunPaused, RunStarted
 from .host_memory import reuse_freed_memory
 from .precision import autocast
 from .schedules import lr_factor
@@ -279,7 +279,10 @@ class Trainer:
         self.model.train()
         return self.dist.sum(correct).item() / self.test.size
 
-    def _wait_while_paused(self) -> None:
+    def _wait_while_paused(self, epoch: int, batches_done: int) -> None:
+        if not self.pause.is_set() or self.stop.is_set():
+            return
+        self.emit(RunPaused(epoch, batches_done))
         while self.pause.is_set() and not self.stop.is_set():
             time.sleep(0.05)
 
@@ -303,7 +306,7 @@ class Trainer:
         # advanced for a batch that a resumed run will cut again.
         batches = self.train.batches(order, self.gen, first)
         for b in range(first + 1, n_batches + 1):
-            self._wait_while_paused()
+            self._wait_while_paused(epoch, b - 1)
             if self._should_stop(b):
                 self._save_stopped(epoch, order, b - 1, loss_sum.item(), int(correct.item()), seen,
                                    time.perf_counter() - start)

@@ -63,6 +63,14 @@ class BatchEnd:
 
 
 @dataclass(frozen=True)
+class RunPaused:
+    """The run holds, as asked, after ``batches_done`` batches of ``epoch`` (everything stays in memory)."""
+
+    epoch: int
+    batches_done: int
+
+
+@dataclass(frozen=True)
 class EpochEnd:
     """One finished epoch: the numbers of the seed's epoch line, plus throughput and LR."""
 
@@ -117,5 +125,5 @@ class RunEnd:
     message: str = ""
 
 
-Event = DownloadProgress | DataProgress | RunStarted | BatchEnd | EpochPredictions | EpochEnd | RunEnd
+Event = DownloadProgress | DataProgress | RunStarted | BatchEnd | RunPaused | EpochPredictions | EpochEnd | RunEnd
 Callback = Callable[[Event], None]

@@ -20,10 +20,11 @@ def start_and_pause(qtbot, window, epochs: int = 3) -> None:
     qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(window.plots.batch_loss.x) > 0, timeout=RUN_TIMEOUT_MS)
     assert window.pause_button.isEnabled() and window.pause_button.text() == "Pause"
-    qtbot.mouseClick(window.pause_button, Qt.MouseButton.LeftButton)
-    assert window.session.paused and window.pause_button.text() == "Resume"
-    assert window.progress.status_label.text().startswith("Paused")
-    qtbot.wait(300)  # the batch in flight when Pause was pressed ends and reports
+    with qtbot.waitSignal(window.session.paused_at, timeout=RUN_TIMEOUT_MS):  # the run has come to a halt
+        qtbot.mouseClick(window.pause_button, Qt.MouseButton.LeftButton)
+        assert window.session.paused and window.pause_button.text() == "Resume"
+        assert window.progress.status_label.text().startswith("Paused")
+    assert window.progress.status_label.text().startswith("Paused at epoch ")
 
 
 def test_pause_holds_the_run_and_resume_finishes_it(qtbot, window) -> None:

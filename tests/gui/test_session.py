@@ -85,9 +85,9 @@ def test_pause_holds_and_resume_continues(qtbot, session: RunSession) -> None:
     session.epoch_end.connect(epochs.append)
     session.start(tiny_config(epochs=3, batch_size=64))
     qtbot.waitUntil(lambda: session.state == "training", timeout=RUN_TIMEOUT_MS)
-    session.set_paused(True)
-    assert session.paused
-    qtbot.wait(300)
+    with qtbot.waitSignal(session.paused_at, timeout=RUN_TIMEOUT_MS):
+        session.set_paused(True)
+        assert session.paused
     held = len(epochs)
     qtbot.wait(800)
     assert len(epochs) == held and not ends

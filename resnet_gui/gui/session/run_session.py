@@ -24,6 +24,7 @@ from ...training.events import (
     DownloadProgress,
     EpochEnd,
     EpochPredictions,
+    RunPaused,
     RunStarted,
 )
 from ..jobs import Job, Jobs
@@ -59,6 +60,7 @@ class RunSession(QObject):
     predictions = Signal(object)  # EpochPredictions
     data_progress = Signal(object)  # DataProgress or DownloadProgress
     past_batches = Signal(object)  # [(fractional epoch, loss)] of a resumed run
+    paused_at = Signal(int, int)  # the run holds after this epoch's this many batches
     run_recorded = Signal(int)
     status = Signal(str)  # a line saying what the run is doing, for the status line and bar
     run_ended = Signal(str, str, bool)  # status, message, offer the bundled sample
@@ -192,6 +194,8 @@ class RunSession(QObject):
             emit(self.epoch_end, event)
         elif isinstance(event, EpochPredictions):
             emit(self.predictions, event)
+        elif isinstance(event, RunPaused):
+            emit(self.paused_at, event.epoch, event.batches_done)
         elif isinstance(event, (DataProgress, DownloadProgress)):
             emit(self.data_progress, event)
 

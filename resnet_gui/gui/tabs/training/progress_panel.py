@@ -51,6 +51,7 @@ class ProgressPanel(QWidget):
         session.state_changed.connect(self._on_state_changed)
         session.status.connect(self.status_label.setText)
         session.run_started.connect(self.show_started)
+        session.paused_at.connect(self.show_paused)
         session.data_progress.connect(self.show_event)
         session.batch_end.connect(self.show_batch)
         session.epoch_end.connect(self.show_epoch)
@@ -62,7 +63,7 @@ class ProgressPanel(QWidget):
         elif state == "paused":
             self._before_pause = self.status_label.text()
             self.status_label.setText(PAUSED_TEXT)
-        elif state == "training" and self.status_label.text() == PAUSED_TEXT:
+        elif state == "training" and self.status_label.text().startswith("Paused"):
             self.status_label.setText(self._before_pause)
         elif state in ("stopping", "follow-stopping"):
             self.show_stopping()
@@ -162,6 +163,12 @@ class ProgressPanel(QWidget):
         text = {"finished": "Finished", "stopped": "Stopped",
                 "failed": "Failed"}.get(status, status.capitalize())
         self.status_label.setText(text + suffix + (f": {message}" if status == "failed" and message else ""))
+
+    def show_paused(self, epoch: int, batches_done: int) -> None:
+        """The run has come to a halt (not merely been asked to): say where."""
+        if self.status_label.text() == PAUSED_TEXT:
+            self.status_label.setText(f"Paused at epoch {epoch}, batch {batches_done} — press Resume to continue, "
+                                      "or Stop to end the run")
 
     def show_stopping(self) -> None:
         """Stop was requested; the current batch (or the data step under way) is finishing."""
