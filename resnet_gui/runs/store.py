@@ -16,15 +16,20 @@ import shutil
 import socket
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..errors import UserError
 from ..settings.config import RunConfig
 from ..training.checkpoint import BEST, LAST
-from ..training.events import BatchEnd, EpochEnd, Event, RunEnd, RunStarted
+from ..training.events import EpochEnd
 from .status import RunStatus
+
+if TYPE_CHECKING:
+    from .recorder import RunRecorder
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -66,8 +71,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, epoch, batch)
     );
     """,
+    # Each run gets a checkpoint folder no other run can share (two databases in one folder, or a
+    # database recreated, used to reuse "run-1"); ``_adopt_legacy_folders`` moves the old ones.
+    "ALTER TABLE runs ADD COLUMN uid TEXT NOT NULL DEFAULT ''",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+LEGACY_SLACK_S = 120  # a legacy folder belongs to a run when its files were written during that run
 
 
 def default_db_path() -> Path:
@@ -137,6 +146,26 @@ def process_alive(pid: int | None) -> bool:
         return True
 
 
+def _explain(path: Path, err: sqlite3.DatabaseError) -> str:
+    """A database error in words a user can act on."""
+    text = str(err)
+    if "not a database" in text or "malformed" in text:
+        return (f"The run history {path} is damaged or not a resnet-gui database ({text}). Move it aside to "
+                "start a new one, or choose another file with --runs-db or RESNET_GUI_RUNS.")
+    if "readonly" in text or "unable to open" in text:
+        return (f"Cannot write the run history {path} ({text}): check its folder's permissions, or choose "
+                "another file with --runs-db or RESNET_GUI_RUNS.")
+    return f"The run history {path} cannot be used ({text})."
+
+
+def _saved_config(text: str) -> RunConfig:
+    """A run's stored settings; settings this version does not know (a newer one wrote them) are left out."""
+    try:
+        return RunConfig.from_dict(json.loads(text), strict=False)
+    except (ValueError, TypeError):
+        return RunConfig()
+
+
 def library_versions() -> dict[str, str]:
     """Versions of Python and the libraries a run depends on."""
     import torch
@@ -148,12 +177,31 @@ def library_versions() -> dict[str, str]:
             "torchvision": str(torchvision.__version__)}
 
 
+class RunStoreError(UserError):
+    """The run history cannot be used: unreadable, a folder, not writable, or from a newer version."""
+
+
 class RunStore:
-    """The runs database at ``path`` (created and migrated on first use)."""
+    """The runs database at ``path`` (created and migrated on first use).
+
+    RunStoreError says what is wrong with a database that cannot be used, and what to do.
+    """
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise RunStoreError(f"The run history {self.path} is a folder, not a file: point --runs-db (or "
+                                "RESNET_GUI_RUNS) at a file such as runs.sqlite.")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise RunStoreError(_explain(self.path, e)) from None
+        except OSError as e:
+            raise RunStoreError(f"Cannot open the run history {self.path}: {e.strerror or e}. Choose another "
+                                "file with --runs-db or RESNET_GUI_RUNS.") from None
+
+    def _migrate(self) -> None:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -162,19 +210,43 @@ class RunStore:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 db.execute("ROLLBACK")
-                raise RuntimeError(f"{self.path} was written by a newer resnet-gui (schema {version}).")
+                raise RunStoreError(f"{self.path} was written by a newer resnet-gui (schema {version}, this one "
+                                    f"reads up to {SCHEMA_VERSION}): upgrade resnet-gui, or use another file.")
             for i in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[i].split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {i + 1}")
+            if version < 2 <= SCHEMA_VERSION:
+                self._adopt_legacy_folders(db)
             db.execute("COMMIT")
         finally:
             db.close()
 
+    def _adopt_legacy_folders(self, db: sqlite3.Connection) -> None:
+        """Give each old run a uid and a folder of its own: its old ``run-N`` folder when the files in it
+        were written during this run (else another database's run wrote them, and they are not its)."""
+        for run_id, created, ended, folder in db.execute(
+                "SELECT id, created_at, ended_at, checkpoint_dir FROM runs").fetchall():
+            uid = uuid.uuid4().hex[:12]
+            old, new = Path(folder or ""), self.checkpoint_root / f"run-{run_id}-{uid}"
+            values: dict[str, str] = {"uid": uid, "checkpoint_dir": str(new)}
+            files = list(old.glob("*.pt")) if folder and old.is_dir() else []
+            if files:
+                end = (ended or time.time()) + LEGACY_SLACK_S
+                if all(created - LEGACY_SLACK_S <= f.stat().st_mtime <= end for f in files):
+                    old.rename(new)
+                    values.update({k: str(new / name) for k, name in (("last_checkpoint", LAST),
+                                                                       ("best_checkpoint", BEST))
+                                   if (new / name).is_file()})
+                else:
+                    values.update(last_checkpoint="", best_checkpoint="")
+            db.execute(f"UPDATE runs SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                       (*values.values(), run_id))
+
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
+    def _connect(self, timeout: float = 10.0) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=timeout)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
@@ -200,9 +272,10 @@ class RunStore:
                  cfg.train.epochs, os.getpid(), socket.gethostname()))
             assert cur.lastrowid is not None
             run_id = cur.lastrowid
-            ckpt_dir = self.checkpoint_root / f"run-{run_id}"
-            db.execute("UPDATE runs SET name = ?, checkpoint_dir = ? WHERE id = ?",
-                       (name or f"run {run_id}", str(ckpt_dir), run_id))
+            uid = uuid.uuid4().hex[:12]
+            ckpt_dir = self.checkpoint_root / f"run-{run_id}-{uid}"
+            db.execute("UPDATE runs SET name = ?, checkpoint_dir = ?, uid = ? WHERE id = ?",
+                       (name or f"run {run_id}", str(ckpt_dir), uid, run_id))
         return run_id
 
     def reopen(self, run_id: int, resume_at: tuple[int, int] | None = None) -> None:
@@ -223,6 +296,8 @@ class RunStore:
 
     def recorder(self, run_id: int) -> RunRecorder:
         """A training callback that writes this run's events."""
+        from .recorder import RunRecorder
+
         return RunRecorder(self, run_id)
 
     def _update(self, run_id: int, **values: Any) -> None:
@@ -257,11 +332,11 @@ class RunStore:
             shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
 
     def _record(self, row: sqlite3.Row) -> RunRecord:
-        status = RunStatus(row["status"])
+        status = RunStatus(row["status"]) if row["status"] in set(RunStatus) else RunStatus.FAILED
         if status == RunStatus.RUNNING and row["host"] == socket.gethostname() and not process_alive(row["pid"]):
             status = RunStatus.CRASHED
         return RunRecord(row["id"], row["name"], row["created_at"], row["ended_at"], status, row["error"],
-                         RunConfig.from_dict(json.loads(row["config"])), row["device"], row["precision"],
+                         _saved_config(row["config"]), row["device"], row["precision"],
                          row["params"], row["epochs_planned"], row["epochs_done"], row["best_test_acc"],
                          row["checkpoint_dir"], row["last_checkpoint"], row["best_checkpoint"], row["notes"],
                          json.loads(row["versions"]), row["pid"], row["host"])
@@ -314,36 +389,3 @@ def config_differences(configs: list[RunConfig]) -> dict[str, list[Any]]:
     flat = [{f"{sec}.{k}": v for sec, vals in c.to_dict().items() for k, v in vals.items()} for c in configs]
     names = list(flat[0]) if flat else []
     return {n: [f.get(n) for f in flat] for n in names if len({json.dumps(f.get(n)) for f in flat}) > 1}
-
-
-class RunRecorder:
-    """Writes a run's events to the store; used as an engine callback."""
-
-    def __init__(self, store: RunStore, run_id: int) -> None:
-        self.store, self.run_id = store, run_id
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, RunStarted):
-            self.store._update(self.run_id, device=event.device, precision=event.precision, params=event.params)
-        elif isinstance(event, BatchEnd):
-            with self.store._connect() as db:
-                db.execute("INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?, ?)",
-                           (self.run_id, event.epoch, event.batch, event.batches, event.loss))
-        elif isinstance(event, EpochEnd):
-            d = asdict(event)
-            with self.store._connect() as db:
-                db.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (self.run_id, d["epoch"], d["loss"], d["train_acc"], d["test_acc"], d["seconds"],
-                            d["images_per_s"], d["lr"]))
-                db.execute("UPDATE runs SET epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?), "
-                           "best_test_acc = (SELECT MAX(test_acc) FROM epochs WHERE run_id = ?) WHERE id = ?",
-                           (self.run_id, self.run_id, self.run_id))
-            self._refresh_checkpoints()
-        elif isinstance(event, RunEnd):
-            self._refresh_checkpoints()
-            self.store.finish(self.run_id, event.status, event.message)
-
-    def _refresh_checkpoints(self) -> None:
-        folder = Path(self.store.get(self.run_id).checkpoint_dir)
-        self.store.set_checkpoints(self.run_id, *(str(folder / f) if (folder / f).is_file() else None
-                                                  for f in (LAST, BEST)))

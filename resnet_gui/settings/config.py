@@ -147,27 +147,30 @@ class RunConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+    def from_dict(cls, d: dict[str, Any], strict: bool = True) -> RunConfig:
         """Rebuild a config from ``to_dict`` output (sections and keys left out keep their defaults).
 
         Unknown sections or keys, and a section that is not a table, raise ValueError naming them;
-        wrong value types are left for ``validate`` to report with the field's name.
+        with ``strict=False`` they are left out instead (settings a newer version wrote). Wrong
+        value types are left for ``validate`` to report with the field's name.
         """
         if not isinstance(d, dict):
             raise ValueError(f"the settings must be a table of sections, got {type(d).__name__}")
         unknown = sorted(set(d) - set(SECTIONS))
-        if unknown:
+        if unknown and strict:
             raise ValueError(f"unknown section(s) {', '.join(unknown)}; use {', '.join(SECTIONS)}")
         parts: dict[str, Any] = {}
         for name, klass in SECTIONS.items():
             sub = d.get(name, {})
             if not isinstance(sub, dict):
-                raise ValueError(f"the {name} section must be a table of settings, got {sub!r}")
-            sub = dict(sub)
+                if strict:
+                    raise ValueError(f"the {name} section must be a table of settings, got {sub!r}")
+                sub = {}
             known = {f.name for f in fields(klass)}
             unknown = sorted(set(sub) - known)
-            if unknown:
+            if unknown and strict:
                 raise ValueError(f"unknown {name} setting(s): {', '.join(unknown)}")
+            sub = {k: v for k, v in sub.items() if k in known}
             if isinstance(sub.get("blocks"), list):
                 sub["blocks"] = tuple(sub["blocks"])
             if isinstance(sub.get("augment"), bool):  # runs and files from before the flip-only choice
