@@ -98,17 +98,21 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        detail = next((line.strip() for line in str(e).splitlines() if "Unsupported global" in line), "")
+        # torch words it "Unsupported global" in some versions and "unsupported GLOBAL" in others.
+        detail = next((line.strip() for line in str(e).splitlines() if "unsupported global" in line.lower()), "")
         if not detail:
             raise CheckpointError(f"{p} is not a readable checkpoint ({str(e).splitlines()[-1]}).") from None
-        raise CheckpointError(f"Refused to load {p}: it holds objects other than tensors and plain "
-                              f"data, which could run code. {detail}") from None
+        raise CheckpointError(f"Refused to load {p} as unsafe: it holds objects other than tensors and plain "
+                              f"data, which could run code when loaded. {detail}") from None
     except Exception as e:  # noqa: BLE001 - truncated or foreign files raise a variety of errors
         raise CheckpointError(f"{p} is not a readable checkpoint ({type(e).__name__}: {e}).") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{p} is not a resnet-gui checkpoint.")
-    if ckpt.get("version", 0) > VERSION:
-        raise CheckpointError(f"{p} was written by a newer resnet-gui (format {ckpt['version']}); upgrade.")
+    version = ckpt.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CheckpointError(f"{p} is damaged: its format version is {version!r}, not a whole number.")
+    if version > VERSION:
+        raise CheckpointError(f"{p} was written by a newer resnet-gui (format {version}); upgrade.")
     return ckpt
 
 

@@ -165,7 +165,11 @@ class Trainer:
                 raise CheckpointError(diff)
         net = model if model is not None else build_model(self.model_cfg)
         if state is not None:
-            net.load_state_dict(state)
+            try:
+                net.load_state_dict(state)
+            except RuntimeError as e:  # a model_config that does not describe the weights stored with it
+                raise CheckpointError(f"The checkpoint's weights do not fit its network "
+                                      f"({str(e).splitlines()[0]}): it is damaged.") from None
         t = self.cfg.train
         if self.dist.enabled and t.sync_bn:
             net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
