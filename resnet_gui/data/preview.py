@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .batching import crop_padding, random_crop_flip, random_flip
-from .datasets import DataSet
+from .datasets import DataSet, check_dataset
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,11 @@ class DataPreview:
 
 
 def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, seed: int = 0) -> DataPreview:
-    """The first ``per_class`` training images of each class and the examples of each augmentation."""
+    """The first ``per_class`` training images of each class and the examples of each augmentation.
+
+    The data set gets the checks training does first (DataError naming what is wrong).
+    """
+    check_dataset(ds)
     classes = len(ds.class_names)
     c, h, w = ds.train_x.shape[1:]
     samples = np.zeros((classes, per_class, c, h, w), dtype=np.uint8)
