@@ -6,12 +6,13 @@ Nothing here imports torch: the window paints first and the core loads in the ba
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
 from pyqtgraph.util.garbage_collector import GarbageCollector
-from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ..training import host_memory
 from .main_window import MainWindow
@@ -19,6 +20,7 @@ from .main_window import MainWindow
 APP_NAME = "resnet-gui"
 ORG_NAME = "resnet-gui"
 SETTINGS_ENV = "RESNET_GUI_SETTINGS"
+SIGNAL_POLL_MS = 200
 
 
 def open_settings() -> QSettings:
@@ -56,12 +58,31 @@ def collect_garbage_in_gui_thread() -> GarbageCollector:
     return GarbageCollector(interval=1.0)
 
 
+def close_on_signals(window: QWidget) -> QTimer:
+    """Ctrl-C and SIGTERM close ``window`` as its close button does: a run in progress stops after its
+    current batch, is checkpointed and recorded as stopped, then the app exits.
+
+    Python runs signal handlers only when it gets control, which Qt's event loop (C++) does not
+    give; the returned timer (keep it alive) wakes Python a few times a second for that.
+    """
+    def on_signal(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(SIGNAL_POLL_MS)
+    return timer
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the GUI until its window closes; returns the exit code."""
     host_memory.share_main_arena()  # before any thread: training threads then reuse freed memory
     app = create_app(argv)
     gc_guard = collect_garbage_in_gui_thread()  # noqa: F841 - kept alive for the app's lifetime
     window = create_window()
+    signals = close_on_signals(window)  # noqa: F841 - kept alive for the app's lifetime
     app.aboutToQuit.connect(window.shutdown)
     return app.exec()
 

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 FIRST_PAINT = textwrap.dedent("""
@@ -74,10 +76,15 @@ CLOSE_MID_RUN = textwrap.dedent("""
 """)
 
 
-def run_script(code: str, tmp_path: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+SIGNAL_MID_RUN = CLOSE_MID_RUN.replace(
+    'state["close_accepted"] = window.close()',
+    'state["close_accepted"] = False; import os, signal; os.kill(os.getpid(), getattr(signal, sys.argv[1]))')
+
+
+def run_script(code: str, tmp_path: Path, timeout: float = 60, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RESNET_GUI_OFFLINE="1", OMP_NUM_THREADS="1",
-               RESNET_GUI_SETTINGS=str(tmp_path / "settings.ini"))
-    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+               RESNET_GUI_SETTINGS=str(tmp_path / "settings.ini"), RESNET_GUI_RUNS=str(tmp_path / "runs.sqlite"))
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -96,3 +103,15 @@ def test_closing_the_app_mid_run_stops_exits_cleanly_and_remembers_the_form(tmp_
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result == {"rc": 0, "close_accepted": False, "status": "stopped", "step": "closing",
                       "saved": True}
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_sigterm_and_ctrl_c_stop_the_run_with_a_checkpoint_and_close(tmp_path: Path, sig: str) -> None:
+    from resnet_gui.runs.store import RunStore
+
+    proc = run_script(SIGNAL_MID_RUN, tmp_path, 60, sig)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["status"] == "stopped" and result["step"] == "closing"
+    (run,) = RunStore(tmp_path / "runs.sqlite").list()
+    assert run.status == "stopped" and Path(run.last_checkpoint).is_file()
