@@ -9,8 +9,9 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
+from resnet_gui.gui.tabs.training.plot_series import ema
+from resnet_gui.gui.tabs.training.plots import READOUT_HINT, TrainingPlots
 from resnet_gui.training.events import BatchEnd, EpochEnd
-from resnet_gui.gui.tabs.training.plots import READOUT_HINT, TrainingPlots, ema
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
@@ -112,3 +113,27 @@ def test_clear_empties_every_curve(plots) -> None:
     assert all(curve_len(c) == 0 for c in (plots.batch_loss.curve, plots.smoothed_loss.curve,
                                             plots.epoch_loss.curve, plots.train_acc.curve))
     assert plots.readout_at(1.0) == "epoch 1.00: no data yet"
+
+
+def test_a_week_long_run_redraws_in_under_30_ms(plots) -> None:
+    import statistics
+    import time
+
+    import numpy as np
+
+    plots.clear()
+    n = 7 * 24 * 3600 * 2  # a week of batch losses at two reports a second
+    xs = np.arange(n) / 7200.0
+    losses = 2.0 * np.exp(-xs / 50) + 0.1 * np.random.default_rng(0).random(n)
+    plots.add_batch_points(list(zip(xs.tolist(), losses.tolist(), strict=True)))
+    plots.flush()
+    plots.loss_plot.grab()
+    costs = []
+    for i in range(5):
+        start = time.thread_time()  # this thread's CPU time: what the window spends, whatever else runs
+        plots.add_batch(BatchEnd(int(xs[-1]) + 2, i + 1, 7200, 0.2, 1.0, 1.0, 1.0))
+        plots.flush()
+        plots.loss_plot.grab()
+        costs.append(time.thread_time() - start)
+    assert statistics.median(costs) < 0.030, f"a redraw took {statistics.median(costs) * 1000:.0f} ms"
+    assert len(plots.batch_loss.x) == n + 5 and len(plots.smoothed_loss.x) == n + 5

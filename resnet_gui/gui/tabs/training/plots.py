@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 from ....training.events import BatchEnd, EpochEnd
 from ...widgets import palette
 from .plot_series import Series as _Series
-from .plot_series import ema, render_svg
+from .plot_series import ema_continue, render_svg
 
 if TYPE_CHECKING:
     from ...session.run_session import RunSession
@@ -65,9 +66,9 @@ class TrainingPlots(QWidget):
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
 
-        self.batch_loss = _Series("batch loss", self.loss_plot.plot(
+        self.batch_loss = _Series("batch loss", long=True, curve=self.loss_plot.plot(
             name="batch loss", pen=pg.mkPen(palette.RAW_BATCH_LOSS, width=1)))
-        self.smoothed_loss = _Series("batch loss (smoothed)", self.loss_plot.plot(
+        self.smoothed_loss = _Series("batch loss (smoothed)", long=True, curve=self.loss_plot.plot(
             name="batch loss (smoothed)", pen=pg.mkPen(palette.SMOOTHED_LOSS, width=2)))
         self.smoothed_loss.curve.setZValue(5)
         self.epoch_loss = _Series("epoch loss", self.loss_plot.plot(
@@ -169,8 +170,9 @@ class TrainingPlots(QWidget):
 
     def add_batch_points(self, points: list[tuple[float, float]]) -> None:
         """Record batch losses already known as (fractional epoch, loss), e.g. a resumed run's past."""
-        for x, loss in points:
-            self.batch_loss.append(x, loss)
+        if points:
+            xs, losses = zip(*points, strict=True)
+            self.batch_loss.extend(np.asarray(xs), np.asarray(losses))
         self._dirty = True
 
     def add_epoch(self, event: EpochEnd) -> None:
@@ -228,15 +230,16 @@ class TrainingPlots(QWidget):
         self.batch_loss.curve.setPen(pg.mkPen((*palette.RAW_BATCH_LOSS, alpha), width=1))
 
     def _update_smoothed(self) -> None:
-        s = self.smoothed_loss
+        s, raw = self.smoothed_loss, self.batch_loss
         if self._smoothing <= 0:
             s.clear()
             return
-        if len(s.y) > len(self.batch_loss.y):
+        if len(s) > len(raw):
             s.clear()
-        s.y = ema(self.batch_loss.y, self._smoothing, s.y)
-        s.x = list(self.batch_loss.x)
-
+        done = len(s)
+        if done < len(raw):  # only the new points: the smoothed prefix is kept
+            last = float(s.y[-1]) if done else float(raw.y[0])
+            s.extend(raw.x[done:], np.asarray(ema_continue(raw.y[done:].tolist(), self._smoothing, last)))
     def _update_curves(self) -> None:
         if not self._dirty:
             return
