@@ -41,6 +41,7 @@ class DataSet:
     test_y: torch.Tensor
     class_names: tuple[str, ...]
     skipped: tuple[str, ...] = ()  # unreadable files left out (image folders), each "path: reason"
+    notes: tuple[str, ...] = ()  # what the user should know about how it was read (a rebuilt cache)
 
     @property
     def channels(self) -> int:
@@ -137,7 +138,7 @@ def load_image_folder(cfg: DataConfig, on_event: Callback | None = None,
     """A folder of class subfolders (see ``image_folder``) as a DataSet."""
     f = read_folder(cfg, on_event, stop)
     return DataSet("folder", torch.from_numpy(f.train_x), torch.from_numpy(f.train_y), torch.from_numpy(f.test_x),
-                   torch.from_numpy(f.test_y), f.classes, f.skipped)
+                   torch.from_numpy(f.test_y), f.classes, f.skipped, f.notes)
 
 
 def load_dataset(cfg: DataConfig, on_event: Callback | None = None,

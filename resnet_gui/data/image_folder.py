@@ -10,8 +10,10 @@ folder is read again. Unreadable files are skipped and listed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ import numpy as np
 from ..errors import Cancelled, DataError
 from ..settings.config import DataConfig
 from ..training.events import Callback, DataProgress
+from .downloads import exclusive
 from .images import decode_image
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
@@ -143,7 +146,7 @@ def cache_key(scan: FolderScan, cfg: DataConfig) -> str:
 
 @dataclass(frozen=True)
 class FolderData:
-    """A decoded folder: images and labels of both splits, class names, and the files that were skipped."""
+    """A decoded folder: images and labels of both splits, class names, the files skipped, and notes."""
 
     train_x: np.ndarray
     train_y: np.ndarray
@@ -152,23 +155,39 @@ class FolderData:
     classes: tuple[str, ...]
     skipped: tuple[str, ...]
     from_cache: bool
+    notes: tuple[str, ...] = ()  # e.g. that a damaged cached copy was decoded again
 
 
-def read_folder(cfg: DataConfig, on_event: Callback | None = None,
-                stop: threading.Event | None = None) -> FolderData:
-    """Scan, decode (or read from the cache) and split the folder ``cfg.root``."""
-    if not cfg.root:
-        raise DataError("Choose the folder holding one subfolder of images per class.")
-    scan = scan_folder(cfg.root)
-    key = cache_key(scan, cfg)
-    cached = cache_dir() / f"{key}.npz"
-    if cached.is_file():
-        try:
-            with np.load(cached, allow_pickle=False) as z:
-                return FolderData(z["train_x"], z["train_y"], z["test_x"], z["test_y"],
-                                  tuple(str(c) for c in z["classes"]), tuple(str(s) for s in z["skipped"]), True)
-        except (OSError, ValueError, KeyError):
-            cached.unlink(missing_ok=True)  # a damaged cache entry is rebuilt below
+DAMAGED_CACHE = "The cached copy of this folder was damaged; its images were decoded again."
+
+
+def _read_cache(cached: Path) -> tuple[FolderData | None, str]:
+    """(the cached folder or None, a note when the cache was damaged and has been removed)."""
+    if not cached.is_file():
+        return None, ""
+    try:
+        with open(cached, "rb") as f, np.load(f, allow_pickle=False) as z:  # our handle: closed even when damaged
+            return FolderData(z["train_x"], z["train_y"], z["test_x"], z["test_y"],
+                              tuple(str(c) for c in z["classes"]), tuple(str(s) for s in z["skipped"]), True), ""
+    except Exception:  # noqa: BLE001 - a damaged npz raises BadZipFile, EOFError, ValueError, KeyError, ...
+        cached.unlink(missing_ok=True)
+        return None, DAMAGED_CACHE
+
+
+def _write_cache(cached: Path, data: FolderData) -> None:
+    """Keep ``data`` for next time, through a temp file of its own (never a half-written cache)."""
+    fd, name = tempfile.mkstemp(prefix=f".{cached.stem}.", suffix=".npz", dir=cached.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, train_x=data.train_x, train_y=data.train_y, test_x=data.test_x, test_y=data.test_y,
+                     classes=np.array(data.classes), skipped=np.array(data.skipped, dtype=str))
+        os.replace(name, cached)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _decode(scan: FolderScan, cfg: DataConfig, on_event: Callback | None, stop: threading.Event | None,
+            notes: tuple[str, ...]) -> FolderData:
     total = len(scan.train) + len(scan.test or [])
     x, y, skipped = _decode_all(scan.train, cfg.image_size, cfg.channels, 0, total, on_event, stop)
     if scan.test is not None:
@@ -183,13 +202,36 @@ def read_folder(cfg: DataConfig, on_event: Callback | None = None,
     missing = [c for i, c in enumerate(scan.classes) if not (y == i).any()]
     if missing:
         raise DataError(f"Every image of class {', '.join(missing)} is unreadable or held out; add more images.")
-    data = FolderData(x, y, tx, ty, scan.classes, tuple(skipped), False)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(cached.name + ".tmp.npz")
-        np.savez(tmp, train_x=x, train_y=y, test_x=tx, test_y=ty, classes=np.array(scan.classes),
-                 skipped=np.array(skipped, dtype=str))
-        tmp.replace(cached)
-    except OSError:
-        pass  # no cache this time; the data is still good
-    return data
+    return FolderData(x, y, tx, ty, scan.classes, tuple(skipped), False, notes)
+
+
+def read_folder(cfg: DataConfig, on_event: Callback | None = None,
+                stop: threading.Event | None = None) -> FolderData:
+    """Scan, decode (or read from the cache) and split the folder ``cfg.root``.
+
+    Two processes reading the same new folder at once decode it once: the second waits for the
+    first's cache (a lock file beside it) and reads that.
+    """
+    if not cfg.root:
+        raise DataError("Choose the folder holding one subfolder of images per class.")
+    scan = scan_folder(cfg.root)
+    key = cache_key(scan, cfg)
+    cached = cache_dir() / f"{key}.npz"
+    data, note = _read_cache(cached)
+    if data is not None:
+        return data
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(exclusive(cached.parent, key))
+        except (OSError, DataError):  # no writable cache folder: decode, and keep no copy
+            return _decode(scan, cfg, on_event, stop, (note,) if note else ())
+        data, later_note = _read_cache(cached)  # decoded by another process while this one waited
+        if data is not None:
+            return data
+        notes = tuple(n for n in (note, later_note) if n)
+        if notes and on_event:
+            on_event(DataProgress("the cached copy was damaged: decoding again", 0, 1))
+        data = _decode(scan, cfg, on_event, stop, notes)
+        with contextlib.suppress(OSError):  # no cache this time; the data is still good
+            _write_cache(cached, data)
+        return data

@@ -24,13 +24,15 @@ class DataPreview:
     image_size: int
     channels: int
     skipped: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One line: images, classes, size, channels and skipped files."""
         colour = "grayscale" if self.channels == 1 else "colour"
         text = (f"{sum(self.train_counts):,} training and {sum(self.test_counts):,} test images, "
                 f"{len(self.class_names)} classes, {self.image_size}×{self.image_size} {colour}")
-        return text + (f", {len(self.skipped)} unreadable file(s) skipped" if self.skipped else "")
+        text += f", {len(self.skipped)} unreadable file(s) skipped" if self.skipped else ""
+        return " ".join((text + ".", *self.notes)) if self.notes else text
 
 
 def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, seed: int = 0) -> DataPreview:
@@ -56,4 +58,4 @@ def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, see
     return DataPreview(ds.class_names, tuple(np.bincount(labels, minlength=classes).tolist()),
                        tuple(np.bincount(ds.test_y.numpy(), minlength=classes).tolist()), samples,
                        {mode: x.round().to(torch.uint8).numpy() for mode, x in augmented.items()},
-                       originals.numpy(), int(h), int(c), ds.skipped)
+                       originals.numpy(), int(h), int(c), ds.skipped, ds.notes)

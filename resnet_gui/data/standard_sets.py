@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import tarfile
 import tempfile
 import threading
@@ -20,7 +21,7 @@ import torch
 
 from ..errors import DataError
 from ..training.events import Callback
-from .downloads import fetch
+from .downloads import exclusive, fetch
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ def load_idx(spec: IdxSpec, root: Path, on_event: Callback | None = None,
     import torchvision.datasets
 
     if not idx_present(spec, root):
-        _download_idx(spec, root, on_event, stop)
+        with exclusive(root, spec.folder):  # one process downloads (a torchrun rank, another window); others wait
+            if not idx_present(spec, root):
+                _download_idx(spec, root, on_event, stop)
     reader: type[torchvision.datasets.MNIST] = getattr(torchvision.datasets, spec.torchvision_class)
     out: list[torch.Tensor] = []
     for train in (True, False):
@@ -138,20 +141,31 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return data, np.asarray(d["labels"], dtype=np.int64)
 
 
+def _download_cifar10(root: Path, on_event: Callback | None, stop: threading.Event | None) -> None:
+    archive = root / "cifar-10-python.tar.gz"
+    fetch(CIFAR10_URL, archive, CIFAR10_MD5, "CIFAR-10", on_event, stop)
+    # Not torchvision's extract_archive: its _extract_tar calls tar.extractall(to_path) with no filter, which
+    # before Python 3.14 writes members named "/..." or "../..." (or links) outside the data folder; tried on
+    # 3.11 with torchvision 0.29.1: a "../x" member escaped silently. filter="data" refuses such members.
+    # Unpacked beside the final folder, then renamed: a half-unpacked folder is never taken for a whole one.
+    with tempfile.TemporaryDirectory(dir=root, prefix=".cifar-") as tmp, tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(tmp, filter="data")
+        target = root / CIFAR10_FOLDER
+        if target.exists():
+            shutil.rmtree(target)
+        (Path(tmp) / CIFAR10_FOLDER).replace(target)
+    archive.unlink()
+
+
 def load_cifar10(root: Path, on_event: Callback | None = None,
                  stop: threading.Event | None = None) -> tuple[torch.Tensor, ...]:
     """CIFAR-10 from ``root/cifar-10-batches-py`` (torchvision's layout), downloading it if missing."""
     folder = root / CIFAR10_FOLDER
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
     if not all((folder / n).is_file() for n in names):
-        archive = root / "cifar-10-python.tar.gz"
-        fetch(CIFAR10_URL, archive, CIFAR10_MD5, "CIFAR-10", on_event, stop)
-        # Not torchvision's extract_archive: its _extract_tar calls tar.extractall(to_path) with no filter, which
-        # before Python 3.14 writes members named "/..." or "../..." (or links) outside the data folder; tried on
-        # 3.11 with torchvision 0.29.1: a "../x" member escaped silently. filter="data" refuses such members.
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(root, filter="data")
-        archive.unlink()
+        with exclusive(root, CIFAR10_FOLDER):  # one process downloads and unpacks; others wait
+            if not all((folder / n).is_file() for n in names):
+                _download_cifar10(root, on_event, stop)
     try:
         parts = [_read_cifar_batch(folder / n) for n in names]
     except Exception as e:  # noqa: BLE001 - unpickling bad data raises almost anything
