@@ -22,6 +22,7 @@ from ..settings.toml_io import load_toml, save_toml
 from .jobs import Jobs
 from .qt_compat import emit
 from .session.run_session import RunSession
+from .widgets.file_dialogs import ask_save_path
 
 METRICS_FORMATS = {"csv": "CSV table (*.csv)", "json": "JSON document (*.json)"}
 MODEL_FORMATS = {"torchscript": ("pt", "TorchScript (*.pt)"), "onnx": ("onnx", "ONNX model (*.onnx)")}
@@ -199,16 +200,9 @@ class WindowMenus(QObject):
         return path
 
     def _ask_save(self, title: str, name: str, filters: str, suffix: str) -> str:
-        # The suffix is part of the proposed name, so the dialog's own overwrite question sees the
-        # file that will really be written.
-        path, _ = QFileDialog.getSaveFileName(self._window, title, str(Path(self._folder) / name), filters)
-        if not path:
-            return ""
-        if not path.lower().endswith(f".{suffix}"):
-            path += f".{suffix}"
-            if Path(path).exists():
-                return ""  # the dialog asked about another name: never overwrite this one unasked
-        self._folder = str(Path(path).parent)
+        path = ask_save_path(self._window, title, Path(self._folder) / name, filters, suffix)
+        if path:
+            self._folder = str(Path(path).parent)
         return path
 
     def _on_open_settings(self) -> None:

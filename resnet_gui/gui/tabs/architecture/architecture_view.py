@@ -15,7 +15,6 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QShowEvent, QWheelEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ...qt_compat import emit
 from ...widgets.buttons import tool_button
+from ...widgets.file_dialogs import ask_save_path
 from .architecture_scene import DiagramBuilder
 from .diagram_items import Diagram, DiagramBox, font
 
@@ -358,7 +358,7 @@ class ArchitectureView(QWidget):
                                  self.export_svg)
 
     def _export_with_dialog(self, title: str, default: str, filters: str, export: Any) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, title, default, filters)
+        path = ask_save_path(self, title, default, filters, Path(default).suffix)
         if not path:
             return
         try:

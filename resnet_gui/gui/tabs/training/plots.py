@@ -20,7 +20,6 @@ from pyqtgraph.exporters import ImageExporter, SVGExporter
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ....training.events import BatchEnd, EpochEnd
 from ...widgets import palette
+from ...widgets.file_dialogs import ask_save_path
 from .plot_series import Series as _Series
 from .plot_series import ema_continue, render_svg
 
@@ -344,12 +344,10 @@ class TrainingPlots(QWidget):
         return exporters[fmt](plot, path)
 
     def _on_export(self, plot: str, fmt: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Save the {plot} {'data' if fmt == 'csv' else 'plot'}",
-                                              f"{plot}.{fmt}", FORMATS[fmt])
+        path = ask_save_path(self, f"Save the {plot} {'data' if fmt == 'csv' else 'plot'}", f"{plot}.{fmt}",
+                             FORMATS[fmt], fmt)
         if not path:
             return
-        if not path.lower().endswith(f".{fmt}"):
-            path += f".{fmt}"
         try:
             {"png": self.export_png, "svg": self.export_svg, "csv": self.export_csv}[fmt](plot, path)
         except OSError as e:
