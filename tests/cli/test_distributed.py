@@ -1,5 +1,7 @@
 """torchrun data parallelism on the CPU (Gloo): same epoch line as one process, one set of results, resume."""
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -10,17 +12,26 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
+from resnet_gui.cli.main import main
 from resnet_gui.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--batch-size", "500",
         "--precision", "fp32", "--seed", "1", "--json"]
-# Each rank normalises its batch norms over its half of the batch; everything else is exact.
-LOSS_TOL, ACC_TOL = 0.02, 0.03
+# Two epochs that get well above chance (about 0.75 test accuracy against 0.1), so a metric reduced wrongly
+# over the ranks (a count not summed, a mean divided twice) is off by far more than the tolerances.
+WELL_TRAINED = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "16", "--batch-size",
+                "100", "--lr", "0.01", "--schedule", "cosine", "--epochs", "2", "--precision", "fp32", "--seed", "1",
+                "--json"]
+# Each rank normalises its batch norms over its half of the batch, so the runs drift apart a little; on the
+# development machine by at most 2.4 % in loss, 0.012 in train and 0.006 in final test accuracy (seeds 1-4).
+LOSS_RTOL, TRAIN_ACC_TOL, TEST_ACC_TOL = 0.05, 0.025, 0.02
 
-pytestmark = pytest.mark.skipif(shutil.which("torchrun") is None and not Path(sys.executable).with_name("torchrun").exists(),
-                                reason="torchrun is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("torchrun") is None and not Path(sys.executable).with_name("torchrun").exists(),
+    reason="torchrun is not installed")
 
 
 def command(nproc: int, *args: str) -> list[str]:
@@ -38,22 +49,35 @@ def epochs(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
+def differ(metric: str, one: dict, two: dict) -> str:
+    """What a failed comparison says: the metric of an epoch in both runs."""
+    return f"epoch {one['epoch']} {metric}: {one[metric]:.4f} in one process, {two[metric]:.4f} in two"
+
+
 def test_two_gloo_processes_match_one(tmp_path: Path) -> None:
-    one = subprocess.run(command(1, *ARGS, "--epochs", "2", "--runs-db", str(tmp_path / "one.sqlite")),
+    out, err, threads = io.StringIO(), io.StringIO(), torch.get_num_threads()
+    torch.set_num_threads(1)  # as each rank runs (OMP_NUM_THREADS=1); in this process, to save a start-up
+    try:
+        with contextlib.redirect_stderr(err):
+            assert main([*WELL_TRAINED, "--runs-db", str(tmp_path / "one" / "runs.sqlite")], out=out, err=err) == 0
+    finally:
+        torch.set_num_threads(threads)
+    two = subprocess.run(command(2, *WELL_TRAINED, "--runs-db", str(tmp_path / "two" / "runs.sqlite")),
                          capture_output=True, text=True, env=env(), timeout=600)
-    two = subprocess.run(command(2, *ARGS, "--epochs", "2", "--runs-db", str(tmp_path / "two.sqlite")),
-                         capture_output=True, text=True, env=env(), timeout=600)
-    assert one.returncode == 0, one.stderr
     assert two.returncode == 0, two.stderr
-    a, b = epochs(one.stdout), epochs(two.stdout)
-    assert [e["epoch"] for e in b] == [1, 2]  # printed once, by rank 0
-    for x, y in zip(a, b):
-        assert abs(x["loss"] - y["loss"]) < LOSS_TOL
-        assert abs(x["train_acc"] - y["train_acc"]) < ACC_TOL
-        assert abs(x["test_acc"] - y["test_acc"]) < ACC_TOL
-    runs = RunStore(tmp_path / "two.sqlite").list()
+    a, b = epochs(out.getvalue()), epochs(two.stdout)
+    assert [e["epoch"] for e in a] == [e["epoch"] for e in b] == [1, 2]  # printed once, by rank 0
+    assert a[-1]["test_acc"] > 0.65 and a[-1]["train_acc"] > 0.65
+    for x, y in zip(a, b, strict=True):
+        assert y["loss"] == pytest.approx(x["loss"], rel=LOSS_RTOL), differ("loss", x, y)
+        assert y["train_acc"] == pytest.approx(x["train_acc"], abs=TRAIN_ACC_TOL), differ("train_acc", x, y)
+    # The test accuracy after the first epoch, at the schedule's highest learning rate, varies more.
+    assert b[0]["test_acc"] == pytest.approx(a[0]["test_acc"], abs=2.5 * TEST_ACC_TOL), differ("test_acc", a[0], b[0])
+    assert b[-1]["test_acc"] == pytest.approx(a[-1]["test_acc"], abs=TEST_ACC_TOL), differ("test_acc", a[-1], b[-1])
+    runs = RunStore(tmp_path / "two" / "runs.sqlite").list()
     assert len(runs) == 1 and runs[0].status == "finished" and runs[0].epochs_done == 2
-    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["run-1"]
+    assert runs[0].best_test_acc == max(e["test_acc"] for e in b)
+    assert list((tmp_path / "two" / "checkpoints").iterdir()) == [Path(runs[0].checkpoint_dir)]  # rank 0's only
 
 
 def test_interrupted_distributed_run_resumes(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Runs survive SIGKILL: the database stays readable, the last epoch's checkpoint resumes the run."""
+"""Runs survive SIGKILL: the database stays readable, the last epoch's checkpoint resumes the run.
+SIGTERM stops a run cleanly, recorded as stopped."""
 
 import json
 import os
@@ -8,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from resnet_gui.training.checkpoint import load_checkpoint
 from resnet_gui.runs.store import RunStore
+from resnet_gui.training.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "3",
@@ -80,3 +81,29 @@ def test_resume_from_a_checkpoint_path_and_refusals(tmp_path: Path) -> None:
     bad.write_bytes(b"junk")
     refused = cli("train", "--resume", str(bad), "--runs-db", str(db))
     assert refused.returncode == 1 and "not a readable checkpoint" in refused.stderr
+
+
+def test_sigterm_stops_the_run_and_records_it_as_stopped(tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Far more epochs than the test waits for: the run can only end by being stopped.
+    long_run = [*TRAIN[:-4], "--epochs", "100", "--batch-size", "20", "--seed", "3", "--runs-db", str(db)]
+    proc = subprocess.Popen([sys.executable, "-m", "resnet_gui", *long_run], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        # Batches are recorded once training runs, after the signal handlers are installed.
+        while not (db.exists() and (runs := RunStore(db).list()) and RunStore(db).batch_losses(runs[0].id)):
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "no batch was recorded in 300 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    run = RunStore(db).list()[0]
+    assert proc.returncode == 130, err
+    assert f"continue with: resnet-gui train --resume {run.id}" in err
+    assert run.status == "stopped" and run.ended_at is not None and run.epochs_done < 100

@@ -1,21 +1,26 @@
 """Checkpoints: atomic, safe to load, refused for another architecture; runs resume exactly."""
 
+import contextlib
+import io
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 
+from resnet_gui.data.datasets import DataSet, load_sample
+from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.checkpoint import (
     BEST,
+    FORMAT,
     LAST,
+    VERSION,
     CheckpointError,
     atomic_save,
     load_checkpoint,
 )
-from resnet_gui.settings.config import RunConfig, with_changes
-from resnet_gui.data.datasets import load_sample
-from resnet_gui.training.engine import fit
+from resnet_gui.training.engine import FitResult, fit
 from resnet_gui.training.events import BatchEnd
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8},
@@ -24,7 +29,7 @@ CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={
 
 
 @pytest.fixture(scope="module")
-def sample():
+def sample() -> DataSet:
     ds = load_sample()
     # A third of the sample keeps these runs short.
     return type(ds)("sample", ds.train_x[::3], ds.train_y[::3], ds.test_x, ds.test_y, ds.class_names)
@@ -48,9 +53,15 @@ def test_epoch_checkpoints_keep_last_and_best(tmp_path: Path, sample) -> None:
     assert last["class_names"][0] == "T-shirt/top" and last["image_shape"] == [1, 28, 28]
 
 
+@pytest.fixture(scope="module")
+def whole(sample: DataSet) -> FitResult:
+    """The run trained from start to end without a stop: what a stopped and resumed run must equal."""
+    return fit(CFG, data=sample, report_every_s=0)
+
+
 @pytest.mark.parametrize("stop_epoch,stop_batch", [(2, 2), (2, 1)])
-def test_resume_after_stop_continues_exactly(tmp_path: Path, sample, stop_epoch: int, stop_batch: int) -> None:
-    whole = fit(CFG, data=sample, report_every_s=0)
+def test_resume_after_stop_continues_exactly(tmp_path: Path, sample: DataSet, whole: FitResult, stop_epoch: int,
+                                             stop_batch: int) -> None:
     stop = threading.Event()
     first = fit(CFG, data=sample, report_every_s=0, stop=stop, callbacks=[stop_at(stop_epoch, stop_batch, stop)],
                 checkpoint_dir=tmp_path)
@@ -70,6 +81,32 @@ def test_other_architecture_is_refused_by_name(tmp_path: Path, sample) -> None:
         fit(with_changes(CFG, model={"channels": 16}), data=sample, resume=load_checkpoint(tmp_path / LAST))
 
 
+def test_a_write_that_fails_part_way_leaves_the_previous_checkpoint(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / LAST
+    atomic_save({"format": FORMAT, "version": VERSION, "epoch": 1, "model": {"w": torch.ones(1000)}}, path)
+    real_save = torch.save
+
+    def disk_full_half_way(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        buffer = io.BytesIO()
+        real_save(obj, buffer, *args, **kwargs)
+        half = buffer.getvalue()[:len(buffer.getvalue()) // 2]
+        if isinstance(f, (str, Path)):
+            Path(f).write_bytes(half)
+        else:
+            f.write(half)
+            f.flush()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", disk_full_half_way)
+    with pytest.raises(OSError, match="No space left"):
+        atomic_save({"format": FORMAT, "version": VERSION, "epoch": 2, "model": {"w": torch.zeros(1000)}}, path)
+    monkeypatch.undo()
+    previous = load_checkpoint(path)
+    assert previous["epoch"] == 1 and torch.equal(previous["model"]["w"], torch.ones(1000))
+    assert [p.name for p in tmp_path.iterdir()] == [LAST]  # and no half-written temp file beside it
+
+
 class Exploit:
     def __reduce__(self):
         return (Path.touch, (Path(self.target),))
@@ -85,11 +122,8 @@ def test_malicious_pickle_runs_no_code(tmp_path: Path) -> None:
         load_checkpoint(path)
     assert not marker.exists()
     # Sanity: plain pickle would have run it.
-    with open(path, "rb") as f:
-        try:
-            torch.load(f, weights_only=False)
-        except Exception:
-            pass
+    with open(path, "rb") as f, contextlib.suppress(Exception):  # whatever the exploit's return value breaks
+        torch.load(f, weights_only=False)
     assert marker.exists()
 
 

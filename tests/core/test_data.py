@@ -3,6 +3,8 @@
 import dataclasses
 import gzip
 import hashlib
+import os
+import shutil
 import struct
 from pathlib import Path
 
@@ -10,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_gui.data import datasets as data, standard_sets
-from resnet_gui.settings.config import DataConfig
+from resnet_gui.data import datasets as data
+from resnet_gui.data import standard_sets
 from resnet_gui.data.datasets import (
     DataSet,
     check_dataset,
@@ -21,9 +23,12 @@ from resnet_gui.data.datasets import (
     resolve_root,
 )
 from resnet_gui.errors import DataError
+from resnet_gui.settings.config import DataConfig
 from resnet_gui.training.events import DownloadProgress
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+REPO = Path(__file__).resolve().parents[2]
+# The full Fashion-MNIST: env RESNET_GUI_DATA when set (as the app reads it), else ../shared/datasets beside the repo.
+FULL_DATA = Path(os.environ.get("RESNET_GUI_DATA") or REPO.parent / "shared" / "datasets")
 
 
 def test_sample_is_a_stratified_subset() -> None:
@@ -44,9 +49,10 @@ def test_root_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     assert "resnet-gui" in str(resolve_root(None))
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="full Fashion-MNIST not beside the checkout")
+@pytest.mark.skipif(not (FULL_DATA / "FashionMNIST" / "raw").is_dir(),
+                    reason=f"no full Fashion-MNIST in {FULL_DATA}; set RESNET_GUI_DATA to the folder holding it")
 def test_full_fashion_mnist_from_a_local_root() -> None:
-    ds = load_dataset(DataConfig(dataset="fashion-mnist", root=str(SHARED)))
+    ds = load_dataset(DataConfig(dataset="fashion-mnist", root=str(FULL_DATA)))
     assert ds.train_x.shape == (60000, 1, 28, 28) and ds.test_x.shape == (10000, 1, 28, 28)
     assert torch.bincount(ds.test_y).tolist() == [1000] * 10
 
@@ -59,17 +65,24 @@ def _idx_gz(path: Path, array: np.ndarray) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A local file:// mirror holding a small Fashion-MNIST made from the bundled sample."""
+@pytest.fixture(scope="module")
+def mirror_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[tuple[str, str], ...]]:
+    """The small Fashion-MNIST made from the bundled sample, gzipped once: its folder and (file, md5) pairs."""
     sample = load_sample()
-    folder = tmp_path / "mirror"
-    folder.mkdir()
+    folder = tmp_path_factory.mktemp("mirror")
     arrays = {"train-images-idx3-ubyte.gz": sample.train_x[:, 0].numpy(),
               "train-labels-idx1-ubyte.gz": sample.train_y.numpy(),
               "t10k-images-idx3-ubyte.gz": sample.test_x[:, 0].numpy(),
               "t10k-labels-idx1-ubyte.gz": sample.test_y.numpy()}
-    files = tuple((name, _idx_gz(folder / name, a)) for name, a in arrays.items())
+    return folder, tuple((name, _idx_gz(folder / name, a)) for name, a in arrays.items())
+
+
+@pytest.fixture
+def mirror(mirror_files: tuple[Path, tuple[tuple[str, str], ...]], tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A local file:// mirror of that data set, this test's own copy (a test may damage it)."""
+    built, files = mirror_files
+    folder = shutil.copytree(built, tmp_path / "mirror")
     monkeypatch.setitem(standard_sets.IDX_SETS, "fashion-mnist",
                         dataclasses.replace(standard_sets.IDX_SETS["fashion-mnist"], files=files))
     monkeypatch.setenv("RESNET_GUI_FASHION_MNIST_MIRROR", folder.as_uri() + "/")

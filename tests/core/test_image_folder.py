@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from resnet_gui.settings.config import DataConfig, RunConfig, with_changes
 from resnet_gui.data.datasets import load_dataset
-from resnet_gui.training.engine import fit
-from resnet_gui.errors import DataError
 from resnet_gui.data.image_folder import read_folder, scan_folder, stratified_split
 from resnet_gui.data.preview import make_preview
+from resnet_gui.errors import DataError
+from resnet_gui.settings.config import DataConfig, RunConfig, with_changes
+from resnet_gui.training.engine import fit
 
 MODES = ("L", "RGB", "RGBA", "P", "I;16")
 
@@ -73,6 +73,25 @@ def test_test_subfolder_is_the_test_split_and_colour_works(tmp_path: Path) -> No
     assert ds.train_x.shape == (18, 3, 32, 32) and ds.test_x.shape == (6, 3, 32, 32)
 
 
+@pytest.mark.parametrize("split", ["test", "val"])
+@pytest.mark.parametrize("beside", ["class folders", "train folder"])
+def test_a_test_or_val_subfolder_is_the_test_split(tmp_path: Path, split: str, beside: str) -> None:
+    root = tmp_path / "photos"
+    train_root = root / "train" if beside == "train folder" else root
+    for k, name in enumerate(("cats", "dogs")):
+        for i in range(4):
+            draw(train_root / name / f"x{i}", k, i)
+        for i in range(2):
+            draw(root / split / name / f"t{i}", k, i)
+    scan = scan_folder(root)
+    assert scan.classes == ("cats", "dogs")
+    assert len(scan.train) == 8 and all(split not in p.relative_to(root).parts for p, _ in scan.train)
+    assert scan.test is not None and sorted((p.relative_to(root).parts[:2], label) for p, label in scan.test) == [
+        ((split, "cats"), 0), ((split, "cats"), 0), ((split, "dogs"), 1), ((split, "dogs"), 1)]
+    ds = load_dataset(cfg(root))
+    assert ds.train_y.tolist().count(0) == 4 and ds.test_y.tolist() == [0, 0, 1, 1]
+
+
 def test_decoded_once_then_cached_and_edits_are_seen(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "cached", per_class=5)
     first = read_folder(cfg(root))
@@ -120,7 +139,7 @@ def test_cancel_while_decoding(tmp_path: Path) -> None:
 def test_stratified_split_is_seeded_and_keeps_every_class() -> None:
     labels = np.repeat(np.arange(3), [10, 4, 2])
     a, b = stratified_split(labels, 0.25), stratified_split(labels, 0.25)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert np.bincount(labels[a[1]]).tolist() == [2, 1, 1] and set(labels[a[0]]) == {0, 1, 2}
 
 

@@ -87,9 +87,10 @@ def test_fast_enough_for_live_updates() -> None:
     summarize(ModelConfig(), (1, 224, 224))
     times = []
     for _ in range(5):
-        start = time.perf_counter()
+        # CPU time of this process, so other processes loading the machine do not count against it.
+        start = time.process_time()
         summarize(ModelConfig(), (1, 224, 224))
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     assert sorted(times)[2] < 0.2
 
 
