@@ -18,8 +18,9 @@ from .options import config_from_args
 from .progress import RunPrinter
 
 
-def resume_source(arg: str, store: RunStore) -> tuple[int | None, dict[str, Any]]:
-    """(run id or None, checkpoint) for ``--resume RUN_ID_OR_CHECKPOINT``."""
+def resume_source(arg: str, store: RunStore, check_running: bool = True) -> tuple[int | None, dict[str, Any]]:
+    """(run id or None, checkpoint) for ``--resume RUN_ID_OR_CHECKPOINT``; ``check_running`` refuses a run
+    that another process is still training (only torchrun's rank 0 checks: it marks the run running)."""
     from ..training.checkpoint import load_checkpoint
 
     if not arg.isdigit():
@@ -28,7 +29,7 @@ def resume_source(arg: str, store: RunStore) -> tuple[int | None, dict[str, Any]
         run = store.get(int(arg))
     except KeyError:
         raise UserError(f"--resume: there is no run {arg} in {store.path}; see `resnet-gui runs`") from None
-    if run.status == RunStatus.RUNNING:
+    if check_running and run.status == RunStatus.RUNNING:
         raise UserError(f"--resume: run {arg} is still running (process {run.pid} on {run.host or 'this machine'}); "
                         "stop it first, or wait for it to end")
     if not run.last_checkpoint:
@@ -62,7 +63,7 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     run_id: int | None = None
     if args.resume:
         assert store is not None or not args.resume.isdigit()
-        run_id, resume = resume_source(args.resume, store or RunStore(args.runs_db))
+        run_id, resume = resume_source(args.resume, store or RunStore(args.runs_db), check_running=ctx.is_main)
         cfg = RunConfig.from_dict(resume["config"])
     else:
         cfg = config_from_args(args)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..training import host_memory
+from .display import display_problem
 from .main_window import MainWindow
 
 APP_NAME = "resnet-gui"
@@ -77,7 +78,11 @@ def close_on_signals(window: QWidget) -> QTimer:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the GUI until its window closes; returns the exit code."""
+    """Run the GUI until its window closes; returns the exit code (1 with a line on stderr when it cannot open)."""
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     host_memory.share_main_arena()  # before any thread: training threads then reuse freed memory
     app = create_app(argv)
     gc_guard = collect_garbage_in_gui_thread()  # noqa: F841 - kept alive for the app's lifetime
