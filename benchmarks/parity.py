@@ -21,18 +21,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import torch  # noqa: E402
-from bench_data import fashion_mnist_root  # noqa: E402
-from seed_loop import load_data_fashion_mnist, train_ch5  # noqa: E402
+import torch
+from bench_data import fashion_mnist_root
+from seed_loop import load_data_fashion_mnist, train_ch5
 
-from resnet_gui.data.batching import DeviceBatcher  # noqa: E402
-from resnet_gui.settings.config import RunConfig  # noqa: E402
-from resnet_gui.data.datasets import DataSet, load_fashion_mnist  # noqa: E402
-from resnet_gui.training.devices import resolve_device  # noqa: E402
-from resnet_gui.training.engine import Trainer  # noqa: E402
-from resnet_gui.training.events import EpochEnd, Event  # noqa: E402
-from resnet_gui.model.resnet import build_model  # noqa: E402
-from resnet_gui.settings.presets import get_preset  # noqa: E402
+from resnet_gui.data.batching import DeviceBatcher
+from resnet_gui.data.datasets import DataSet, load_fashion_mnist
+from resnet_gui.model.resnet import build_model
+from resnet_gui.settings.config import RunConfig
+from resnet_gui.settings.presets import get_preset
+from resnet_gui.training.devices import resolve_device
+from resnet_gui.training.engine import Trainer
+from resnet_gui.training.events import EpochEnd, Event
 
 
 def build_parser() -> argparse.ArgumentParser:

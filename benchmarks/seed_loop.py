@@ -48,7 +48,7 @@ def evaluate_accuracy(data_iter: torch.utils.data.DataLoader, net: nn.Module,
                       device: torch.device | None = None) -> float:
     """The seed's test accuracy: eval mode, one ``.cpu().item()`` per batch."""
     if device is None and isinstance(net, torch.nn.Module):
-        device = list(net.parameters())[0].device
+        device = next(iter(net.parameters())).device
     acc_sum, n = 0.0, 0
     with torch.no_grad():
         for X, y in data_iter:

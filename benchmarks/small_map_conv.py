@@ -24,13 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import torch
+import torch.nn.functional as F
 
-from resnet_gui.settings.config import ModelConfig  # noqa: E402
-from resnet_gui.training.host_memory import reuse_freed_memory  # noqa: E402
-from resnet_gui.model.resnet import build_model  # noqa: E402
-from resnet_gui.training.small_map_conv import _weight_grad, use_small_map_weight_grads  # noqa: E402
+from resnet_gui.model.resnet import build_model
+from resnet_gui.settings.config import ModelConfig
+from resnet_gui.training.host_memory import reuse_freed_memory
+from resnet_gui.training.small_map_conv import _weight_grad, use_small_map_weight_grads
 
 CL = torch.channels_last
 # (in channels, out channels, input size, stride): ResNet-18 at 96 px, then the fast-cpu net at 28 px.
@@ -57,11 +57,12 @@ def layer_times(batch: int) -> None:
             x = torch.randn(batch, cin, size, size, dtype=dtype).contiguous(memory_format=CL)
             w = torch.randn(cout, cin, 3, 3, dtype=dtype).contiguous(memory_format=CL)
             gy = torch.randn_like(F.conv2d(x, w, stride=stride, padding=1)).contiguous(memory_format=CL)
-            onednn = median_ms(lambda: torch.ops.aten.convolution_backward(
+            onednn = median_ms(lambda x=x, w=w, gy=gy, stride=stride: torch.ops.aten.convolution_backward(
                 gy, x, w, None, [stride] * 2, [1, 1], [1, 1], False, [0, 0], 1, [False, True, False]))
-            ours = median_ms(lambda: _weight_grad(x, gy, 3, stride, 1))
+            ours = median_ms(lambda x=x, gy=gy, stride=stride: _weight_grad(x, gy, 3, stride, 1))
             name = str(dtype).removeprefix("torch.")
-            print(f"{name:8s} {cin:4d}->{cout:<4d} {size:3d} px  s{stride}              {gy.shape[-1]:2d}x{gy.shape[-1]:<2d}"
+            side = gy.shape[-1]
+            print(f"{name:8s} {cin:4d}->{cout:<4d} {size:3d} px  s{stride}              {side:2d}x{side:<2d}"
                   f"   {onednn:9.2f}   {ours:15.2f}   {ours / onednn:5.2f}", flush=True)
 
 
@@ -94,8 +95,9 @@ def step_times(rounds: int, batch: int) -> None:
                     step(name)
                 rates[name].append(3 * batch / (time.perf_counter() - start))
     for name, values in rates.items():
-        print(f"{name:9s} img/s: " + ", ".join(f"{v:.1f}" for v in values) + f"   median {statistics.median(values):.1f}")
-    ratios = [c / p for p, c in zip(rates["plain"], rates["converted"])]
+        rounds = ", ".join(f"{v:.1f}" for v in values)
+        print(f"{name:9s} img/s: {rounds}   median {statistics.median(values):.1f}")
+    ratios = [c / p for p, c in zip(rates["plain"], rates["converted"], strict=False)]
     print("per-round converted/plain: " + ", ".join(f"{r:.3f}" for r in ratios))
     print(f"step speedup: {statistics.median(ratios):.3f}")
 

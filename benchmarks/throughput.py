@@ -43,13 +43,13 @@ from bench_data import fashion_mnist_root  # noqa: E402
 from seed_loop import load_data_fashion_mnist, train_batches  # noqa: E402
 from torch import nn  # noqa: E402
 
-from resnet_gui.training import engine, host_memory  # noqa: E402
 from resnet_gui.data.batching import DeviceBatcher  # noqa: E402
-from resnet_gui.settings.config import SPECS, RunConfig  # noqa: E402
 from resnet_gui.data.datasets import DataSet, load_fashion_mnist  # noqa: E402
-from resnet_gui.training.devices import resolve_device  # noqa: E402
 from resnet_gui.model.resnet import build_model  # noqa: E402
+from resnet_gui.settings.config import SPECS, RunConfig  # noqa: E402
 from resnet_gui.settings.presets import get_preset  # noqa: E402
+from resnet_gui.training import engine, host_memory  # noqa: E402
+from resnet_gui.training.devices import resolve_device  # noqa: E402
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -209,7 +209,7 @@ def serve_side(name: str, args: argparse.Namespace, root: Path, conn: Any) -> No
         conn.send(("ready", about, torch.get_num_threads(), str(device)))
         while (request := conn.recv()) is not None:
             conn.send(("chunk", *side.chunk(*request)))
-    except Exception as e:  # reported to the parent, which stops the benchmark
+    except Exception as e:  # noqa: BLE001 - reported to the parent, which stops the benchmark
         conn.send(("error", f"{type(e).__name__}: {e}"))
 
 
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             side.close()
 
     seed_med, engine_med = statistics.median(rates["seed"]), statistics.median(rates["engine"])
-    ratios = [e / s for e, s in zip(rates["engine"], rates["seed"])]
+    ratios = [e / s for e, s in zip(rates["engine"], rates["seed"], strict=False)]
     print(f"seed loop (fp32):   median {seed_med:8.1f} img/s  (min {min(rates['seed']):.1f}, "
           f"max {max(rates['seed']):.1f})")
     print(f"engine:             median {engine_med:8.1f} img/s  "

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from resnet_gui.settings.config import SPECS  # noqa: E402
 from resnet_gui.settings.parsing import parse_blocks  # noqa: E402
+from resnet_gui.settings.presets import PRESETS, get_preset  # noqa: E402
 from resnet_gui.settings.validation import validate  # noqa: E402
 from resnet_gui.training.events import BatchEnd, EpochEnd, Event, RunStarted  # noqa: E402
-from resnet_gui.settings.presets import PRESETS, get_preset  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,13 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop the run after this many minutes of wall time")
     p.add_argument("--stop-at-target", action="store_true", help="stop as soon as the target is reached")
     p.add_argument("--epochs", type=int, default=None, help="override the preset's epochs")
-    p.add_argument("--blocks", type=parse_blocks, default=None, help="override the preset's blocks per stage, e.g. 1,1,1")
+    p.add_argument("--blocks", type=parse_blocks, default=None,
+                   help="override the preset's blocks per stage, e.g. 1,1,1")
     p.add_argument("--channels", type=int, default=None, help="override the preset's first-stage channels")
     p.add_argument("--device", default=None, choices=("auto", "cpu", "cuda", "mps"),
                    help="override the preset's device")
-    p.add_argument("--precision", default=None, choices=SPECS["train.precision"].choices, help="override the preset's precision")
+    p.add_argument("--precision", default=None, choices=SPECS["train.precision"].choices,
+                   help="override the preset's precision")
     p.add_argument("--seed", type=int, default=None, help="override the preset's random seed")
-    p.add_argument("--augment", choices=SPECS["train.augment"].choices, default=None, help="override the preset's augmentation")
+    p.add_argument("--augment", choices=SPECS["train.augment"].choices, default=None,
+                   help="override the preset's augmentation")
     p.add_argument("--test-flips", action=argparse.BooleanOptionalAction, default=None,
                    help="override the preset's test-time flips (scores each test image and its mirror image)")
     p.add_argument("--threads", type=int, default=None,

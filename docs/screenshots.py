@@ -24,9 +24,9 @@ os.environ["RESNET_GUI_OFFLINE"] = "1"
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
-from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
 from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
 from resnet_gui.gui.main_window import MainWindow  # noqa: E402
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
 
 OUT = Path(os.environ.get("RESNET_GUI_SHOTS", Path(__file__).resolve().parent))
 

@@ -28,7 +28,7 @@ def test_batches_cover_every_image_once_and_reshuffle() -> None:
 def test_scaled_to_unit_range_and_resized() -> None:
     x, _ = next(make(resize=96).batches())
     assert x.shape == (4, 1, 96, 96) and x.dtype == torch.float32
-    assert 0.0 <= x.min().item() and x.max().item() <= 1.0
+    assert x.min().item() >= 0.0 and x.max().item() <= 1.0
     x28, _ = next(make().batches())
     assert x28.shape == (4, 1, 28, 28)
     assert torch.equal(x28 * 255, make().images[:4].float())
@@ -37,9 +37,9 @@ def test_scaled_to_unit_range_and_resized() -> None:
 def test_flip_only_gives_the_image_or_its_mirror() -> None:
     x = torch.rand(16, 1, 8, 8)
     out = random_crop_flip(x, padding=0, generator=torch.Generator().manual_seed(1))
-    same = [torch.equal(o, i) for o, i in zip(out, x)]
-    flipped = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x)]
-    assert all(s or f for s, f in zip(same, flipped)) and any(same) and any(flipped)
+    same = [torch.equal(o, i) for o, i in zip(out, x, strict=False)]
+    flipped = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x, strict=False)]
+    assert all(s or f for s, f in zip(same, flipped, strict=False)) and any(same) and any(flipped)
 
 
 def test_the_flip_mode_mirrors_about_half_the_batch_and_never_crops() -> None:
@@ -47,9 +47,9 @@ def test_the_flip_mode_mirrors_about_half_the_batch_and_never_crops() -> None:
     batcher = DeviceBatcher(images, torch.zeros(64, dtype=torch.long), 64, torch.device("cpu"), augment="flip")
     out, _ = next(batcher.batches(generator=torch.Generator().manual_seed(3)))
     x = images.float() / 255
-    same = [torch.equal(o, i) for o, i in zip(out, x)]
-    flipped = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x)]
-    assert all(s or f for s, f in zip(same, flipped)) and 16 < sum(flipped) < 48
+    same = [torch.equal(o, i) for o, i in zip(out, x, strict=False)]
+    flipped = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x, strict=False)]
+    assert all(s or f for s, f in zip(same, flipped, strict=False)) and 16 < sum(flipped) < 48
     plain, _ = next(DeviceBatcher(images, torch.zeros(64, dtype=torch.long), 64, torch.device("cpu")).batches())
     assert torch.equal(plain, x)
 

@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.data.datasets import load_sample
-from resnet_gui.training.engine import fit
 from resnet_gui.errors import ConfigError, DataError, TrainingError
-from resnet_gui.training.events import BatchEnd, EpochEnd, RunEnd, RunStarted
-from resnet_gui.training.events import EpochPredictions
 from resnet_gui.model.resnet import build_model
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.training.engine import fit
+from resnet_gui.training.events import BatchEnd, EpochEnd, EpochPredictions, RunEnd, RunStarted
 
 TINY = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0},
                     model={"blocks": (1, 1), "channels": 16},
@@ -84,12 +83,12 @@ def test_diverging_loss_ends_with_a_message() -> None:
     model_cfg = with_changes(TINY).model
     state = build_model(model_cfg).state_dict()
     state["fc.1.bias"].fill_(float("nan"))
-    with pytest.raises(TrainingError, match="diverged. Lower the learning rate"):
+    with pytest.raises(TrainingError, match=r"diverged. Lower the learning rate"):
         fit(TINY, initial_state=state)
 
 
 def test_invalid_settings_and_bad_data_are_user_errors() -> None:
-    with pytest.raises(ConfigError, match="train.lr"):
+    with pytest.raises(ConfigError, match=r"train.lr"):
         fit(with_changes(TINY, train={"lr": -1.0}))
     ds = load_sample()
     broken = type(ds)("sample", ds.train_x[:10], ds.train_y[:5], ds.test_x, ds.test_y, ds.class_names)

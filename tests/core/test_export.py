@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_gui.settings.config import RunConfig, with_changes
-from resnet_gui.settings.toml_io import load_toml, save_toml, to_toml
-from resnet_gui.training.engine import fit
 from resnet_gui.errors import ConfigError
 from resnet_gui.inference.model_export import export_onnx, export_torchscript
 from resnet_gui.inference.trained import load_trained
 from resnet_gui.runs.export import write_metrics_csv, write_metrics_json
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.settings.toml_io import load_toml, save_toml, to_toml
+from resnet_gui.training.engine import fit
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
                    train={"epochs": 1, "batch_size": 1000, "seed": None})
@@ -34,7 +34,7 @@ def test_toml_round_trip_and_errors(tmp_path: Path) -> None:
     (tmp_path / "partial.toml").write_text('[train]\nlr = 0.01\n')
     assert load_toml(tmp_path / "partial.toml") == with_changes(RunConfig(), train={"lr": 0.01})
     (tmp_path / "bad.toml").write_text('[train]\nlr = -2\n')
-    with pytest.raises(ConfigError, match="train.lr"):
+    with pytest.raises(ConfigError, match=r"train.lr"):
         load_toml(tmp_path / "bad.toml")
     (tmp_path / "broken.toml").write_text('[train\n')
     with pytest.raises(ConfigError, match="not valid TOML"):
@@ -47,7 +47,8 @@ def test_toml_round_trip_and_errors(tmp_path: Path) -> None:
 def test_metrics_csv_and_json(trained, tmp_path: Path) -> None:
     result, _ = trained
     write_metrics_csv(result.history, tmp_path / "m.csv")
-    rows = list(csv.DictReader(open(tmp_path / "m.csv")))
+    with open(tmp_path / "m.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert len(rows) == 1 and float(rows[0]["test_acc"]) == result.history[0].test_acc
     write_metrics_json(result.history, tmp_path / "m.json", {"name": "x"})
     doc = json.loads((tmp_path / "m.json").read_text())

@@ -8,12 +8,12 @@ import pytest
 import torch
 from PIL import Image
 
-from resnet_gui.settings.config import RunConfig, with_changes
-from resnet_gui.training.engine import fit
-from resnet_gui.errors import UserError
 from resnet_gui.data.images import load_image
+from resnet_gui.errors import UserError
 from resnet_gui.inference.metrics import confusion_counts, per_class_accuracy
 from resnet_gui.inference.single_image import feature_maps, stage_names, top_k
+from resnet_gui.settings.config import RunConfig, with_changes
+from resnet_gui.training.engine import fit
 from resnet_gui.training.events import EpochPredictions
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
@@ -54,7 +54,7 @@ def test_any_image_file_gets_a_top5(run, tmp_path: Path) -> None:
     assert len(top) == 5 and all(0 <= p <= 1 for _, p in top)
     assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
     (tmp_path / "junk.png").write_bytes(b"not an image")
-    with pytest.raises(UserError, match="junk.png is not a readable image"):
+    with pytest.raises(UserError, match=r"junk.png is not a readable image"):
         load_image(tmp_path / "junk.png")
 
 
@@ -70,8 +70,8 @@ def test_feature_maps_of_each_stage(run) -> None:
 
 
 def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> None:
-    from resnet_gui.inference.trained import load_trained
     from resnet_gui.inference.predictions import evaluate_checkpoint, test_set_predictions
+    from resnet_gui.inference.trained import load_trained
 
     cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 2})
     result = fit(cfg, checkpoint_dir=tmp_path)
@@ -89,17 +89,18 @@ def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> Non
     for k in range(3):
         for i in range(4):
             (three_classes / f"class {k}").mkdir(parents=True, exist_ok=True)
-            Image.fromarray(np.full((28, 28), 60 * k + i, dtype=np.uint8)).save(three_classes / f"class {k}" / f"{i}.png")
+            image = Image.fromarray(np.full((28, 28), 60 * k + i, dtype=np.uint8))
+            image.save(three_classes / f"class {k}" / f"{i}.png")
     folder = with_changes(trained.config, data={"dataset": "folder", "root": str(three_classes)}).data
-    with pytest.raises(UserError, match="predicts 10 classes but .* has 3"):
+    with pytest.raises(UserError, match=r"predicts 10 classes but .* has 3"):
         test_set_predictions(trained.net, folder)
 
 
 def test_test_time_flips_average_each_image_with_its_mirror_image(tmp_path: Path) -> None:
     from resnet_gui.data.batching import DeviceBatcher
     from resnet_gui.data.datasets import load_sample
-    from resnet_gui.inference.trained import load_trained
     from resnet_gui.inference.predictions import evaluate_checkpoint, predict_batches
+    from resnet_gui.inference.trained import load_trained
 
     cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 1, "test_flips": True})
     result = fit(cfg, checkpoint_dir=tmp_path)

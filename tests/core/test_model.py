@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from resnet_gui.settings.config import ModelConfig
 from resnet_gui.errors import ConfigError
 from resnet_gui.model.resnet import Residual, build_model, count_params, resnet_block
+from resnet_gui.settings.config import ModelConfig
 
 
 def test_default_is_the_seed_resnet18() -> None:
@@ -48,7 +48,7 @@ def test_configurable_depth_width_classes() -> None:
 
 
 def test_invalid_model_settings_raise_config_error() -> None:
-    with pytest.raises(ConfigError, match="model.channels"):
+    with pytest.raises(ConfigError, match=r"model.channels"):
         build_model(ModelConfig(channels=0))
 
 

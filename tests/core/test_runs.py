@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from resnet_gui.runs.store import SCHEMA_VERSION, RunStore
 from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.engine import fit
-from resnet_gui.runs.store import SCHEMA_VERSION, RunStore
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8},
                    train={"epochs": 2, "batch_size": 1000})

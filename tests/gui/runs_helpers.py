@@ -14,10 +14,10 @@ import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 
-from resnet_gui.settings.config import RunConfig
-from resnet_gui.training.engine import fit
 from resnet_gui.gui.tabs.runs.runs_table import RUN_ID_ROLE
 from resnet_gui.runs.store import RunStore
+from resnet_gui.settings.config import RunConfig
+from resnet_gui.training.engine import fit
 
 
 def record_run(store: RunStore, cfg: RunConfig | None = None, name: str | None = None) -> int:
@@ -77,7 +77,7 @@ def runs_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def window(window):  # noqa: F811 - wraps the conftest fixture of the same name
+def window(window):
     """The conftest window, whose teardown runs with the garbage collector paused."""
     yield window
     settle_garbage()

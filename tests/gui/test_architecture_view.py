@@ -11,10 +11,10 @@ from gui_helpers import CORE_TIMEOUT_MS
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
-from resnet_gui.settings.config import ModelConfig
 from resnet_gui.gui.tabs.architecture.architecture_view import ArchitectureView
-from resnet_gui.settings.presets import model_preset
 from resnet_gui.model.summary import summarize
+from resnet_gui.settings.config import ModelConfig
+from resnet_gui.settings.presets import model_preset
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from gui_helpers import CORE_TIMEOUT_MS, tiny_config
-from runs_helpers import runs_db, settle_garbage, table_texts, wait_for_panel  # noqa: F401 - fixture
+from runs_helpers import runs_db, settle_garbage, table_texts, wait_for_panel
 
 from resnet_gui.gui.form.run_controls import BackgroundControls
 from resnet_gui.gui.main_window import MainWindow
@@ -39,7 +39,7 @@ def started_pids() -> Iterator[list[int]]:
             os.killpg(pid, signal.SIGKILL)
 
 
-def test_background_run_survives_the_window_and_is_followed_and_stopped(qtbot, runs_db, monkeypatch,  # noqa: F811
+def test_background_run_survives_the_window_and_is_followed_and_stopped(qtbot, runs_db, monkeypatch,
                                                                         started_pids) -> None:
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the run's process shares the CPU with the tests
     win = _new_window(qtbot)

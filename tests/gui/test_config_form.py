@@ -7,8 +7,8 @@ from gui_helpers import type_into
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
 
-from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.gui.form.config_form import ConfigForm
+from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.settings.presets import PRESETS
 
 BAD_INPUTS = ("", "0", "-3", "abc", "1e99", "2,,x", "99999999999")
@@ -78,7 +78,7 @@ def test_every_field_accepts_any_text_without_raising(qtbot) -> None:
     form.changed.connect(seen.append)
     for key in EXPECTED:
         original = form.field(key).text()
-        for text in BAD_INPUTS + ("1e999", "nan", "-inf", " 7 ", "9" * 5000, "２"):
+        for text in (*BAD_INPUTS, "1e999", "nan", "-inf", " 7 ", "9" * 5000, "２"):
             form.field(key).setText(text)
             assert form.is_valid() == (form.config() is not None)
         form.field(key).setText(original)
@@ -143,8 +143,7 @@ def choose(form: ConfigForm, key: str, value: str) -> None:
 
 
 def test_preset_chooser_offers_recipes_and_models_with_descriptions(qtbot) -> None:
-    from resnet_gui.settings.presets import MODEL_PRESETS
-    from resnet_gui.settings.presets import PRESET_DESCRIPTIONS, PRESETS
+    from resnet_gui.settings.presets import MODEL_PRESETS, PRESET_DESCRIPTIONS, PRESETS
 
     form = ConfigForm()
     qtbot.addWidget(form)

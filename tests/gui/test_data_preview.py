@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from resnet_gui.data import image_folder
-from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from resnet_gui.gui.tabs.data.data_view import DataPreviewView
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
@@ -110,12 +110,13 @@ def test_the_augmentation_example_follows_the_form(qtbot, window) -> None:
     qtbot.waitUntil(lambda: view.preview is not None, timeout=PREVIEW_TIMEOUT_MS)
     combo = window.form.field("train.augment")
     originals = view.preview.originals
-    for mode, title in (("flip", "Augmentation: horizontal flip, "), ("crop+flip", "Augmentation: random crop + flip, ")):
+    modes = (("flip", "Augmentation: horizontal flip, "), ("crop+flip", "Augmentation: random crop + flip, "))
+    for mode, title in modes:
         combo.setCurrentIndex(combo.findData(mode))
         assert view.augmentation_title().startswith(title) and view.augmentation_tiles() == 2 * 8
         after = view.preview.augmented[mode]
         assert after.shape == originals.shape and not np.array_equal(after, originals)
-    for after, before in zip(view.preview.augmented["flip"], originals):  # each image mirrored or as it was
+    for after, before in zip(view.preview.augmented["flip"], originals, strict=True):  # mirrored, or as it was
         assert np.array_equal(after, before[..., ::-1]) or np.array_equal(after, before)
     combo.setCurrentIndex(combo.findData("none"))
     assert view.augmentation_title().startswith("Augmentation: none") and view.augmentation_tiles() == 8

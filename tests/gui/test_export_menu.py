@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
-from runs_helpers import record_run, refreshed, runs_db, window  # noqa: F401 - runs_db and window are fixtures
+from runs_helpers import record_run, refreshed, runs_db, window
 
 from resnet_gui.runs.store import RunStore
 
@@ -70,7 +70,8 @@ def test_a_bad_settings_file_is_explained_and_the_form_kept(window, tmp_path: Pa
 
 def test_metrics_export_as_csv_and_json(qtbot, window, run_id: int, tmp_path: Path) -> None:
     path = exported(qtbot, window, lambda: window.menus.export_metrics(tmp_path / "m.csv"))
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert [r["epoch"] for r in rows] == ["1", "2"] and "test_acc" in rows[0]
     path = exported(qtbot, window, lambda: window.menus.export_metrics(tmp_path / "m.json"))
     doc = json.loads(Path(path).read_text())

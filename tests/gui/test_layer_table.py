@@ -7,11 +7,11 @@ import threading
 from gui_helpers import CORE_TIMEOUT_MS, type_into
 from PySide6.QtCore import Qt
 
-from resnet_gui.settings.config import ModelConfig
 from resnet_gui.gui.jobs import Jobs
 from resnet_gui.gui.session.core import CoreLoader
 from resnet_gui.gui.tabs.layers.layer_rows import COL_PARAMS, COL_SHAPE, COL_TYPE
 from resnet_gui.model.resnet import build_model, count_params
+from resnet_gui.settings.config import ModelConfig
 
 # The seed's shape walk at the default 96x96 input (batch of one).
 SEED_SHAPES_96 = {

@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from resnet_gui.cli.main import main as cli_main
-from resnet_gui.settings.config import ModelConfig
 from resnet_gui.gui.tabs.layers.layer_rows import COLUMNS, format_bytes
 from resnet_gui.gui.tabs.layers.layer_table import LayerTable
 from resnet_gui.model.summary import summarize
+from resnet_gui.settings.config import ModelConfig
 
 
 @pytest.fixture(scope="module")

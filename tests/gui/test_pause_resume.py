@@ -7,7 +7,7 @@ import time
 import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
-from runs_helpers import runs_db, window  # noqa: F401 - runs_db and window are fixtures
+from runs_helpers import runs_db, window
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from resnet_gui.training.events import BatchEnd, DownloadProgress, EpochEnd, RunStarted
 from resnet_gui.gui.tabs.training.progress_panel import ProgressPanel, format_duration
+from resnet_gui.training.events import BatchEnd, DownloadProgress, EpochEnd, RunStarted
 
 STARTED = RunStarted(epochs=4, batches_per_epoch=10, train_size=6000, test_size=1000, device="cpu",
                      precision="bf16", class_names=("a", "b"), params=20426)

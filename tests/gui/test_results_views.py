@@ -190,8 +190,8 @@ def test_clicking_a_thumbnail_shows_that_images_feature_maps(qtbot, view, traine
 def test_a_colour_model_gets_a_colour_input_of_its_data_sets_size(qtbot, view, tmp_path: Path) -> None:
     import torch
 
-    from resnet_gui.settings.config import with_changes
     from resnet_gui.data.datasets import DataSet
+    from resnet_gui.settings.config import with_changes
     from resnet_gui.training.engine import fit
 
     g = torch.Generator().manual_seed(0)

@@ -55,7 +55,7 @@ def test_after_a_run_the_results_tab_shows_its_matrix_images_and_model(qtbot, wi
     assert matrix.sum() == 1000 and matrix.sum(axis=1).tolist() == [100] * 10
     assert np.trace(matrix) / 1000 == pytest.approx(window.session.history[-1].test_acc)
     assert results.confusion.summary.text().startswith("Epoch 2: test accuracy")
-    x, y = window.plots.test_acc.curve.getData()
+    _x, y = window.plots.test_acc.curve.getData()
     assert np.trace(matrix) / 1000 == pytest.approx(y[-1])
     results.confusion.normalize_check.click()
     assert np.allclose(results.confusion.matrix().sum(axis=1), 1.0)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
-from runs_helpers import record_run, refreshed, runs_db, window  # noqa: F401 - runs_db and window are fixtures
+from runs_helpers import record_run, refreshed, runs_db, window
 
 from resnet_gui.inference import predictions as inspect_model
 from resnet_gui.runs.store import RunStore

@@ -10,7 +10,7 @@ import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
-from runs_helpers import (  # noqa: F401 - runs_db and window are fixtures
+from runs_helpers import (
     record_run,
     refreshed,
     runs_db,
@@ -20,9 +20,9 @@ from runs_helpers import (  # noqa: F401 - runs_db and window are fixtures
     window,
 )
 
-from resnet_gui.training.events import EpochEnd, RunEnd
 from resnet_gui.gui.tabs.runs.runs_panel import RunsPanel
 from resnet_gui.runs.store import RunStore
+from resnet_gui.training.events import EpochEnd, RunEnd
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
-from runs_helpers import runs_db, table_texts, window  # noqa: F401 - runs_db and window are fixtures
+from runs_helpers import runs_db, table_texts, window
 
 from resnet_gui.runs.store import RunStore
 

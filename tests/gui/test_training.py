@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -86,7 +87,7 @@ def test_window_stays_responsive_while_training(qtbot, window) -> None:
         heartbeat.stop()
     assert finished.args == ["finished"]
     assert len(beats) > 20
-    longest = max(b - a for a, b in zip(beats, beats[1:]))
+    longest = max(b - a for a, b in itertools.pairwise(beats))
     assert longest < 0.2, f"the event loop stalled for {longest * 1000:.0f} ms"
 
 
