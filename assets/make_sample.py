@@ -38,8 +38,9 @@ def main() -> None:
     arrays["class_names"] = np.array(FashionMNIST.classes)
     np.savez_compressed(args.out, **arrays)
     size = Path(args.out).stat().st_size
-    print(f"wrote {args.out}: {len(arrays['train_labels'])} train, {len(arrays['test_labels'])} test, "
-          f"{size / 1e6:.2f} MB")
+    print(
+        f"wrote {args.out}: {len(arrays['train_labels'])} train, {len(arrays['test_labels'])} test, {size / 1e6:.2f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ def fashion_mnist_root(data_root: str | None) -> Path | None:
     root = resolve_root(data_root)
     if fashion_mnist_present(root):
         return root
-    print(f"error: Fashion-MNIST not found in {root} (FashionMNIST/raw); pass --data-root or set "
-          "RESNET_GUI_DATA", file=sys.stderr)
+    print(
+        f"error: Fashion-MNIST not found in {root} (FashionMNIST/raw); pass --data-root or set RESNET_GUI_DATA",
+        file=sys.stderr,
+    )
     return None

@@ -37,10 +37,14 @@ from resnet_gui.training.events import EpochEnd, Event
 
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data-root", default=None,
-                   help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument(
+        "--data-root",
+        default=None,
+        help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)",
+    )
     p.add_argument("--train-images", type=int, default=8000, help="random training subset (60000: all)")
     p.add_argument("--test-images", type=int, default=5000, help="random test subset (10000: all)")
     p.add_argument("--epochs", type=int, default=1)
@@ -55,8 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def subset(data: DataSet, train_idx: torch.Tensor, test_idx: torch.Tensor) -> DataSet:
     """The same data set restricted to the given training and test indices."""
-    return replace(data, train_x=data.train_x[train_idx], train_y=data.train_y[train_idx],
-                   test_x=data.test_x[test_idx], test_y=data.test_y[test_idx])
+    return replace(
+        data,
+        train_x=data.train_x[train_idx],
+        train_y=data.train_y[train_idx],
+        test_x=data.test_x[test_idx],
+        test_y=data.test_y[test_idx],
+    )
 
 
 def input_difference(seed_loader: torch.utils.data.DataLoader, data: DataSet, resize: int) -> tuple[float, float]:
@@ -83,21 +92,31 @@ def main(argv: list[str] | None = None) -> int:
     device = resolve_device(args.device)
     full = load_fashion_mnist(root)
     g = torch.Generator().manual_seed(args.seed)
-    train_idx = torch.randperm(len(full.train_y), generator=g)[:args.train_images]
-    test_idx = torch.randperm(len(full.test_y), generator=g)[:args.test_images]
+    train_idx = torch.randperm(len(full.train_y), generator=g)[: args.train_images]
+    test_idx = torch.randperm(len(full.test_y), generator=g)[: args.test_images]
     data = subset(full, train_idx, test_idx)
     base = get_preset("seed")
-    cfg: RunConfig = replace(base, data=replace(base.data, root=str(root), resize=args.resize),
-                             train=replace(base.train, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs,
-                                           device=args.device, seed=args.seed))
-    print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads; ResNet-18 (seed), "
-          f"{args.resize or 28} px, batch {args.batch_size}, Adam {args.lr:g}, {args.epochs} epoch(s) on "
-          f"{len(train_idx)} training images, tested on {len(test_idx)}; seed {args.seed}")
+    cfg: RunConfig = replace(
+        base,
+        data=replace(base.data, root=str(root), resize=args.resize),
+        train=replace(
+            base.train, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs, device=args.device, seed=args.seed
+        ),
+    )
+    print(
+        f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads; ResNet-18 (seed), "
+        f"{args.resize or 28} px, batch {args.batch_size}, Adam {args.lr:g}, {args.epochs} epoch(s) on "
+        f"{len(train_idx)} training images, tested on {len(test_idx)}; seed {args.seed}"
+    )
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
-    train_iter, test_iter = load_data_fashion_mnist(args.batch_size, resize=args.resize or None, root=str(root),
-                                                    train_indices=train_idx.tolist(),
-                                                    test_indices=test_idx.tolist())
+    train_iter, test_iter = load_data_fashion_mnist(
+        args.batch_size,
+        resize=args.resize or None,
+        root=str(root),
+        train_indices=train_idx.tolist(),
+        test_indices=test_idx.tolist(),
+    )
     max_d, mean_d = input_difference(test_iter, data, args.resize)
     print(f"input pixels, engine vs seed (PIL): max |diff| {max_d:.4f}, mean |diff| {mean_d:.5f}", flush=True)
 

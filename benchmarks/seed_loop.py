@@ -19,11 +19,14 @@ import torchvision
 from torch import nn
 
 
-def load_data_fashion_mnist(batch_size: int, resize: int | None = None,
-                            root: str = "~/Datasets/FashionMNIST", num_workers: int = 4,
-                            train_indices: Sequence[int] | None = None,
-                            test_indices: Sequence[int] | None = None
-                            ) -> tuple[torch.utils.data.DataLoader, torch.utils.data.DataLoader]:
+def load_data_fashion_mnist(
+    batch_size: int,
+    resize: int | None = None,
+    root: str = "~/Datasets/FashionMNIST",
+    num_workers: int = 4,
+    train_indices: Sequence[int] | None = None,
+    test_indices: Sequence[int] | None = None,
+) -> tuple[torch.utils.data.DataLoader, torch.utils.data.DataLoader]:
     """The seed's loader: torchvision FashionMNIST, per-image Resize + ToTensor, 4 workers."""
     trans: list = []
     if resize:
@@ -44,8 +47,9 @@ def load_data_fashion_mnist(batch_size: int, resize: int | None = None,
     return train_iter, test_iter
 
 
-def evaluate_accuracy(data_iter: torch.utils.data.DataLoader, net: nn.Module,
-                      device: torch.device | None = None) -> float:
+def evaluate_accuracy(
+    data_iter: torch.utils.data.DataLoader, net: nn.Module, device: torch.device | None = None
+) -> float:
     """The seed's test accuracy: eval mode, one ``.cpu().item()`` per batch."""
     if device is None and isinstance(net, torch.nn.Module):
         device = next(iter(net.parameters())).device
@@ -70,9 +74,15 @@ class SeedEpoch:
     seconds: float
 
 
-def train_ch5(net: nn.Module, train_iter: torch.utils.data.DataLoader,
-              test_iter: torch.utils.data.DataLoader, batch_size: int,
-              optimizer: torch.optim.Optimizer, device: torch.device, num_epochs: int) -> list[SeedEpoch]:
+def train_ch5(
+    net: nn.Module,
+    train_iter: torch.utils.data.DataLoader,
+    test_iter: torch.utils.data.DataLoader,
+    batch_size: int,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    num_epochs: int,
+) -> list[SeedEpoch]:
     """The seed's training loop, printing its epoch lines; returns them as numbers too."""
     net = net.to(device)
     print("training on ", device)
@@ -94,15 +104,23 @@ def train_ch5(net: nn.Module, train_iter: torch.utils.data.DataLoader,
             batch_count += 1
         test_acc = evaluate_accuracy(test_iter, net)
         seconds = time.time() - start
-        print('epoch %d, loss %.4f, train acc %.3f, test acc %.3f, time %.1f sec'
-              % (epoch + 1, train_l_sum / batch_count, train_acc_sum / n, test_acc, seconds), flush=True)
+        print(
+            "epoch %d, loss %.4f, train acc %.3f, test acc %.3f, time %.1f sec"
+            % (epoch + 1, train_l_sum / batch_count, train_acc_sum / n, test_acc, seconds),
+            flush=True,
+        )
         history.append(SeedEpoch(epoch + 1, train_l_sum / batch_count, train_acc_sum / n, test_acc, seconds))
     return history
 
 
-def train_batches(net: nn.Module, batches: Iterator[tuple[torch.Tensor, torch.Tensor]],
-                  optimizer: torch.optim.Optimizer, device: torch.device, count: int,
-                  loss: nn.Module | None = None) -> int:
+def train_batches(
+    net: nn.Module,
+    batches: Iterator[tuple[torch.Tensor, torch.Tensor]],
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    count: int,
+    loss: nn.Module | None = None,
+) -> int:
     """``train_ch5``'s loop body for ``count`` batches of ``batches``; returns the images seen."""
     loss = loss or torch.nn.CrossEntropyLoss()
     train_l_sum, train_acc_sum, n = 0.0, 0.0, 0

@@ -34,8 +34,19 @@ from resnet_gui.training.small_map_conv import _weight_grad, use_small_map_weigh
 
 CL = torch.channels_last
 # (in channels, out channels, input size, stride): ResNet-18 at 96 px, then the fast-cpu net at 28 px.
-LAYERS = [(64, 64, 24, 1), (64, 128, 24, 2), (128, 128, 12, 1), (128, 256, 12, 2), (256, 256, 6, 1),
-          (256, 512, 6, 2), (512, 512, 3, 1), (32, 64, 14, 2), (64, 64, 7, 1), (64, 128, 7, 2), (128, 128, 4, 1)]
+LAYERS = [
+    (64, 64, 24, 1),
+    (64, 128, 24, 2),
+    (128, 128, 12, 1),
+    (128, 256, 12, 2),
+    (256, 256, 6, 1),
+    (256, 512, 6, 2),
+    (512, 512, 3, 1),
+    (32, 64, 14, 2),
+    (64, 64, 7, 1),
+    (64, 128, 7, 2),
+    (128, 128, 4, 1),
+]
 
 
 def median_ms(fn: Callable[[], object], repeats: int = 7) -> float:
@@ -57,13 +68,19 @@ def layer_times(batch: int) -> None:
             x = torch.randn(batch, cin, size, size, dtype=dtype).contiguous(memory_format=CL)
             w = torch.randn(cout, cin, 3, 3, dtype=dtype).contiguous(memory_format=CL)
             gy = torch.randn_like(F.conv2d(x, w, stride=stride, padding=1)).contiguous(memory_format=CL)
-            onednn = median_ms(lambda x=x, w=w, gy=gy, stride=stride: torch.ops.aten.convolution_backward(
-                gy, x, w, None, [stride] * 2, [1, 1], [1, 1], False, [0, 0], 1, [False, True, False]))
+            onednn = median_ms(
+                lambda x=x, w=w, gy=gy, stride=stride: torch.ops.aten.convolution_backward(
+                    gy, x, w, None, [stride] * 2, [1, 1], [1, 1], False, [0, 0], 1, [False, True, False]
+                )
+            )
             ours = median_ms(lambda x=x, gy=gy, stride=stride: _weight_grad(x, gy, 3, stride, 1))
             name = str(dtype).removeprefix("torch.")
             side = gy.shape[-1]
-            print(f"{name:8s} {cin:4d}->{cout:<4d} {size:3d} px  s{stride}              {side:2d}x{side:<2d}"
-                  f"   {onednn:9.2f}   {ours:15.2f}   {ours / onednn:5.2f}", flush=True)
+            print(
+                f"{name:8s} {cin:4d}->{cout:<4d} {size:3d} px  s{stride}              {side:2d}x{side:<2d}"
+                f"   {onednn:9.2f}   {ours:15.2f}   {ours / onednn:5.2f}",
+                flush=True,
+            )
 
 
 def step_times(rounds: int, batch: int) -> None:
@@ -88,7 +105,7 @@ def step_times(rounds: int, batch: int) -> None:
     rates: dict[str, list[float]] = {name: [] for name in nets}
     with reuse_freed_memory():
         for r in range(rounds):
-            for name in (list(nets) if r % 2 == 0 else list(nets)[::-1]):
+            for name in list(nets) if r % 2 == 0 else list(nets)[::-1]:
                 step(name)  # untimed: the other network's step ran last
                 start = time.perf_counter()
                 for _ in range(3):

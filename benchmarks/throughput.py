@@ -78,8 +78,9 @@ class SeedSide:
         self.net = build_model(cfg.model).to(device)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.train.lr)
         self.loss = nn.CrossEntropyLoss()
-        self.train_iter, _ = load_data_fashion_mnist(cfg.train.batch_size, resize=cfg.data.resize or None,
-                                                     root=str(root), num_workers=workers)
+        self.train_iter, _ = load_data_fashion_mnist(
+            cfg.train.batch_size, resize=cfg.data.resize or None, root=str(root), num_workers=workers
+        )
         self._epoch: Iterator[tuple[torch.Tensor, torch.Tensor]] | None = None
         self._left = 0  # batches left in the current epoch
 
@@ -131,10 +132,17 @@ class EngineSide:
 
     def _run(self, batches: int) -> tuple[int, float]:
         full = self.full
-        pick = torch.randperm(full.size, generator=self.gen)[:batches * full.batch_size].to(self.device)
-        self.trainer.train = DeviceBatcher(full.images[pick], full.labels[pick], full.batch_size, full.device,
-                                           full.resize, augment=full.augment, channels_last=full.channels_last,
-                                           shard=full.shard)
+        pick = torch.randperm(full.size, generator=self.gen)[: batches * full.batch_size].to(self.device)
+        self.trainer.train = DeviceBatcher(
+            full.images[pick],
+            full.labels[pick],
+            full.batch_size,
+            full.device,
+            full.resize,
+            augment=full.augment,
+            channels_last=full.channels_last,
+            shard=full.shard,
+        )
         if self.device.type == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
@@ -160,32 +168,47 @@ class EngineSide:
 
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data-root", default=None,
-                   help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument(
+        "--data-root",
+        default=None,
+        help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)",
+    )
     p.add_argument("--resize", type=int, default=96, help="image size; 0 keeps the native 28 px")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--batches", type=int, default=6, help="timed batches per chunk")
     p.add_argument("--warmup", type=int, default=2, help="untimed batches at the start of each chunk")
     p.add_argument("--rounds", type=int, default=5, help="chunks per side (alternating)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    p.add_argument("--precision", default="auto", choices=SPECS["train.precision"].choices,
-                   help="the engine side's precision (the seed is always fp32, as written)")
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=SPECS["train.precision"].choices,
+        help="the engine side's precision (the seed is always fp32, as written)",
+    )
     p.add_argument("--workers", type=int, default=4, help="the seed's DataLoader workers (4 as in the chapter)")
     p.add_argument("--seed", type=int, default=0, help="random seed of both sides")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch CPU threads of the training process, both sides (default: torch's choice)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads of the training process, both sides (default: torch's choice)",
+    )
     return p
 
 
 def run_config(args: argparse.Namespace, root: Path) -> RunConfig:
     """The seed preset with the benchmark's data root, resize, batch size, device and precision."""
     base = get_preset("seed")
-    return replace(base,
-                   data=replace(base.data, root=str(root), resize=args.resize),
-                   train=replace(base.train, batch_size=args.batch_size, device=args.device,
-                                 precision=args.precision, seed=args.seed))
+    return replace(
+        base,
+        data=replace(base.data, root=str(root), resize=args.resize),
+        train=replace(
+            base.train, batch_size=args.batch_size, device=args.device, precision=args.precision, seed=args.seed
+        ),
+    )
 
 
 def serve_side(name: str, args: argparse.Namespace, root: Path, conn: Any) -> None:
@@ -262,8 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         px = args.resize or 28
         cfg = run_config(args, root)
         threads, device = about["engine"][1], about["engine"][2]
-        print(f"torch {torch.__version__}, device {device}, {threads} threads, {os.cpu_count()} CPUs; "
-              f"ResNet-18 (seed), {px} px, batch {args.batch_size}, Adam {cfg.train.lr:g}")
+        print(
+            f"torch {torch.__version__}, device {device}, {threads} threads, {os.cpu_count()} CPUs; "
+            f"ResNet-18 (seed), {px} px, batch {args.batch_size}, Adam {cfg.train.lr:g}"
+        )
         print(f"seed: {about['seed'][0]} | engine: {about['engine'][0]} (each side in its own process)")
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"{args.rounds} rounds x ({args.warmup} warm-up + {args.batches} timed batches) per side", flush=True)
@@ -274,18 +299,24 @@ def main(argv: list[str] | None = None) -> int:
             for name in order:
                 images, seconds = sides[name].chunk(args.warmup, args.batches)
                 rates[name].append(images / seconds)
-                print(f"round {r} {name:6s}: {images / seconds:8.1f} img/s  ({images} images in {seconds:.2f} s)",
-                      flush=True)
+                print(
+                    f"round {r} {name:6s}: {images / seconds:8.1f} img/s  ({images} images in {seconds:.2f} s)",
+                    flush=True,
+                )
     finally:
         for side in sides.values():
             side.close()
 
     seed_med, engine_med = statistics.median(rates["seed"]), statistics.median(rates["engine"])
     ratios = [e / s for e, s in zip(rates["engine"], rates["seed"], strict=False)]
-    print(f"seed loop (fp32):   median {seed_med:8.1f} img/s  (min {min(rates['seed']):.1f}, "
-          f"max {max(rates['seed']):.1f})")
-    print(f"engine:             median {engine_med:8.1f} img/s  "
-          f"(min {min(rates['engine']):.1f}, max {max(rates['engine']):.1f})")
+    print(
+        f"seed loop (fp32):   median {seed_med:8.1f} img/s  (min {min(rates['seed']):.1f}, "
+        f"max {max(rates['seed']):.1f})"
+    )
+    print(
+        f"engine:             median {engine_med:8.1f} img/s  "
+        f"(min {min(rates['engine']):.1f}, max {max(rates['engine']):.1f})"
+    )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("per-round speedups: " + ", ".join(f"{x:.2f}" for x in ratios))
     print(f"speedup: {engine_med / seed_med:.2f}")

@@ -31,31 +31,47 @@ from resnet_gui.training.events import BatchEnd, EpochEnd, Event, RunStarted  # 
 
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     p.add_argument("--preset", required=True, choices=sorted(PRESETS), help="the recipe to time")
-    p.add_argument("--target", type=float, default=0.926,
-                   help="test accuracy to reach (0.926 is the seed's 5-epoch result)")
-    p.add_argument("--data-root", default=None,
-                   help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)")
-    p.add_argument("--max-minutes", type=float, default=None,
-                   help="stop the run after this many minutes of wall time")
+    p.add_argument(
+        "--target", type=float, default=0.926, help="test accuracy to reach (0.926 is the seed's 5-epoch result)"
+    )
+    p.add_argument(
+        "--data-root",
+        default=None,
+        help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)",
+    )
+    p.add_argument("--max-minutes", type=float, default=None, help="stop the run after this many minutes of wall time")
     p.add_argument("--stop-at-target", action="store_true", help="stop as soon as the target is reached")
     p.add_argument("--epochs", type=int, default=None, help="override the preset's epochs")
-    p.add_argument("--blocks", type=parse_blocks, default=None,
-                   help="override the preset's blocks per stage, e.g. 1,1,1")
+    p.add_argument(
+        "--blocks", type=parse_blocks, default=None, help="override the preset's blocks per stage, e.g. 1,1,1"
+    )
     p.add_argument("--channels", type=int, default=None, help="override the preset's first-stage channels")
-    p.add_argument("--device", default=None, choices=("auto", "cpu", "cuda", "mps"),
-                   help="override the preset's device")
-    p.add_argument("--precision", default=None, choices=SPECS["train.precision"].choices,
-                   help="override the preset's precision")
+    p.add_argument(
+        "--device", default=None, choices=("auto", "cpu", "cuda", "mps"), help="override the preset's device"
+    )
+    p.add_argument(
+        "--precision", default=None, choices=SPECS["train.precision"].choices, help="override the preset's precision"
+    )
     p.add_argument("--seed", type=int, default=None, help="override the preset's random seed")
-    p.add_argument("--augment", choices=SPECS["train.augment"].choices, default=None,
-                   help="override the preset's augmentation")
-    p.add_argument("--test-flips", action=argparse.BooleanOptionalAction, default=None,
-                   help="override the preset's test-time flips (scores each test image and its mirror image)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch CPU threads (default: torch's choice, one per core); 1 is steadier on a busy machine")
+    p.add_argument(
+        "--augment", choices=SPECS["train.augment"].choices, default=None, help="override the preset's augmentation"
+    )
+    p.add_argument(
+        "--test-flips",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="override the preset's test-time flips (scores each test image and its mirror image)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: torch's choice, one per core); 1 is steadier on a busy machine",
+    )
     return p
 
 
@@ -63,14 +79,25 @@ def main(argv: list[str] | None = None) -> int:
     """Train the preset and print each epoch, then ``time_to_<target>`` and ``best_test_acc``."""
     args = build_parser().parse_args(argv)
     cfg = get_preset(args.preset)
-    train_changes = {k: v for k, v in (("epochs", args.epochs), ("device", args.device),
-                                       ("precision", args.precision), ("seed", args.seed),
-                                       ("augment", args.augment), ("test_flips", args.test_flips))
-                     if v is not None}
+    train_changes = {
+        k: v
+        for k, v in (
+            ("epochs", args.epochs),
+            ("device", args.device),
+            ("precision", args.precision),
+            ("seed", args.seed),
+            ("augment", args.augment),
+            ("test_flips", args.test_flips),
+        )
+        if v is not None
+    }
     model_changes = {k: v for k, v in (("blocks", args.blocks), ("channels", args.channels)) if v is not None}
-    cfg = replace(cfg, model=replace(cfg.model, **model_changes),
-                  data=replace(cfg.data, dataset="fashion-mnist", root=args.data_root),
-                  train=replace(cfg.train, **train_changes))
+    cfg = replace(
+        cfg,
+        model=replace(cfg.model, **model_changes),
+        data=replace(cfg.data, dataset="fashion-mnist", root=args.data_root),
+        train=replace(cfg.train, **train_changes),
+    )
     problems = validate(cfg)
     if problems:
         print("error: " + "; ".join(str(p) for p in problems), file=sys.stderr)
@@ -92,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     def on_event(event: Event) -> None:
         now = time.perf_counter() - START
         if isinstance(event, RunStarted):
-            print(f"[{now:7.1f} s] data loaded, model built: {event.device} ({event.precision}), "
-                  f"{event.params:,} parameters, {event.epochs} epochs of {event.batches_per_epoch} batches",
-                  flush=True)
+            print(
+                f"[{now:7.1f} s] data loaded, model built: {event.device} ({event.precision}), "
+                f"{event.params:,} parameters, {event.epochs} epochs of {event.batches_per_epoch} batches",
+                flush=True,
+            )
         elif isinstance(event, EpochEnd):
             best[0] = max(best[0], event.test_acc)
             mark = ""
@@ -110,22 +139,29 @@ def main(argv: list[str] | None = None) -> int:
 
     t = cfg.train
     m = cfg.model
-    print(f"preset {args.preset}: blocks {','.join(map(str, m.blocks))}, {m.channels} channels, stem {m.stem}"
-          f"{' + pool' if m.stem_pool or m.stem == 'd2l' else ''}, resize {cfg.data.resize or 28} px, "
-          f"{t.optimizer} lr {t.lr:g} {t.schedule}, batch {t.batch_size}, {t.epochs} epochs, "
-          f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}"
-          f"{', test-time flips' if t.test_flips else ''}")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
-          f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    print(
+        f"preset {args.preset}: blocks {','.join(map(str, m.blocks))}, {m.channels} channels, stem {m.stem}"
+        f"{' + pool' if m.stem_pool or m.stem == 'd2l' else ''}, resize {cfg.data.resize or 28} px, "
+        f"{t.optimizer} lr {t.lr:g} {t.schedule}, batch {t.batch_size}, {t.epochs} epochs, "
+        f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}"
+        f"{', test-time flips' if t.test_flips else ''}"
+    )
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
+        f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        flush=True,
+    )
     try:
         result = fit(cfg, callbacks=[on_event], stop=stop)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     total = time.perf_counter() - START
-    print(f"run {result.status} after {len(result.history)} epoch(s), {total:.1f} s wall time in all, "
-          f"{time.process_time() / total:.2f} CPUs busy on average (of {os.cpu_count()}), "
-          f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"run {result.status} after {len(result.history)} epoch(s), {total:.1f} s wall time in all, "
+        f"{time.process_time() / total:.2f} CPUs busy on average (of {os.cpu_count()}), "
+        f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     key = f"time_to_{args.target:g}"
     print(f"{key}: {reached[0]:.1f} s" if reached else f"{key}: not reached")
     print(f"best_test_acc: {best[0]:.4f}")

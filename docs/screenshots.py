@@ -51,11 +51,22 @@ def main() -> None:
     win.resize(1200, 760)
     win.show()
     wait(lambda: win.core.info is not None and not win.core.busy)
-    win.form.set_config(RunConfig(
-        model=ModelConfig(blocks=(1, 1), channels=16, stem="small"),
-        data=DataConfig(dataset="sample", resize=0),
-        train=TrainConfig(lr=0.05, batch_size=256, epochs=5, optimizer="sgd", schedule="onecycle",
-                          augment="flip", label_smoothing=0.1, weight_decay=5e-4)))
+    win.form.set_config(
+        RunConfig(
+            model=ModelConfig(blocks=(1, 1), channels=16, stem="small"),
+            data=DataConfig(dataset="sample", resize=0),
+            train=TrainConfig(
+                lr=0.05,
+                batch_size=256,
+                epochs=5,
+                optimizer="sgd",
+                schedule="onecycle",
+                augment="flip",
+                label_smoothing=0.1,
+                weight_decay=5e-4,
+            ),
+        )
+    )
     done: list[str] = []
     win.run_finished.connect(done.append)
     win.train_button.click()

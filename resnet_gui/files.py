@@ -14,8 +14,9 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, mode: str = "wb", encoding: str | None = None,
-                  newline: str | None = None) -> Iterator[IO]:
+def atomic_writer(
+    path: Path, mode: str = "wb", encoding: str | None = None, newline: str | None = None
+) -> Iterator[IO]:
     """An open temp file beside ``path`` that replaces ``path`` when the block ends without an error."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -25,35 +25,65 @@ class RunPrinter:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted) and not self.as_json:
-            print(f"training on {event.device} ({event.precision}), {event.params:,} parameters, "
-                  f"{event.train_size:,} training images", file=self.out, flush=True)
+            print(
+                f"training on {event.device} ({event.precision}), {event.params:,} parameters, "
+                f"{event.train_size:,} training images",
+                file=self.out,
+                flush=True,
+            )
         elif isinstance(event, EpochEnd):
             self.close()
             if self.as_json:
-                print(json.dumps({"epoch": event.epoch, "loss": event.loss, "train_acc": event.train_acc,
-                                  "test_acc": event.test_acc, "seconds": event.seconds,
-                                  "images_per_s": event.images_per_s}), file=self.out, flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "epoch": event.epoch,
+                            "loss": event.loss,
+                            "train_acc": event.train_acc,
+                            "test_acc": event.test_acc,
+                            "seconds": event.seconds,
+                            "images_per_s": event.images_per_s,
+                        }
+                    ),
+                    file=self.out,
+                    flush=True,
+                )
             else:
                 print(event.line(), file=self.out, flush=True)
         elif self.live and isinstance(event, BatchEnd):
-            self._show(f"epoch {event.epoch}", event.batch, event.batches,
-                       f"loss {event.loss:.4f}  {event.images_per_s:,.0f} img/s  ETA {event.eta_s:,.0f} s")
+            self._show(
+                f"epoch {event.epoch}",
+                event.batch,
+                event.batches,
+                f"loss {event.loss:.4f}  {event.images_per_s:,.0f} img/s  ETA {event.eta_s:,.0f} s",
+            )
         elif self.live and isinstance(event, DataProgress):
             self._show(event.stage, event.done, max(1, event.total), "")
         elif self.live and isinstance(event, DownloadProgress):
             total = f" of {event.total_bytes / 1e6:.1f} MB" if event.total_bytes else ""
-            self._show(f"downloading {event.file}", event.done_bytes, event.total_bytes or None,
-                       f"{event.done_bytes / 1e6:.1f} MB{total}")
+            self._show(
+                f"downloading {event.file}",
+                event.done_bytes,
+                event.total_bytes or None,
+                f"{event.done_bytes / 1e6:.1f} MB{total}",
+            )
 
     def _show(self, stage: str, done: int, total: int | None, detail: str) -> None:
         if self._progress is None or stage != self._stage:
             self.close()
             # Transient, refreshed on each event (no refresh thread): the bar disappears before the
             # epoch line is printed to stdout, so the two never interleave on one terminal.
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TextColumn("{task.fields[detail]}"), console=self.console,
-                                      auto_refresh=False, transient=True, redirect_stdout=False,
-                                      redirect_stderr=False)
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"),
+                console=self.console,
+                auto_refresh=False,
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
             self._progress.start()
             self._task = self._progress.add_task(stage, total=total, detail=detail)
             self._stage = stage

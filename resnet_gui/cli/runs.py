@@ -11,20 +11,35 @@ from rich.table import Table
 
 from ..errors import UserError
 from ..runs.export import export_run
-from ..runs.store import RunRecord, RunStore, config_differences
+from ..runs.store import RunRecord, RunStore
+from ..settings.config import config_differences
 
 
 def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
     """One row per run: id, name, status, epochs, best accuracy, checkpoint (full text when piped)."""
     console = Console(file=out, highlight=False, width=None if out.isatty() else 10_000)
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for title, justify in (("id", "right"), ("name", "left"), ("status", "left"), ("epochs", "right"),
-                           ("best acc", "right"), ("data", "left"), ("checkpoint", "left")):
+    for title, justify in (
+        ("id", "right"),
+        ("name", "left"),
+        ("status", "left"),
+        ("epochs", "right"),
+        ("best acc", "right"),
+        ("data", "left"),
+        ("checkpoint", "left"),
+    ):
         table.add_column(title, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in runs:
         best = f"{r.best_test_acc:.4f}" if r.best_test_acc is not None else "-"
-        table.add_row(str(r.id), r.name, str(r.status), f"{r.epochs_done}/{r.epochs_planned}", best,
-                      r.config.data.dataset, r.last_checkpoint or "-")
+        table.add_row(
+            str(r.id),
+            r.name,
+            str(r.status),
+            f"{r.epochs_done}/{r.epochs_planned}",
+            best,
+            r.config.data.dataset,
+            r.last_checkpoint or "-",
+        )
     console.print(table)
 
 
@@ -66,8 +81,13 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
 def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
     epochs = store.epochs(run.id)
     if as_json:
-        doc = {**run.summary(), "notes": run.notes, "config": run.config.to_dict(), "versions": run.versions,
-               "epochs": [vars(e) for e in epochs]}
+        doc = {
+            **run.summary(),
+            "notes": run.notes,
+            "config": run.config.to_dict(),
+            "versions": run.versions,
+            "epochs": [vars(e) for e in epochs],
+        }
         print(json.dumps(doc, indent=2), file=out)
         return
     print_runs_table([run], out)

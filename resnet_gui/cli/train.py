@@ -30,8 +30,10 @@ def resume_source(arg: str, store: RunStore, check_running: bool = True) -> tupl
     except KeyError:
         raise UserError(f"--resume: there is no run {arg} in {store.path}; see `resnet-gui runs`") from None
     if check_running and run.status == RunStatus.RUNNING:
-        raise UserError(f"--resume: run {arg} is still running (process {run.pid} on {run.host or 'this machine'}); "
-                        "stop it first, or wait for it to end")
+        raise UserError(
+            f"--resume: run {arg} is still running (process {run.pid} on {run.host or 'this machine'}); "
+            "stop it first, or wait for it to end"
+        )
     if not run.last_checkpoint:
         raise UserError(f"--resume: run {arg} has no checkpoint yet (it ended before its first epoch)")
     return run.id, load_checkpoint(run.last_checkpoint)
@@ -104,8 +106,10 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ctx.close()
     if result.status == RunStatus.STOPPED:
         if ctx.is_main:
-            print(f"stopped after {len(result.history)} epoch(s); continue with: resnet-gui train --resume {run_id}",
-                  file=err)
+            print(
+                f"stopped after {len(result.history)} epoch(s); continue with: resnet-gui train --resume {run_id}",
+                file=err,
+            )
         return 130
     if ctx.is_main and not args.json:
         print(f"run {run_id} finished; checkpoint: {result.last_checkpoint}", file=out)

@@ -15,9 +15,17 @@ import torch.nn.functional as F
 class DeviceBatcher:
     """Yields (images, labels) batches from uint8 tensors kept on ``device``."""
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int,
-                 device: torch.device, resize: int = 0, augment: str = "none",
-                 channels_last: bool = False, shard: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        batch_size: int,
+        device: torch.device,
+        resize: int = 0,
+        augment: str = "none",
+        channels_last: bool = False,
+        shard: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> None:
         """``augment``: "none", "flip" or "crop+flip"; ``shard`` picks this process's part of each
         global batch of indices (data-parallel runs)."""
         self.images = images.to(device, non_blocking=True)
@@ -45,8 +53,7 @@ class DeviceBatcher:
         elif self.augment == "flip":
             x = random_flip(x, generator)
         if self.resize and self.resize != x.shape[-1]:
-            x = F.interpolate(x, size=(self.resize, self.resize), mode="bilinear",
-                              align_corners=False, antialias=True)
+            x = F.interpolate(x, size=(self.resize, self.resize), mode="bilinear", align_corners=False, antialias=True)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
@@ -55,8 +62,9 @@ class DeviceBatcher:
         """A fresh random order of all images (on the CPU, so it can be saved in a checkpoint)."""
         return torch.randperm(self.size, generator=generator)
 
-    def batches(self, order: torch.Tensor | None = None, generator: torch.Generator | None = None,
-                start_batch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def batches(
+        self, order: torch.Tensor | None = None, generator: torch.Generator | None = None, start_batch: int = 0
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """One pass over the data in ``order`` (storage order when None), from batch ``start_batch``.
 
         The last batch may be short, as with a DataLoader without drop_last.
@@ -66,9 +74,9 @@ class DeviceBatcher:
         device_order = order.to(self.device, non_blocking=True) if order is not None else None
         for i in range(start_batch * self.batch_size, self.size, self.batch_size):
             if device_order is None:
-                xb, yb = self.images[i:i + self.batch_size], self.labels[i:i + self.batch_size]
+                xb, yb = self.images[i : i + self.batch_size], self.labels[i : i + self.batch_size]
             else:
-                idx = device_order[i:i + self.batch_size]
+                idx = device_order[i : i + self.batch_size]
                 if self.shard is not None:
                     idx = self.shard(idx)
                 xb, yb = self.images[idx], self.labels[idx]

@@ -79,24 +79,29 @@ def load_sample() -> DataSet:
     path = assets_dir() / SAMPLE_FILE
     try:
         with np.load(path) as z:
-            arrays = {k: z[k] for k in ("train_images", "train_labels", "test_images", "test_labels",
-                                        "class_names")}
+            arrays = {k: z[k] for k in ("train_images", "train_labels", "test_images", "test_labels", "class_names")}
     except FileNotFoundError:
-        raise DataError(f"The bundled sample is missing: {path} not found. Reinstall resnet-gui "
-                        "or set RESNET_GUI_ASSETS to the folder holding it.") from None
+        raise DataError(
+            f"The bundled sample is missing: {path} not found. Reinstall resnet-gui "
+            "or set RESNET_GUI_ASSETS to the folder holding it."
+        ) from None
     except (OSError, ValueError, KeyError) as e:
-        raise DataError(f"The bundled sample {path} is unreadable ({e}). Rebuild it with "
-                        "assets/make_sample.py.") from None
-    return DataSet("sample",
-                   torch.from_numpy(arrays["train_images"]).unsqueeze(1),
-                   torch.from_numpy(arrays["train_labels"].astype(np.int64)),
-                   torch.from_numpy(arrays["test_images"]).unsqueeze(1),
-                   torch.from_numpy(arrays["test_labels"].astype(np.int64)),
-                   tuple(str(c) for c in arrays["class_names"]))
+        raise DataError(
+            f"The bundled sample {path} is unreadable ({e}). Rebuild it with assets/make_sample.py."
+        ) from None
+    return DataSet(
+        "sample",
+        torch.from_numpy(arrays["train_images"]).unsqueeze(1),
+        torch.from_numpy(arrays["train_labels"].astype(np.int64)),
+        torch.from_numpy(arrays["test_images"]).unsqueeze(1),
+        torch.from_numpy(arrays["test_labels"].astype(np.int64)),
+        tuple(str(c) for c in arrays["class_names"]),
+    )
 
 
-def load_standard(name: str, root: Path, on_event: Callback | None = None,
-                  stop: threading.Event | None = None) -> DataSet:
+def load_standard(
+    name: str, root: Path, on_event: Callback | None = None, stop: threading.Event | None = None
+) -> DataSet:
     """Fashion-MNIST, MNIST, KMNIST or CIFAR-10 from ``root``, downloading what is missing."""
     classes: tuple[str, ...]
     if name == "cifar10":
@@ -125,24 +130,36 @@ def check_dataset(ds: DataSet) -> None:
     """Raise DataError when the tensors are inconsistent: shapes, dtypes, labels out of range."""
     for split, x, y in (("training", ds.train_x, ds.train_y), ("test", ds.test_x, ds.test_y)):
         if x.dtype != torch.uint8 or x.dim() != 4 or len(x) != len(y) or len(y) == 0:
-            raise DataError(f"The {split} split of {ds.name} is malformed: images {tuple(x.shape)} "
-                            f"({x.dtype}), labels {tuple(y.shape)}. Reload or rebuild the data.")
+            raise DataError(
+                f"The {split} split of {ds.name} is malformed: images {tuple(x.shape)} "
+                f"({x.dtype}), labels {tuple(y.shape)}. Reload or rebuild the data."
+            )
         lo, hi = int(y.min()), int(y.max())
         if lo < 0 or hi >= len(ds.class_names):
-            raise DataError(f"The {split} labels of {ds.name} run from {lo} to {hi}, outside the "
-                            f"{len(ds.class_names)} classes: the data is corrupt.")
+            raise DataError(
+                f"The {split} labels of {ds.name} run from {lo} to {hi}, outside the "
+                f"{len(ds.class_names)} classes: the data is corrupt."
+            )
 
 
-def load_image_folder(cfg: DataConfig, on_event: Callback | None = None,
-                      stop: threading.Event | None = None) -> DataSet:
+def load_image_folder(
+    cfg: DataConfig, on_event: Callback | None = None, stop: threading.Event | None = None
+) -> DataSet:
     """A folder of class subfolders (see ``image_folder``) as a DataSet."""
     f = read_folder(cfg, on_event, stop)
-    return DataSet("folder", torch.from_numpy(f.train_x), torch.from_numpy(f.train_y), torch.from_numpy(f.test_x),
-                   torch.from_numpy(f.test_y), f.classes, f.skipped, f.notes)
+    return DataSet(
+        "folder",
+        torch.from_numpy(f.train_x),
+        torch.from_numpy(f.train_y),
+        torch.from_numpy(f.test_x),
+        torch.from_numpy(f.test_y),
+        f.classes,
+        f.skipped,
+        f.notes,
+    )
 
 
-def load_dataset(cfg: DataConfig, on_event: Callback | None = None,
-                 stop: threading.Event | None = None) -> DataSet:
+def load_dataset(cfg: DataConfig, on_event: Callback | None = None, stop: threading.Event | None = None) -> DataSet:
     """The data set ``cfg`` names, as uint8 tensors on the CPU."""
     if cfg.dataset == "sample":
         return load_sample()

@@ -57,8 +57,10 @@ def _stoppable(resp: http.client.HTTPResponse, stop: threading.Event | None) -> 
     def watch() -> None:
         while not done.wait(WATCH_S):
             if stop.is_set():
-                with contextlib.suppress(OSError), socket.fromfd(resp.fileno(), socket.AF_INET,
-                                                                 socket.SOCK_STREAM) as sock:
+                with (
+                    contextlib.suppress(OSError),
+                    socket.fromfd(resp.fileno(), socket.AF_INET, socket.SOCK_STREAM) as sock,
+                ):
                     sock.shutdown(socket.SHUT_RDWR)  # shuts the connection itself, not just this copy of it
                 return
 
@@ -71,27 +73,35 @@ def _stoppable(resp: http.client.HTTPResponse, stop: threading.Event | None) -> 
         watcher.join()
 
 
-def fetch(url: str, dest: Path, md5: str | None, label: str, on_event: Callback | None = None,
-          stop: threading.Event | None = None) -> None:
+def fetch(
+    url: str,
+    dest: Path,
+    md5: str | None,
+    label: str,
+    on_event: Callback | None = None,
+    stop: threading.Event | None = None,
+) -> None:
     """Download ``url`` to ``dest`` through a temp file of its own, check its MD5; DataError saying what to do.
 
     A set ``stop`` cancels within a second (raising Cancelled) and leaves no partial file behind.
     """
     if offline():
-        raise DataError(f"{label} is not in {dest.parent} and downloads are switched off "
-                        "(RESNET_GUI_OFFLINE=1). Use the bundled sample, or copy the data there.",
-                        offer_sample=True)
+        raise DataError(
+            f"{label} is not in {dest.parent} and downloads are switched off "
+            "(RESNET_GUI_OFFLINE=1). Use the bundled sample, or copy the data there.",
+            offer_sample=True,
+        )
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     except OSError as e:
-        raise DataError(f"Cannot write to the data folder {dest.parent}: {e.strerror}. "
-                        "Choose another data folder.") from None
+        raise DataError(
+            f"Cannot write to the data folder {dest.parent}: {e.strerror}. Choose another data folder."
+        ) from None
     tmp = Path(name)
     cancelled = Cancelled(f"The download of {label} was cancelled.")
     try:
-        with urllib.request.urlopen(url, timeout=STALL_S) as resp, os.fdopen(fd, "wb") as out, \
-                _stoppable(resp, stop):
+        with urllib.request.urlopen(url, timeout=STALL_S) as resp, os.fdopen(fd, "wb") as out, _stoppable(resp, stop):
             total = int(resp.headers.get("Content-Length") or 0)
             done = 0
             while chunk := resp.read(CHUNK):
@@ -113,12 +123,19 @@ def fetch(url: str, dest: Path, md5: str | None, label: str, on_event: Callback 
         if stop is not None and stop.is_set():
             raise cancelled from None
         if isinstance(e, TimeoutError):
-            raise DataError(f"The download of {label} stalled: the server sent nothing for {STALL_S:.0f} s. "
-                            "Try again later, or use the bundled sample.", offer_sample=True) from None
-        reason = getattr(e, "reason", None) or ("the connection closed early"
-                                                if isinstance(e, http.client.IncompleteRead) else e)
-        raise DataError(f"Could not download {label} ({dest.name}: {reason}). Are you offline? "
-                        f"Use the bundled sample, or put the data in {dest.parent}.", offer_sample=True) from None
+            raise DataError(
+                f"The download of {label} stalled: the server sent nothing for {STALL_S:.0f} s. "
+                "Try again later, or use the bundled sample.",
+                offer_sample=True,
+            ) from None
+        reason = getattr(e, "reason", None) or (
+            "the connection closed early" if isinstance(e, http.client.IncompleteRead) else e
+        )
+        raise DataError(
+            f"Could not download {label} ({dest.name}: {reason}). Are you offline? "
+            f"Use the bundled sample, or put the data in {dest.parent}.",
+            offer_sample=True,
+        ) from None
     # Imported here: torchvision.datasets adds 1.1-1.6 s to importing this module (measured), paid only on downloads.
     from torchvision.datasets.utils import check_md5
 

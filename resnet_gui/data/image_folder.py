@@ -48,8 +48,9 @@ def _images_in(folder: Path) -> list[Path]:
 
 
 def _class_dirs(folder: Path, exclude: tuple[str, ...] = ()) -> list[Path]:
-    return sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")
-                  and d.name.lower() not in exclude)
+    return sorted(
+        d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".") and d.name.lower() not in exclude
+    )
 
 
 def scan_folder(root: str | Path) -> FolderScan:
@@ -58,14 +59,22 @@ def scan_folder(root: str | Path) -> FolderScan:
     if not root.is_dir():
         raise DataError(f"{root} is not a folder. Choose a folder with one subfolder of images per class.")
     train_root = root / "train" if (root / "train").is_dir() else root
-    test_root = next((train_root.parent / n for n in TEST_FOLDERS
-                      if (train_root.parent / n).is_dir() and train_root.parent / n != train_root), None)
+    test_root = next(
+        (
+            train_root.parent / n
+            for n in TEST_FOLDERS
+            if (train_root.parent / n).is_dir() and train_root.parent / n != train_root
+        ),
+        None,
+    )
     if test_root is None:
         test_root = next((root / n for n in TEST_FOLDERS if (root / n).is_dir()), None)
     class_dirs = _class_dirs(train_root, exclude=("train", *TEST_FOLDERS))
     if not class_dirs:
-        raise DataError(f"{train_root} has no class subfolders. Put each class's images in a subfolder named "
-                        "after the class (e.g. cats/, dogs/).")
+        raise DataError(
+            f"{train_root} has no class subfolders. Put each class's images in a subfolder named "
+            "after the class (e.g. cats/, dogs/)."
+        )
     classes = tuple(d.name for d in class_dirs)
     train = [(p, i) for i, d in enumerate(class_dirs) for p in _images_in(d)]
     per_class = np.bincount([lbl for _, lbl in train], minlength=len(classes))
@@ -73,15 +82,16 @@ def scan_folder(root: str | Path) -> FolderScan:
     if not train:
         raise DataError(f"No images (PNG, JPEG, BMP, WebP) found in the class folders of {train_root}.")
     if empty:
-        raise DataError(f"The class folder(s) {', '.join(empty)} in {train_root} hold no images: add images or "
-                        "remove the folder.")
+        raise DataError(
+            f"The class folder(s) {', '.join(empty)} in {train_root} hold no images: add images or remove the folder."
+        )
     if len(classes) < 2:
-        raise DataError(f"Only one class ({classes[0]}) in {train_root}: a classifier needs at least two class "
-                        "folders.")
+        raise DataError(
+            f"Only one class ({classes[0]}) in {train_root}: a classifier needs at least two class folders."
+        )
     test = None
     if test_root is not None:
-        test = [(p, classes.index(d.name)) for d in _class_dirs(test_root) if d.name in classes
-                for p in _images_in(d)]
+        test = [(p, classes.index(d.name)) for d in _class_dirs(test_root) if d.name in classes for p in _images_in(d)]
         unknown = [d.name for d in _class_dirs(test_root) if d.name not in classes]
         if unknown:
             raise DataError(f"{test_root} has class folders the training data lacks: {', '.join(unknown)}.")
@@ -91,8 +101,15 @@ def scan_folder(root: str | Path) -> FolderScan:
     return FolderScan(root, classes, train, test, ignored)
 
 
-def _decode_all(items: list[tuple[Path, int]], size: int, channels: int, done_before: int, total: int,
-                on_event: Callback | None, stop: threading.Event | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _decode_all(
+    items: list[tuple[Path, int]],
+    size: int,
+    channels: int,
+    done_before: int,
+    total: int,
+    on_event: Callback | None,
+    stop: threading.Event | None,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     images = np.zeros((len(items), channels, size, size), dtype=np.uint8)
     keep = np.zeros(len(items), dtype=bool)
     skipped: list[str] = []
@@ -139,8 +156,11 @@ def cache_key(scan: FolderScan, cfg: DataConfig) -> str:
         h.update(part.encode())
         for path, label in items:
             st = path.stat()
-            h.update(f"{path.relative_to(scan.root)}|{label}|{st.st_size}|{st.st_mtime_ns}\n".encode("utf-8",
-                                                                                                      "surrogateescape"))
+            h.update(
+                f"{path.relative_to(scan.root)}|{label}|{st.st_size}|{st.st_mtime_ns}\n".encode(
+                    "utf-8", "surrogateescape"
+                )
+            )
     return h.hexdigest()[:32]
 
 
@@ -167,8 +187,15 @@ def _read_cache(cached: Path) -> tuple[FolderData | None, str]:
         return None, ""
     try:
         with open(cached, "rb") as f, np.load(f, allow_pickle=False) as z:  # our handle: closed even when damaged
-            return FolderData(z["train_x"], z["train_y"], z["test_x"], z["test_y"],
-                              tuple(str(c) for c in z["classes"]), tuple(str(s) for s in z["skipped"]), True), ""
+            return FolderData(
+                z["train_x"],
+                z["train_y"],
+                z["test_x"],
+                z["test_y"],
+                tuple(str(c) for c in z["classes"]),
+                tuple(str(s) for s in z["skipped"]),
+                True,
+            ), ""
     except Exception:  # noqa: BLE001 - a damaged npz raises BadZipFile, EOFError, ValueError, KeyError, ...
         cached.unlink(missing_ok=True)
         return None, DAMAGED_CACHE
@@ -179,15 +206,23 @@ def _write_cache(cached: Path, data: FolderData) -> None:
     fd, name = tempfile.mkstemp(prefix=f".{cached.stem}.", suffix=".npz", dir=cached.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, train_x=data.train_x, train_y=data.train_y, test_x=data.test_x, test_y=data.test_y,
-                     classes=np.array(data.classes), skipped=np.array(data.skipped, dtype=str))
+            np.savez(
+                f,
+                train_x=data.train_x,
+                train_y=data.train_y,
+                test_x=data.test_x,
+                test_y=data.test_y,
+                classes=np.array(data.classes),
+                skipped=np.array(data.skipped, dtype=str),
+            )
         os.replace(name, cached)
     finally:
         Path(name).unlink(missing_ok=True)
 
 
-def _decode(scan: FolderScan, cfg: DataConfig, on_event: Callback | None, stop: threading.Event | None,
-            notes: tuple[str, ...]) -> FolderData:
+def _decode(
+    scan: FolderScan, cfg: DataConfig, on_event: Callback | None, stop: threading.Event | None, notes: tuple[str, ...]
+) -> FolderData:
     total = len(scan.train) + len(scan.test or [])
     x, y, skipped = _decode_all(scan.train, cfg.image_size, cfg.channels, 0, total, on_event, stop)
     if scan.test is not None:
@@ -197,16 +232,17 @@ def _decode(scan: FolderScan, cfg: DataConfig, on_event: Callback | None, stop: 
         tr, te = stratified_split(y, cfg.test_fraction)
         x, y, tx, ty = x[tr], y[tr], x[te], y[te]
     if len(x) == 0 or len(tx) == 0:
-        raise DataError(f"No readable images left for {'training' if len(x) == 0 else 'testing'} in {cfg.root} "
-                        f"({len(skipped)} unreadable). Add images, or lower the held-out share.")
+        raise DataError(
+            f"No readable images left for {'training' if len(x) == 0 else 'testing'} in {cfg.root} "
+            f"({len(skipped)} unreadable). Add images, or lower the held-out share."
+        )
     missing = [c for i, c in enumerate(scan.classes) if not (y == i).any()]
     if missing:
         raise DataError(f"Every image of class {', '.join(missing)} is unreadable or held out; add more images.")
     return FolderData(x, y, tx, ty, scan.classes, tuple(skipped), False, notes)
 
 
-def read_folder(cfg: DataConfig, on_event: Callback | None = None,
-                stop: threading.Event | None = None) -> FolderData:
+def read_folder(cfg: DataConfig, on_event: Callback | None = None, stop: threading.Event | None = None) -> FolderData:
     """Scan, decode (or read from the cache) and split the folder ``cfg.root``.
 
     Two processes reading the same new folder at once decode it once: the second waits for the

@@ -29,8 +29,10 @@ class DataPreview:
     def describe(self) -> str:
         """One line: images, classes, size, channels and skipped files."""
         colour = "grayscale" if self.channels == 1 else "colour"
-        text = (f"{sum(self.train_counts):,} training and {sum(self.test_counts):,} test images, "
-                f"{len(self.class_names)} classes, {self.image_size}×{self.image_size} {colour}")
+        text = (
+            f"{sum(self.train_counts):,} training and {sum(self.test_counts):,} test images, "
+            f"{len(self.class_names)} classes, {self.image_size}×{self.image_size} {colour}"
+        )
         text += f", {len(self.skipped)} unreadable file(s) skipped" if self.skipped else ""
         return " ".join((text + ".", *self.notes)) if self.notes else text
 
@@ -48,14 +50,24 @@ def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, see
     images = ds.train_x.numpy()
     for k in range(classes):
         idx = np.flatnonzero(labels == k)[:per_class]
-        samples[k, :len(idx)] = images[idx]
+        samples[k, : len(idx)] = images[idx]
     gen = torch.Generator().manual_seed(seed)
     pick = torch.randperm(len(labels), generator=gen)[:augment_examples]
     originals = ds.train_x[pick]
     flip_gen, crop_gen = (torch.Generator().manual_seed(seed + 1) for _ in range(2))
-    augmented = {"flip": random_flip(originals.float(), flip_gen),
-                 "crop+flip": random_crop_flip(originals.float(), crop_padding(h), crop_gen)}
-    return DataPreview(ds.class_names, tuple(np.bincount(labels, minlength=classes).tolist()),
-                       tuple(np.bincount(ds.test_y.numpy(), minlength=classes).tolist()), samples,
-                       {mode: x.round().to(torch.uint8).numpy() for mode, x in augmented.items()},
-                       originals.numpy(), int(h), int(c), ds.skipped, ds.notes)
+    augmented = {
+        "flip": random_flip(originals.float(), flip_gen),
+        "crop+flip": random_crop_flip(originals.float(), crop_padding(h), crop_gen),
+    }
+    return DataPreview(
+        ds.class_names,
+        tuple(np.bincount(labels, minlength=classes).tolist()),
+        tuple(np.bincount(ds.test_y.numpy(), minlength=classes).tolist()),
+        samples,
+        {mode: x.round().to(torch.uint8).numpy() for mode, x in augmented.items()},
+        originals.numpy(),
+        int(h),
+        int(c),
+        ds.skipped,
+        ds.notes,
+    )

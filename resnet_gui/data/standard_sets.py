@@ -42,28 +42,61 @@ class IdxSpec:
 
 
 def _idx_files(md5s: tuple[str, str, str, str]) -> tuple[tuple[str, str], ...]:
-    names = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-             "t10k-labels-idx1-ubyte.gz")
+    names = (
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    )
     return tuple(zip(names, md5s, strict=True))
 
 
 IDX_SETS: dict[str, IdxSpec] = {
     "fashion-mnist": IdxSpec(
-        "Fashion-MNIST", "FashionMNIST", "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-        _idx_files(("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
-                        "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310")),
+        "Fashion-MNIST",
+        "FashionMNIST",
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        _idx_files(
+            (
+                "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+                "25c81989df183df01b3e8a0aad5dffbe",
+                "bef4ecab320f06d8554ea6380940ec79",
+                "bb300cfdad3c16e7a12a480ee83cd310",
+            )
+        ),
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
-        "RESNET_GUI_FASHION_MNIST_MIRROR"),
+        "RESNET_GUI_FASHION_MNIST_MIRROR",
+    ),
     "mnist": IdxSpec(
-        "MNIST", "MNIST", "https://ossci-datasets.s3.amazonaws.com/mnist/",
-        _idx_files(("f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
-                        "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c")),
-        tuple(str(i) for i in range(10)), "RESNET_GUI_MNIST_MIRROR"),
+        "MNIST",
+        "MNIST",
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        _idx_files(
+            (
+                "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+                "d53e105ee54ea40749a09fcbcd1e9432",
+                "9fb629c4189551a2d022fa330f9573f3",
+                "ec29112dd5afa0611ce80d1b7f02629c",
+            )
+        ),
+        tuple(str(i) for i in range(10)),
+        "RESNET_GUI_MNIST_MIRROR",
+    ),
     "kmnist": IdxSpec(
-        "KMNIST", "KMNIST", "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
-        _idx_files(("bdb82020997e1d708af4cf47b453dcf7", "e144d726b3acfaa3e44228e80efcd344",
-                        "5c965bf0a639b31b8f53240b1b52f4d7", "7320c461ea6c1c855c0b718fb2a4b134")),
-        ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"), "RESNET_GUI_KMNIST_MIRROR"),
+        "KMNIST",
+        "KMNIST",
+        "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+        _idx_files(
+            (
+                "bdb82020997e1d708af4cf47b453dcf7",
+                "e144d726b3acfaa3e44228e80efcd344",
+                "5c965bf0a639b31b8f53240b1b52f4d7",
+                "7320c461ea6c1c855c0b718fb2a4b134",
+            )
+        ),
+        ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
+        "RESNET_GUI_KMNIST_MIRROR",
+    ),
 }
 
 
@@ -91,8 +124,9 @@ def _download_idx(spec: IdxSpec, root: Path, on_event: Callback | None, stop: th
         packed.unlink()
 
 
-def load_idx(spec: IdxSpec, root: Path, on_event: Callback | None = None,
-             stop: threading.Event | None = None) -> tuple[torch.Tensor, ...]:
+def load_idx(
+    spec: IdxSpec, root: Path, on_event: Callback | None = None, stop: threading.Event | None = None
+) -> tuple[torch.Tensor, ...]:
     """(train images, train labels, test images, test labels), images uint8 (N, 1, 28, 28)."""
     # Imported here (as in downloads.fetch): torchvision.datasets costs over a second at start-up.
     import torchvision.datasets
@@ -107,9 +141,11 @@ def load_idx(spec: IdxSpec, root: Path, on_event: Callback | None = None,
         try:
             ds = reader(str(root), train=train, download=False)  # we fetched the files: ours reports progress
         except Exception as e:  # noqa: BLE001 - torchvision raises bare RuntimeError/AssertionError on bad files
-            raise DataError(f"{spec.label} in {root / spec.folder / 'raw'} is unreadable ({type(e).__name__}: {e}). "
-                            "Delete those files to download them again, or use the bundled sample.",
-                            offer_sample=True) from None
+            raise DataError(
+                f"{spec.label} in {root / spec.folder / 'raw'} is unreadable ({type(e).__name__}: {e}). "
+                "Delete those files to download them again, or use the bundled sample.",
+                offer_sample=True,
+            ) from None
         out += [ds.data.unsqueeze(1).contiguous(), ds.targets.long()]
     return tuple(out)
 
@@ -123,10 +159,17 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 class _ArrayUnpickler(pickle.Unpickler):
     """Reads CIFAR's pickled batches but refuses anything beyond plain data and numpy arrays."""
 
-    ALLOWED: ClassVar[frozenset[tuple[str, str]]] = frozenset({
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"), ("numpy", "ndarray"),
-        ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-        ("_codecs", "encode")})
+    ALLOWED: ClassVar[frozenset[tuple[str, str]]] = frozenset(
+        {
+            ("numpy.core.multiarray", "_reconstruct"),
+            ("numpy._core.multiarray", "_reconstruct"),
+            ("numpy", "ndarray"),
+            ("numpy", "dtype"),
+            ("numpy.core.multiarray", "scalar"),
+            ("numpy._core.multiarray", "scalar"),
+            ("_codecs", "encode"),
+        }
+    )
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self.ALLOWED:
@@ -157,8 +200,9 @@ def _download_cifar10(root: Path, on_event: Callback | None, stop: threading.Eve
     archive.unlink()
 
 
-def load_cifar10(root: Path, on_event: Callback | None = None,
-                 stop: threading.Event | None = None) -> tuple[torch.Tensor, ...]:
+def load_cifar10(
+    root: Path, on_event: Callback | None = None, stop: threading.Event | None = None
+) -> tuple[torch.Tensor, ...]:
     """CIFAR-10 from ``root/cifar-10-batches-py`` (torchvision's layout), downloading it if missing."""
     folder = root / CIFAR10_FOLDER
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
@@ -169,9 +213,15 @@ def load_cifar10(root: Path, on_event: Callback | None = None,
     try:
         parts = [_read_cifar_batch(folder / n) for n in names]
     except Exception as e:  # noqa: BLE001 - unpickling bad data raises almost anything
-        raise DataError(f"CIFAR-10 in {folder} is unreadable ({type(e).__name__}: {e}). Delete the folder to "
-                        "download it again.", offer_sample=True) from None
+        raise DataError(
+            f"CIFAR-10 in {folder} is unreadable ({type(e).__name__}: {e}). Delete the folder to download it again.",
+            offer_sample=True,
+        ) from None
     train_x = np.concatenate([p[0] for p in parts[:5]])
     train_y = np.concatenate([p[1] for p in parts[:5]])
-    return (torch.from_numpy(train_x), torch.from_numpy(train_y),
-            torch.from_numpy(parts[5][0]), torch.from_numpy(parts[5][1]))
+    return (
+        torch.from_numpy(train_x),
+        torch.from_numpy(train_y),
+        torch.from_numpy(parts[5][0]),
+        torch.from_numpy(parts[5][1]),
+    )

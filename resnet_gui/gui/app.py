@@ -66,6 +66,7 @@ def close_on_signals(window: QWidget) -> QTimer:
     Python runs signal handlers only when it gets control, which Qt's event loop (C++) does not
     give; the returned timer (keep it alive) wakes Python a few times a second for that.
     """
+
     def on_signal(_signum: int, _frame: object) -> None:
         QTimer.singleShot(0, window.close)
 

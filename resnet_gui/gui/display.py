@@ -10,13 +10,20 @@ from collections.abc import Mapping
 # The libraries Qt's X11 (xcb) plugin loads that desktops often lack, and the Debian/Ubuntu
 # package of each; Qt 6.5 and later need libxcb-cursor0, which most minimal systems do not have.
 XCB_LIBRARIES = {
-    "xcb-cursor": "libxcb-cursor0", "xkbcommon-x11": "libxkbcommon-x11-0", "xcb-icccm": "libxcb-icccm4",
-    "xcb-keysyms": "libxcb-keysyms1", "xcb-image": "libxcb-image0", "xcb-render-util": "libxcb-render-util0",
-    "xcb-randr": "libxcb-randr0", "xcb-shape": "libxcb-shape0",
+    "xcb-cursor": "libxcb-cursor0",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-image": "libxcb-image0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-randr": "libxcb-randr0",
+    "xcb-shape": "libxcb-shape0",
 }
-NO_DISPLAY = ("resnet-gui: no display found (DISPLAY is not set), so the window cannot open. Use a desktop "
-              "session or `ssh -X`, or train headless with `resnet-gui train ...` and follow the run from a window "
-              "on a desktop through a shared runs database (--runs-db).")
+NO_DISPLAY = (
+    "resnet-gui: no display found (DISPLAY is not set), so the window cannot open. Use a desktop "
+    "session or `ssh -X`, or train headless with `resnet-gui train ...` and follow the run from a window "
+    "on a desktop through a shared runs database (--runs-db)."
+)
 
 
 def display_problem(env: Mapping[str, str] | None = None, platform: str | None = None) -> str:
@@ -31,6 +38,8 @@ def display_problem(env: Mapping[str, str] | None = None, platform: str | None =
         return ""
     missing = [package for lib, package in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
     if missing:
-        return (f"resnet-gui: Qt's X11 plugin needs libraries this system lacks; install them (Debian/Ubuntu: "
-                f"sudo apt install {' '.join(missing)}), or train headless with `resnet-gui train ...`.")
+        return (
+            f"resnet-gui: Qt's X11 plugin needs libraries this system lacks; install them (Debian/Ubuntu: "
+            f"sudo apt install {' '.join(missing)}), or train headless with `resnet-gui train ...`."
+        )
     return ""

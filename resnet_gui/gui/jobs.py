@@ -117,8 +117,9 @@ class Lane(QObject):
 
     _submitted = Signal(object)
 
-    def __init__(self, name: str, latest_wins: bool, on_unhandled: Callable[[str, bool], None],
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, name: str, latest_wins: bool, on_unhandled: Callable[[str, bool], None], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.name = name
         self.latest_wins = latest_wins
@@ -138,10 +139,17 @@ class Lane(QObject):
         """True while a job is queued or running (or its outcome not yet delivered)."""
         return bool(self._jobs)
 
-    def submit(self, label: str, fn: Callable[[JobContext], Any], *, key: object = None,
-               on_done: Callable[[Any], None] | None = None, on_error: Callable[[str, bool], None] | None = None,
-               on_cancelled: Callable[[], None] | None = None,
-               on_progress: Callable[[Any], None] | None = None) -> Job:
+    def submit(
+        self,
+        label: str,
+        fn: Callable[[JobContext], Any],
+        *,
+        key: object = None,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str, bool], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> Job:
         """Run ``fn(ctx)`` in this lane; ``label`` names it in messages ("Training", "Exporting ...")."""
         job = Job(next(_ids), label, key, fn, on_done, on_error, on_cancelled, on_progress)
         if self._closed:

@@ -19,8 +19,14 @@ def stacked(*widgets: QWidget) -> QWidget:
     return page
 
 
-def arrange_window(window: QMainWindow, banner: QWidget, form: QWidget, controls: QWidget, tabs: QTabWidget,
-                   pages: Sequence[tuple[QWidget, str]]) -> None:
+def arrange_window(
+    window: QMainWindow,
+    banner: QWidget,
+    form: QWidget,
+    controls: QWidget,
+    tabs: QTabWidget,
+    pages: Sequence[tuple[QWidget, str]],
+) -> None:
     """Lay out ``window``: ``banner`` on top, then ``form`` (scrolling) over ``controls`` beside ``tabs``."""
     form_scroll = QScrollArea()
     form_scroll.setWidgetResizable(True)

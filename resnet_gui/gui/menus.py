@@ -59,8 +59,14 @@ class WindowMenus(QObject):
     message = Signal(str)  # for the status bar
     error = Signal(str)  # for the banner
 
-    def __init__(self, window: QMainWindow, session: RunSession, jobs: Jobs,
-                 form_config: Callable[[], RunConfig | None], export_plot: Callable[[str, Path], Path]) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        session: RunSession,
+        jobs: Jobs,
+        form_config: Callable[[], RunConfig | None],
+        export_plot: Callable[[str, Path], Path],
+    ) -> None:
         super().__init__(window)
         self._window = window
         self._session = session
@@ -72,8 +78,9 @@ class WindowMenus(QObject):
         self._build()
         session.state_changed.connect(lambda _state: self.actions["open_settings"].setEnabled(not session.training))
 
-    def _action(self, key: str, text: str, handler: Callable[[], None],
-                shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
+    def _action(
+        self, key: str, text: str, handler: Callable[[], None], shortcut: QKeySequence.StandardKey | str | None = None
+    ) -> QAction:
         action = QAction(text, self._window)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -84,14 +91,17 @@ class WindowMenus(QObject):
     def _build(self) -> None:
         bar = self._window.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction(self._action("open_settings", "&Open settings (TOML)…", self._on_open_settings,
-                                         QKeySequence.StandardKey.Open))
-        save = self._action("save_settings", "&Save settings (TOML)…", self._on_save_settings,
-                            QKeySequence.StandardKey.Save)
+        file_menu.addAction(
+            self._action(
+                "open_settings", "&Open settings (TOML)…", self._on_open_settings, QKeySequence.StandardKey.Open
+            )
+        )
+        save = self._action(
+            "save_settings", "&Save settings (TOML)…", self._on_save_settings, QKeySequence.StandardKey.Save
+        )
         file_menu.addAction(save)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("quit", "&Quit", self._quit,
-                                         QKeySequence.StandardKey.Quit))
+        file_menu.addAction(self._action("quit", "&Quit", self._quit, QKeySequence.StandardKey.Quit))
 
         export = bar.addMenu("&Export")
         export.addAction(self._action("metrics_csv", "Metrics as &CSV…", lambda: self._on_export_metrics("csv")))
@@ -99,11 +109,17 @@ class WindowMenus(QObject):
         export.addSeparator()
         for plot in ("loss", "accuracy"):
             for fmt in PLOT_FORMATS:
-                export.addAction(self._action(f"plot_{plot}_{fmt}", f"{plot.capitalize()} plot as {fmt.upper()}…",
-                                              partial(self._on_export_plot, plot, fmt)))
+                export.addAction(
+                    self._action(
+                        f"plot_{plot}_{fmt}",
+                        f"{plot.capitalize()} plot as {fmt.upper()}…",
+                        partial(self._on_export_plot, plot, fmt),
+                    )
+                )
         export.addSeparator()
-        export.addAction(self._action("model_torchscript", "Model as &TorchScript…",
-                                      lambda: self._on_export_model("torchscript")))
+        export.addAction(
+            self._action("model_torchscript", "Model as &TorchScript…", lambda: self._on_export_model("torchscript"))
+        )
         export.addAction(self._action("model_onnx", "Model as &ONNX…", lambda: self._on_export_model("onnx")))
         export.addSeparator()
         export.addAction(save)

@@ -48,14 +48,21 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> Path:
         import onnx  # noqa: F401
         import onnxscript  # noqa: F401
     except ImportError:
-        raise UserError("ONNX export needs the onnx packages: pip install 'resnet-gui[onnx]' "
-                        "(or pip install onnx onnxscript).") from None
+        raise UserError(
+            "ONNX export needs the onnx packages: pip install 'resnet-gui[onnx]' (or pip install onnx onnxscript)."
+        ) from None
     trained = load_trained(checkpoint)
     x = example_input(trained.image_shape, trained.config.data.resize)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        program = torch.onnx.export(trained.net, (x,), input_names=["images"], output_names=["logits"],
-                                    verbose=False, dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=65536)},))
+        program = torch.onnx.export(
+            trained.net,
+            (x,),
+            input_names=["images"],
+            output_names=["logits"],
+            verbose=False,
+            dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=65536)},),
+        )
     assert program is not None
     # One self-contained file (weights inside), written atomically: a network of this size always fits.
     with atomic_writer(Path(out)) as f:

@@ -36,8 +36,9 @@ def class_probabilities(model: nn.Module, X: torch.Tensor, flips: bool = False) 
     return p
 
 
-def predict_batches(model: nn.Module, batches: DeviceBatcher, autocast_ctx: contextlib.AbstractContextManager,
-                    flips: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def predict_batches(
+    model: nn.Module, batches: DeviceBatcher, autocast_ctx: contextlib.AbstractContextManager, flips: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """(predicted classes, softmax probabilities) for every image of ``batches``, in order."""
     model.eval()
     probs = []
@@ -60,15 +61,26 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, object]:
         """The JSON document ``resnet-gui eval --json`` prints."""
-        return {"test_acc": self.accuracy, "images": self.images, "class_names": list(self.class_names),
-                "confusion": self.counts.tolist(),
-                "per_class_acc": dict(zip(self.class_names, per_class_accuracy(self.counts).tolist(), strict=True))}
+        return {
+            "test_acc": self.accuracy,
+            "images": self.images,
+            "class_names": list(self.class_names),
+            "confusion": self.counts.tolist(),
+            "per_class_acc": dict(zip(self.class_names, per_class_accuracy(self.counts).tolist(), strict=True)),
+        }
 
 
-def test_set_predictions(net: nn.Module, data_cfg: DataConfig, class_names: tuple[str, ...] = (),
-                         device: str = "auto", precision: str = "auto", epoch: int = 0,
-                         batch_size: int = 256, stop: threading.Event | None = None,
-                         flips: bool = False) -> EpochPredictions:
+def test_set_predictions(
+    net: nn.Module,
+    data_cfg: DataConfig,
+    class_names: tuple[str, ...] = (),
+    device: str = "auto",
+    precision: str = "auto",
+    epoch: int = 0,
+    batch_size: int = 256,
+    stop: threading.Event | None = None,
+    flips: bool = False,
+) -> EpochPredictions:
     """``net``'s answers on the test split of ``data_cfg``, as a run reports them after an epoch.
 
     ``class_names`` replaces the data set's (e.g. the names a run stored); ``precision`` is a
@@ -80,16 +92,17 @@ def test_set_predictions(net: nn.Module, data_cfg: DataConfig, class_names: tupl
     check_dataset(dataset)
     classes, channels = classes_of(net), input_channels_of(net)
     if len(dataset.class_names) != classes:
-        raise UserError(f"The network predicts {classes} classes but {dataset.name} has "
-                        f"{len(dataset.class_names)}.")
+        raise UserError(f"The network predicts {classes} classes but {dataset.name} has {len(dataset.class_names)}.")
     if dataset.channels != channels:
-        raise UserError(f"The network takes {channels}-channel images but {dataset.name} has "
-                        f"{dataset.channels} channels.")
+        raise UserError(
+            f"The network takes {channels}-channel images but {dataset.name} has {dataset.channels} channels."
+        )
     dev, home = resolve_device(device), next(net.parameters()).device
     batches = DeviceBatcher(dataset.test_x, dataset.test_y, batch_size, dev, data_cfg.resize)
     try:
-        predicted, probs = predict_batches(net.to(dev), batches, autocast(dev, resolve_precision(precision, dev)),
-                                           flips)
+        predicted, probs = predict_batches(
+            net.to(dev), batches, autocast(dev, resolve_precision(precision, dev)), flips
+        )
     finally:
         net.to(home).eval()
     names = class_names if len(class_names) == classes else dataset.class_names
@@ -101,6 +114,13 @@ def evaluate_checkpoint(path: str | Path, data_cfg: DataConfig | None = None, de
     trained = load_trained(path)
     data_cfg = data_cfg or trained.config.data
     t = trained.config.train
-    result = test_set_predictions(trained.net, data_cfg, device=device, precision=t.precision, flips=t.test_flips,
-                                  epoch=trained.epochs, batch_size=t.batch_size)
+    result = test_set_predictions(
+        trained.net,
+        data_cfg,
+        device=device,
+        precision=t.precision,
+        flips=t.test_flips,
+        epoch=trained.epochs,
+        batch_size=t.batch_size,
+    )
     return Evaluation(result.accuracy, result.confusion(), result.class_names, len(result.labels))

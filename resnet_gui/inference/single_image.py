@@ -17,8 +17,9 @@ def _input(image: np.ndarray, resize: int) -> torch.Tensor:
     return x
 
 
-def top_k(model: nn.Module, image: np.ndarray, resize: int, class_names: tuple[str, ...],
-          k: int = 5) -> list[tuple[str, float]]:
+def top_k(
+    model: nn.Module, image: np.ndarray, resize: int, class_names: tuple[str, ...], k: int = 5
+) -> list[tuple[str, float]]:
     """The ``k`` most likely classes of one uint8 (C, H, W) image with their probabilities."""
     model.eval()
     with torch.no_grad():

@@ -33,8 +33,9 @@ def load_trained(path: str | Path) -> TrainedModel:
         net.load_state_dict(ckpt["model"])
         config = RunConfig.from_dict(ckpt["config"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"{path} does not hold a usable network ({type(e).__name__}: "
-                              f"{str(e).splitlines()[0]}).") from None
+        raise CheckpointError(
+            f"{path} does not hold a usable network ({type(e).__name__}: {str(e).splitlines()[0]})."
+        ) from None
     classes = classes_of(net)
     names = tuple(ckpt.get("class_names") or (f"class {i}" for i in range(classes)))
     c, h, w = tuple(ckpt.get("image_shape") or (input_channels_of(net), 28, 28))

@@ -24,14 +24,16 @@ class Residual(nn.Module):
 
     expansion = 1
 
-    def __init__(self, in_channels: int, out_channels: int, use_1x1conv: bool = False,
-                 stride: int = 1, style: str = "d2l") -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, use_1x1conv: bool = False, stride: int = 1, style: str = "d2l"
+    ) -> None:
         super().__init__()
         bias = style == "d2l"
         self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, stride=stride, bias=bias)
         self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3, padding=1, bias=bias)
-        self.conv3 = (nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=bias)
-                      if use_1x1conv else None)
+        self.conv3 = (
+            nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=bias) if use_1x1conv else None
+        )
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.bn2 = nn.BatchNorm2d(out_channels)
         self.bn3 = nn.BatchNorm2d(out_channels) if use_1x1conv and style == "torchvision" else None
@@ -55,8 +57,9 @@ class Bottleneck(nn.Module):
 
     expansion = 4
 
-    def __init__(self, in_channels: int, width: int, use_1x1conv: bool = False, stride: int = 1,
-                 style: str = "d2l") -> None:
+    def __init__(
+        self, in_channels: int, width: int, use_1x1conv: bool = False, stride: int = 1, style: str = "d2l"
+    ) -> None:
         super().__init__()
         bias = style == "d2l"
         out_channels = width * self.expansion
@@ -66,8 +69,9 @@ class Bottleneck(nn.Module):
         self.bn1 = nn.BatchNorm2d(width)
         self.bn2 = nn.BatchNorm2d(width)
         self.bn3 = nn.BatchNorm2d(out_channels)
-        self.conv4 = (nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=bias)
-                      if use_1x1conv else None)
+        self.conv4 = (
+            nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=bias) if use_1x1conv else None
+        )
         self.bn4 = nn.BatchNorm2d(out_channels) if use_1x1conv and style == "torchvision" else None
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
@@ -81,8 +85,14 @@ class Bottleneck(nn.Module):
         return F.relu(Y + X)
 
 
-def resnet_block(in_channels: int, out_channels: int, num_residuals: int, first_block: bool = False,
-                 block: str = "basic", style: str = "d2l") -> nn.Sequential:
+def resnet_block(
+    in_channels: int,
+    out_channels: int,
+    num_residuals: int,
+    first_block: bool = False,
+    block: str = "basic",
+    style: str = "d2l",
+) -> nn.Sequential:
     """A stage of ``num_residuals`` blocks; all but the first stage halve height and width.
 
     ``out_channels`` is the stage's output; a bottleneck stage works at a quarter of it inside.
@@ -118,12 +128,18 @@ class FlattenLayer(nn.Module):
 def _stem(cfg: ModelConfig) -> list[nn.Module]:
     bias = cfg.block_style == "d2l"
     if cfg.stem == "d2l":
-        return [nn.Conv2d(cfg.in_channels, cfg.channels, kernel_size=7, stride=2, padding=3, bias=bias),
-                nn.BatchNorm2d(cfg.channels), nn.ReLU(),
-                nn.MaxPool2d(kernel_size=3, stride=2, padding=1)]
+        return [
+            nn.Conv2d(cfg.in_channels, cfg.channels, kernel_size=7, stride=2, padding=3, bias=bias),
+            nn.BatchNorm2d(cfg.channels),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+        ]
     # Small images (28 px): a 3x3 stride-1 conv keeps the detail a 7x7/2 conv would discard.
-    layers: list[nn.Module] = [nn.Conv2d(cfg.in_channels, cfg.channels, kernel_size=3, padding=1, bias=bias),
-                               nn.BatchNorm2d(cfg.channels), nn.ReLU()]
+    layers: list[nn.Module] = [
+        nn.Conv2d(cfg.in_channels, cfg.channels, kernel_size=3, padding=1, bias=bias),
+        nn.BatchNorm2d(cfg.channels),
+        nn.ReLU(),
+    ]
     if cfg.stem_pool:
         layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
     return layers
@@ -132,7 +148,7 @@ def _stem(cfg: ModelConfig) -> list[nn.Module]:
 def stage_channels(cfg: ModelConfig) -> list[int]:
     """Output channels of each stage: the first stage's (times 4 for bottlenecks), doubling per stage."""
     expansion = Bottleneck.expansion if cfg.block == "bottleneck" else 1
-    return [cfg.channels * expansion * 2 ** i for i in range(len(cfg.blocks))]
+    return [cfg.channels * expansion * 2**i for i in range(len(cfg.blocks))]
 
 
 def build_model(cfg: ModelConfig | RunConfig) -> nn.Sequential:
@@ -146,8 +162,10 @@ def build_model(cfg: ModelConfig | RunConfig) -> nn.Sequential:
     widths = stage_channels(cfg)
     in_ch = cfg.channels
     for i, (n, out_ch) in enumerate(zip(cfg.blocks, widths, strict=False), start=1):
-        net.add_module(f"resnet_block{i}", resnet_block(in_ch, out_ch, n, first_block=(i == 1),
-                                                        block=cfg.block, style=cfg.block_style))
+        net.add_module(
+            f"resnet_block{i}",
+            resnet_block(in_ch, out_ch, n, first_block=(i == 1), block=cfg.block, style=cfg.block_style),
+        )
         in_ch = out_ch
     net.add_module("global_avg_pool", GlobalAvgPool2d())
     net.add_module("fc", nn.Sequential(FlattenLayer(), nn.Linear(in_ch, cfg.num_classes)))

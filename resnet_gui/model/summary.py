@@ -113,8 +113,17 @@ def _walk(module: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, int, list[L
 
     def hook(mod: nn.Module, _inp: Any, out: torch.Tensor) -> None:
         kernel, stride = _kernel_stride(mod)
-        parts.append(LayerPart(names[mod], type(mod).__name__, tuple(out.shape), count_params(mod),
-                               _layer_macs(mod, out), kernel, stride))
+        parts.append(
+            LayerPart(
+                names[mod],
+                type(mod).__name__,
+                tuple(out.shape),
+                count_params(mod),
+                _layer_macs(mod, out),
+                kernel,
+                stride,
+            )
+        )
 
     handles = [m.register_forward_hook(hook) for m in module.modules() if not list(m.children())]
     try:
@@ -146,16 +155,38 @@ def summarize(model_cfg: ModelConfig, input_shape: tuple[int, int, int]) -> Summ
                 for i, block in enumerate(layer.children()):
                     y, block_macs, parts = _walk(block, y)
                     macs += block_macs
-                    block_rows.append(LayerRow(f"{name}.{i}", type(block).__name__, tuple(y.shape),
-                                               count_params(block), block_macs, 1, name,
-                                               trainable=_trainable(block), activation_bytes=y.numel() * 4,
-                                               parts=tuple(parts), shortcut=_shortcut(block)))
+                    block_rows.append(
+                        LayerRow(
+                            f"{name}.{i}",
+                            type(block).__name__,
+                            tuple(y.shape),
+                            count_params(block),
+                            block_macs,
+                            1,
+                            name,
+                            trainable=_trainable(block),
+                            activation_bytes=y.numel() * 4,
+                            parts=tuple(parts),
+                            shortcut=_shortcut(block),
+                        )
+                    )
             else:
                 y, macs, _ = _walk(layer, x)
             kernel, stride = _kernel_stride(layer)
-            rows.append(LayerRow(name, type(layer).__name__, tuple(y.shape), count_params(layer), macs, 0,
-                                 kernel=kernel, stride=stride, trainable=_trainable(layer),
-                                 activation_bytes=y.numel() * 4))
+            rows.append(
+                LayerRow(
+                    name,
+                    type(layer).__name__,
+                    tuple(y.shape),
+                    count_params(layer),
+                    macs,
+                    0,
+                    kernel=kernel,
+                    stride=stride,
+                    trainable=_trainable(layer),
+                    activation_bytes=y.numel() * 4,
+                )
+            )
             rows.extend(block_rows)
             total_macs += macs
             x = y
@@ -170,8 +201,9 @@ def format_table(summary: Summary, blocks: bool = False) -> str:
     """A plain-text table of the summary with totals, as ``resnet-gui summary`` prints it."""
     rows = [r for r in summary.rows if blocks or r.depth == 0]
     header = ("layer", "type", "output shape", "params", "multiply-adds")
-    lines = [(("  " * r.depth) + r.name, r.type, _shape_text(r.output_shape), f"{r.params:,}", f"{r.macs:,}")
-             for r in rows]
+    lines = [
+        (("  " * r.depth) + r.name, r.type, _shape_text(r.output_shape), f"{r.params:,}", f"{r.macs:,}") for r in rows
+    ]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
 
     def fmt(cols: tuple[str, ...]) -> str:
@@ -179,8 +211,7 @@ def format_table(summary: Summary, blocks: bool = False) -> str:
         right = [c.rjust(w) for c, w in zip(cols[3:], widths[3:], strict=False)]
         return "  ".join(left + right)
 
-    out = [f"input shape: {_shape_text((1, *summary.input_shape))}", fmt(header),
-           "  ".join("-" * w for w in widths)]
+    out = [f"input shape: {_shape_text((1, *summary.input_shape))}", fmt(header), "  ".join("-" * w for w in widths)]
     out += [fmt(line) for line in lines]
     out.append(f"total parameters: {summary.total_params:,}")
     out.append(f"total multiply-adds: {summary.total_macs:,} ({summary.total_macs / 1e9:.3f} G)")
@@ -189,15 +220,27 @@ def format_table(summary: Summary, blocks: bool = False) -> str:
 
 def to_json(summary: Summary) -> str:
     """One JSON document: ``layers`` (each with its ``blocks``), ``total_params``, ``total_macs``."""
+
     def row(r: LayerRow) -> dict[str, Any]:
-        return {"name": r.name, "type": r.type, "output_shape": list(r.output_shape),
-                "params": r.params, "macs": r.macs}
+        return {
+            "name": r.name,
+            "type": r.type,
+            "output_shape": list(r.output_shape),
+            "params": r.params,
+            "macs": r.macs,
+        }
 
     layers = []
     for r in summary.top_level:
         d = row(r)
         d["blocks"] = [row(c) for c in summary.children(r.name)]
         layers.append(d)
-    return json.dumps({"input_shape": [1, *summary.input_shape], "layers": layers,
-                       "total_params": summary.total_params, "total_macs": summary.total_macs},
-                      indent=2)
+    return json.dumps(
+        {
+            "input_shape": [1, *summary.input_shape],
+            "layers": layers,
+            "total_params": summary.total_params,
+            "total_macs": summary.total_macs,
+        },
+        indent=2,
+    )

@@ -69,6 +69,7 @@ def export_run(store: RunStore, run_id: int, path: str | Path, fmt: str | None =
     elif fmt == "csv":
         write_metrics_csv(store.epochs(run_id), target)
     else:
-        write_metrics_json(store.epochs(run_id), target,
-                           {"run": run.summary(), "notes": run.notes, "config": run.config.to_dict()})
+        write_metrics_json(
+            store.epochs(run_id), target, {"run": run.summary(), "notes": run.notes, "config": run.config.to_dict()}
+        )
     return target

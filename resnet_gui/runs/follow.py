@@ -31,10 +31,11 @@ class RunWatcher:
         events: list[Event] = []
         if not self._started:
             self._started = True
-            events.append(RunStarted(run.epochs_planned, 0, 0, 0, run.device or "?", run.precision or "?", (),
-                                     run.params or 0, 1))
+            events.append(
+                RunStarted(run.epochs_planned, 0, 0, 0, run.device or "?", run.precision or "?", (), run.params or 0, 1)
+            )
         epochs = self.store.epochs(self.run_id)
-        new_epochs: list[Event] = list(epochs[self._epochs_seen:])
+        new_epochs: list[Event] = list(epochs[self._epochs_seen :])
         self._epochs_seen = len(epochs)
         rows = self.store.batches_after(self.run_id, *self._last)
         if rows:

@@ -60,12 +60,30 @@ def launch(cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | 
     env = dict(os.environ)
     env.pop("RESNET_GUI_RUNS", None)  # --runs-db names the store
     with open(log_file, "ab") as log:
-        proc = subprocess.Popen(command(config_file, db_path, name, processes), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                cwd=str(folder))
+        proc = subprocess.Popen(
+            command(config_file, db_path, name, processes),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+            cwd=str(folder),
+        )
     # Reap it when it ends, so that it does not linger as a zombie.
     threading.Thread(target=proc.wait, name="resnet-gui reap", daemon=True).start()
     return Launch(proc.pid, name, config_file, log_file, processes)
+
+
+def process_alive(pid: int | None) -> bool:
+    """True while a process with this id runs on this machine (a zombie, ended but not reaped, is not)."""
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
 
 
 def is_local(host: str) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..training.checkpoint import BEST, LAST
 from ..training.events import BatchEnd, EpochEnd, Event, RunEnd, RunStarted
-from .store import RunStoreError
+from .schema import RunStoreError
 
 if TYPE_CHECKING:
     from .store import RunStore
@@ -52,8 +52,10 @@ class RunRecorder:
                     raise
                 if time.monotonic() >= deadline:
                     if end:
-                        raise RunStoreError(f"The run history {self.store.path} stayed locked by another process; "
-                                            f"{self.behind} of run {self.run_id}'s events are not recorded.") from None
+                        raise RunStoreError(
+                            f"The run history {self.store.path} stayed locked by another process; "
+                            f"{self.behind} of run {self.run_id}'s events are not recorded."
+                        ) from None
                     return  # written with the next event
                 time.sleep(0.2)
 
@@ -66,24 +68,42 @@ class RunRecorder:
 
     def _write(self, db: sqlite3.Connection, event: Event) -> None:
         if isinstance(event, RunStarted):
-            db.execute("UPDATE runs SET device = ?, precision = ?, params = ? WHERE id = ?",
-                       (event.device, event.precision, event.params, self.run_id))
+            db.execute(
+                "UPDATE runs SET device = ?, precision = ?, params = ? WHERE id = ?",
+                (event.device, event.precision, event.params, self.run_id),
+            )
         elif isinstance(event, BatchEnd):
-            db.execute("INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?, ?)",
-                       (self.run_id, event.epoch, event.batch, event.batches, event.loss))
+            db.execute(
+                "INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?, ?)",
+                (self.run_id, event.epoch, event.batch, event.batches, event.loss),
+            )
         elif isinstance(event, EpochEnd):
             d = asdict(event)
-            db.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (self.run_id, d["epoch"], d["loss"], d["train_acc"], d["test_acc"], d["seconds"],
-                        d["images_per_s"], d["lr"]))
-            db.execute("UPDATE runs SET epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?), "
-                       "best_test_acc = (SELECT MAX(test_acc) FROM epochs WHERE run_id = ?) WHERE id = ?",
-                       (self.run_id, self.run_id, self.run_id))
+            db.execute(
+                "INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.run_id,
+                    d["epoch"],
+                    d["loss"],
+                    d["train_acc"],
+                    d["test_acc"],
+                    d["seconds"],
+                    d["images_per_s"],
+                    d["lr"],
+                ),
+            )
+            db.execute(
+                "UPDATE runs SET epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?), "
+                "best_test_acc = (SELECT MAX(test_acc) FROM epochs WHERE run_id = ?) WHERE id = ?",
+                (self.run_id, self.run_id, self.run_id),
+            )
             self._write_checkpoints(db)
         elif isinstance(event, RunEnd):
             self._write_checkpoints(db)
-            db.execute("UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ?",
-                       (str(event.status), event.message, time.time(), self.run_id))
+            db.execute(
+                "UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ?",
+                (str(event.status), event.message, time.time(), self.run_id),
+            )
 
     def _write_checkpoints(self, db: sqlite3.Connection) -> None:
         """Point the record at the checkpoint files the engine has written so far."""

@@ -22,61 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UserError
 from ..settings.config import RunConfig
-from ..training.checkpoint import BEST, LAST
 from ..training.events import EpochEnd
+from .processes import process_alive
+from .schema import RunStoreError, checkpoint_root, explain, migrate
+
+__all__ = ["RunRecord", "RunStore", "RunStoreError", "default_db_path", "library_versions"]
 from .status import RunStatus
 
 if TYPE_CHECKING:
     from .recorder import RunRecorder
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        ended_at REAL,
-        status TEXT NOT NULL,
-        error TEXT NOT NULL DEFAULT '',
-        config TEXT NOT NULL,
-        seed INTEGER,
-        versions TEXT NOT NULL DEFAULT '{}',
-        device TEXT NOT NULL DEFAULT '',
-        precision TEXT NOT NULL DEFAULT '',
-        params INTEGER,
-        epochs_planned INTEGER NOT NULL,
-        epochs_done INTEGER NOT NULL DEFAULT 0,
-        best_test_acc REAL,
-        checkpoint_dir TEXT NOT NULL DEFAULT '',
-        last_checkpoint TEXT NOT NULL DEFAULT '',
-        best_checkpoint TEXT NOT NULL DEFAULT '',
-        notes TEXT NOT NULL DEFAULT '',
-        pid INTEGER,
-        host TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE epochs (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        epoch INTEGER NOT NULL,
-        loss REAL, train_acc REAL, test_acc REAL, seconds REAL, images_per_s REAL, lr REAL,
-        PRIMARY KEY (run_id, epoch)
-    );
-    CREATE TABLE batches (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        epoch INTEGER NOT NULL,
-        batch INTEGER NOT NULL,
-        batches INTEGER NOT NULL,
-        loss REAL,
-        PRIMARY KEY (run_id, epoch, batch)
-    );
-    """,
-    # Each run gets a checkpoint folder no other run can share (two databases in one folder, or a
-    # database recreated, used to reuse "run-1"); ``_adopt_legacy_folders`` moves the old ones.
-    "ALTER TABLE runs ADD COLUMN uid TEXT NOT NULL DEFAULT ''",
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-LEGACY_SLACK_S = 120  # a legacy folder belongs to a run when its files were written during that run
 
 
 def default_db_path() -> Path:
@@ -126,36 +81,18 @@ class RunRecord:
 
     def summary(self) -> dict[str, Any]:
         """The fields ``resnet-gui runs --json`` prints."""
-        return {"id": self.id, "name": self.name, "status": self.status, "epochs_done": self.epochs_done,
-                "epochs": self.epochs_planned, "best_test_acc": self.best_test_acc,
-                "checkpoint": self.last_checkpoint or None, "created_at": self.created_at,
-                "device": self.device, "error": self.error or None}
-
-
-def process_alive(pid: int | None) -> bool:
-    """True while a process with this id runs on this machine (a zombie, ended but not reaped, is not)."""
-    import psutil
-
-    if not pid:
-        return False
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.AccessDenied:
-        return True
-
-
-def _explain(path: Path, err: sqlite3.DatabaseError) -> str:
-    """A database error in words a user can act on."""
-    text = str(err)
-    if "not a database" in text or "malformed" in text:
-        return (f"The run history {path} is damaged or not a resnet-gui database ({text}). Move it aside to "
-                "start a new one, or choose another file with --runs-db or RESNET_GUI_RUNS.")
-    if "readonly" in text or "unable to open" in text:
-        return (f"Cannot write the run history {path} ({text}): check its folder's permissions, or choose "
-                "another file with --runs-db or RESNET_GUI_RUNS.")
-    return f"The run history {path} cannot be used ({text})."
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "epochs_done": self.epochs_done,
+            "epochs": self.epochs_planned,
+            "best_test_acc": self.best_test_acc,
+            "checkpoint": self.last_checkpoint or None,
+            "created_at": self.created_at,
+            "device": self.device,
+            "error": self.error or None,
+        }
 
 
 def _saved_config(text: str) -> RunConfig:
@@ -173,12 +110,12 @@ def library_versions() -> dict[str, str]:
 
     from .. import __version__
 
-    return {"resnet_gui": __version__, "python": platform.python_version(), "torch": str(torch.__version__),
-            "torchvision": str(torchvision.__version__)}
-
-
-class RunStoreError(UserError):
-    """The run history cannot be used: unreadable, a folder, not writable, or from a newer version."""
+    return {
+        "resnet_gui": __version__,
+        "python": platform.python_version(),
+        "torch": str(torch.__version__),
+        "torchvision": str(torchvision.__version__),
+    }
 
 
 class RunStore:
@@ -190,59 +127,20 @@ class RunStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
         if self.path.is_dir():
-            raise RunStoreError(f"The run history {self.path} is a folder, not a file: point --runs-db (or "
-                                "RESNET_GUI_RUNS) at a file such as runs.sqlite.")
+            raise RunStoreError(
+                f"The run history {self.path} is a folder, not a file: point --runs-db (or "
+                "RESNET_GUI_RUNS) at a file such as runs.sqlite."
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._migrate()
+            migrate(self.path)
         except sqlite3.DatabaseError as e:
-            raise RunStoreError(_explain(self.path, e)) from None
+            raise RunStoreError(explain(self.path, e)) from None
         except OSError as e:
-            raise RunStoreError(f"Cannot open the run history {self.path}: {e.strerror or e}. Choose another "
-                                "file with --runs-db or RESNET_GUI_RUNS.") from None
-
-    def _migrate(self) -> None:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            # One writer migrates; others opening the same new file wait here, then see its version.
-            db.execute("BEGIN IMMEDIATE")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                db.execute("ROLLBACK")
-                raise RunStoreError(f"{self.path} was written by a newer resnet-gui (schema {version}, this one "
-                                    f"reads up to {SCHEMA_VERSION}): upgrade resnet-gui, or use another file.")
-            for i in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[i].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {i + 1}")
-            if version < 2 <= SCHEMA_VERSION:
-                self._adopt_legacy_folders(db)
-            db.execute("COMMIT")
-        finally:
-            db.close()
-
-    def _adopt_legacy_folders(self, db: sqlite3.Connection) -> None:
-        """Give each old run a uid and a folder of its own: its old ``run-N`` folder when the files in it
-        were written during this run (else another database's run wrote them, and they are not its)."""
-        for run_id, created, ended, folder in db.execute(
-                "SELECT id, created_at, ended_at, checkpoint_dir FROM runs").fetchall():
-            uid = uuid.uuid4().hex[:12]
-            old, new = Path(folder or ""), self.checkpoint_root / f"run-{run_id}-{uid}"
-            values: dict[str, str] = {"uid": uid, "checkpoint_dir": str(new)}
-            files = list(old.glob("*.pt")) if folder and old.is_dir() else []
-            if files:
-                end = (ended or time.time()) + LEGACY_SLACK_S
-                if all(created - LEGACY_SLACK_S <= f.stat().st_mtime <= end for f in files):
-                    old.rename(new)
-                    values.update({k: str(new / name) for k, name in (("last_checkpoint", LAST),
-                                                                       ("best_checkpoint", BEST))
-                                   if (new / name).is_file()})
-                else:
-                    values.update(last_checkpoint="", best_checkpoint="")
-            db.execute(f"UPDATE runs SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
-                       (*values.values(), run_id))
+            raise RunStoreError(
+                f"Cannot open the run history {self.path}: {e.strerror or e}. Choose another "
+                "file with --runs-db or RESNET_GUI_RUNS."
+            ) from None
 
     @contextlib.contextmanager
     def _connect(self, timeout: float = 10.0) -> Iterator[sqlite3.Connection]:
@@ -259,7 +157,7 @@ class RunStore:
     @property
     def checkpoint_root(self) -> Path:
         """Where run checkpoints go: a ``checkpoints`` folder beside the database."""
-        return self.path.parent / "checkpoints"
+        return checkpoint_root(self.path)
 
     def create_run(self, cfg: RunConfig, name: str | None = None) -> int:
         """Record a new run as running; returns its id."""
@@ -268,14 +166,25 @@ class RunStore:
             cur = db.execute(
                 "INSERT INTO runs (name, created_at, status, config, seed, versions, epochs_planned, pid, host)"
                 " VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
-                (name or "", now, json.dumps(cfg.to_dict()), cfg.train.seed, json.dumps(library_versions()),
-                 cfg.train.epochs, os.getpid(), socket.gethostname()))
+                (
+                    name or "",
+                    now,
+                    json.dumps(cfg.to_dict()),
+                    cfg.train.seed,
+                    json.dumps(library_versions()),
+                    cfg.train.epochs,
+                    os.getpid(),
+                    socket.gethostname(),
+                ),
+            )
             assert cur.lastrowid is not None
             run_id = cur.lastrowid
             uid = uuid.uuid4().hex[:12]
             ckpt_dir = self.checkpoint_root / f"run-{run_id}-{uid}"
-            db.execute("UPDATE runs SET name = ?, checkpoint_dir = ?, uid = ? WHERE id = ?",
-                       (name or f"run {run_id}", str(ckpt_dir), uid, run_id))
+            db.execute(
+                "UPDATE runs SET name = ?, checkpoint_dir = ?, uid = ? WHERE id = ?",
+                (name or f"run {run_id}", str(ckpt_dir), uid, run_id),
+            )
         return run_id
 
     def reopen(self, run_id: int, resume_at: tuple[int, int] | None = None) -> None:
@@ -286,12 +195,16 @@ class RunStore:
         dropped, since the resumed run trains and records those batches again.
         """
         with self._connect() as db:
-            db.execute("UPDATE runs SET status = 'running', error = '', ended_at = NULL, pid = ?, host = ? "
-                       "WHERE id = ?", (os.getpid(), socket.gethostname(), run_id))
+            db.execute(
+                "UPDATE runs SET status = 'running', error = '', ended_at = NULL, pid = ?, host = ? WHERE id = ?",
+                (os.getpid(), socket.gethostname(), run_id),
+            )
             if resume_at is not None:
                 epochs_done, batch = resume_at
-                db.execute("DELETE FROM batches WHERE run_id = ? AND (epoch > ? OR (epoch = ? AND batch > ?))",
-                           (run_id, epochs_done + 1, epochs_done + 1, batch))
+                db.execute(
+                    "DELETE FROM batches WHERE run_id = ? AND (epoch > ? OR (epoch = ? AND batch > ?))",
+                    (run_id, epochs_done + 1, epochs_done + 1, batch),
+                )
                 db.execute("DELETE FROM epochs WHERE run_id = ? AND epoch > ?", (run_id, epochs_done))
 
     def recorder(self, run_id: int) -> RunRecorder:
@@ -335,11 +248,28 @@ class RunStore:
         status = RunStatus(row["status"]) if row["status"] in set(RunStatus) else RunStatus.FAILED
         if status == RunStatus.RUNNING and row["host"] == socket.gethostname() and not process_alive(row["pid"]):
             status = RunStatus.CRASHED
-        return RunRecord(row["id"], row["name"], row["created_at"], row["ended_at"], status, row["error"],
-                         _saved_config(row["config"]), row["device"], row["precision"],
-                         row["params"], row["epochs_planned"], row["epochs_done"], row["best_test_acc"],
-                         row["checkpoint_dir"], row["last_checkpoint"], row["best_checkpoint"], row["notes"],
-                         json.loads(row["versions"]), row["pid"], row["host"])
+        return RunRecord(
+            row["id"],
+            row["name"],
+            row["created_at"],
+            row["ended_at"],
+            status,
+            row["error"],
+            _saved_config(row["config"]),
+            row["device"],
+            row["precision"],
+            row["params"],
+            row["epochs_planned"],
+            row["epochs_done"],
+            row["best_test_acc"],
+            row["checkpoint_dir"],
+            row["last_checkpoint"],
+            row["best_checkpoint"],
+            row["notes"],
+            json.loads(row["versions"]),
+            row["pid"],
+            row["host"],
+        )
 
     def find(self, name: str) -> int | None:
         """The id of the newest run called ``name`` (None when there is none yet)."""
@@ -364,28 +294,27 @@ class RunStore:
     def epochs(self, run_id: int) -> builtins.list[EpochEnd]:
         """The run's per-epoch metrics in order."""
         with self._connect() as db:
-            rows = db.execute("SELECT epoch, loss, train_acc, test_acc, seconds, images_per_s, lr FROM epochs "
-                              "WHERE run_id = ? ORDER BY epoch", (run_id,)).fetchall()
+            rows = db.execute(
+                "SELECT epoch, loss, train_acc, test_acc, seconds, images_per_s, lr FROM epochs "
+                "WHERE run_id = ? ORDER BY epoch",
+                (run_id,),
+            ).fetchall()
         return [EpochEnd(*r) for r in rows]
 
     def batches_after(self, run_id: int, epoch: int, batch: int) -> builtins.list[tuple[int, int, int, float]]:
         """(epoch, batch, batches, loss) rows recorded after (``epoch``, ``batch``), for following a run live."""
         with self._connect() as db:
-            rows = db.execute("SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? AND "
-                              "(epoch > ? OR (epoch = ? AND batch > ?)) ORDER BY epoch, batch",
-                              (run_id, epoch, epoch, batch)).fetchall()
+            rows = db.execute(
+                "SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? AND "
+                "(epoch > ? OR (epoch = ? AND batch > ?)) ORDER BY epoch, batch",
+                (run_id, epoch, epoch, batch),
+            ).fetchall()
         return [(int(e), int(b), int(n), float(loss)) for e, b, n, loss in rows]
 
     def batch_losses(self, run_id: int) -> builtins.list[tuple[float, float]]:
         """(fractional epoch, loss) points of the run's recorded batch losses."""
         with self._connect() as db:
-            rows = db.execute("SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? "
-                              "ORDER BY epoch, batch", (run_id,)).fetchall()
+            rows = db.execute(
+                "SELECT epoch, batch, batches, loss FROM batches WHERE run_id = ? ORDER BY epoch, batch", (run_id,)
+            ).fetchall()
         return [(e - 1 + b / n, loss) for e, b, n, loss in rows]
-
-
-def config_differences(configs: list[RunConfig]) -> dict[str, list[Any]]:
-    """The settings (dotted names, e.g. ``train.lr``) whose values are not the same in every config."""
-    flat = [{f"{sec}.{k}": v for sec, vals in c.to_dict().items() for k, v in vals.items()} for c in configs]
-    names = list(flat[0]) if flat else []
-    return {n: [f.get(n) for f in flat] for n in names if len({json.dumps(f.get(n)) for f in flat}) > 1}

@@ -7,6 +7,7 @@ its ``setting(...)`` (see ``fields``); ``SPECS`` collects them by dotted name (`
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -41,28 +42,49 @@ class ModelConfig:
     """The network's shape: the seed's ResNet-18 for 1-channel, 10-class input by default."""
 
     blocks: tuple[int, ...] = setting(
-        (2, 2, 2, 2), "Blocks per stage",
+        (2, 2, 2, 2),
+        "Blocks per stage",
         "Residual blocks in each stage, e.g. 2,2,2,2 (ResNet-18) or 3,4,6,3 (ResNet-34)",
-        low=1, high=MAX_BLOCKS_PER_STAGE)
-    channels: int = setting(64, "First-stage channels",
-                            "Channels of the stem and first stage; each later stage doubles them",
-                            low=1, high=MAX_CHANNELS)
-    in_channels: int = setting(1, "Input channels", "Channels of the input images (the data set's when training)",
-                               low=1, high=64)
+        low=1,
+        high=MAX_BLOCKS_PER_STAGE,
+    )
+    channels: int = setting(
+        64,
+        "First-stage channels",
+        "Channels of the stem and first stage; each later stage doubles them",
+        low=1,
+        high=MAX_CHANNELS,
+    )
+    in_channels: int = setting(
+        1, "Input channels", "Channels of the input images (the data set's when training)", low=1, high=64
+    )
     num_classes: int = setting(10, "Classes", "Number of classes (the data set's when training)", low=2, high=100000)
     stem: Stem = setting(
-        "d2l", "Stem", "The layers before the first stage: the seed's 7×7/2 conv and 3×3/2 max-pool, or a 3×3/1 "
+        "d2l",
+        "Stem",
+        "The layers before the first stage: the seed's 7×7/2 conv and 3×3/2 max-pool, or a 3×3/1 "
         "conv that keeps small images' detail",
-        choice_labels={"d2l": "d2l: 7×7 conv, stride 2", "small": "small: 3×3 conv, stride 1"})
-    stem_pool: bool = setting(True, "Stem max-pool", "Halve height and width after the small stem (the d2l stem "
-                              "always pools)", only_when=("model.stem", "small"), hint="2×2, after the small stem")
+        choice_labels={"d2l": "d2l: 7×7 conv, stride 2", "small": "small: 3×3 conv, stride 1"},
+    )
+    stem_pool: bool = setting(
+        True,
+        "Stem max-pool",
+        "Halve height and width after the small stem (the d2l stem always pools)",
+        only_when=("model.stem", "small"),
+        hint="2×2, after the small stem",
+    )
     block: Block = setting(
-        "basic", "Block type", "basic: the seed's Residual; bottleneck: 1×1 reduce, 3×3, 1×1 expand ×4 (ResNet-50+)",
-        choice_labels={"basic": "basic: two 3×3 convs", "bottleneck": "bottleneck: 1×1, 3×3, 1×1"})
+        "basic",
+        "Block type",
+        "basic: the seed's Residual; bottleneck: 1×1 reduce, 3×3, 1×1 expand ×4 (ResNet-50+)",
+        choice_labels={"basic": "basic: two 3×3 convs", "bottleneck": "bottleneck: 1×1, 3×3, 1×1"},
+    )
     block_style: BlockStyle = setting(
-        "d2l", "Block style", "d2l: biases in every conv, plain 1×1 shortcut; torchvision: no conv biases, BN "
-        "after the 1×1 shortcut",
-        choice_labels={"d2l": "d2l: conv biases", "torchvision": "torchvision: BN on shortcut"})
+        "d2l",
+        "Block style",
+        "d2l: biases in every conv, plain 1×1 shortcut; torchvision: no conv biases, BN after the 1×1 shortcut",
+        choice_labels={"d2l": "d2l: conv biases", "torchvision": "torchvision: BN on shortcut"},
+    )
 
 
 @dataclass(frozen=True)
@@ -70,24 +92,58 @@ class DataConfig:
     """Which images to train on and how they are prepared."""
 
     dataset: Dataset = setting(
-        "fashion-mnist", "Data set", "The bundled sample trains offline; the others are downloaded once",
-        option="--data", choice_labels={
-            "sample": "sample (bundled, offline)", "fashion-mnist": "Fashion-MNIST (full)", "mnist": "MNIST digits",
-            "kmnist": "Kuzushiji-MNIST", "cifar10": "CIFAR-10 (colour)",
-            "folder": "image folder (a subfolder per class)"})
+        "fashion-mnist",
+        "Data set",
+        "The bundled sample trains offline; the others are downloaded once",
+        option="--data",
+        choice_labels={
+            "sample": "sample (bundled, offline)",
+            "fashion-mnist": "Fashion-MNIST (full)",
+            "mnist": "MNIST digits",
+            "kmnist": "Kuzushiji-MNIST",
+            "cifar10": "CIFAR-10 (colour)",
+            "folder": "image folder (a subfolder per class)",
+        },
+    )
     root: str | None = setting(
-        None, "Data folder", "Where the data set is stored (downloaded there if missing; env RESNET_GUI_DATA, "
-        "else the user cache); for an image folder, the folder of class subfolders", option="--data-root")
-    resize: int = setting(96, "Resize (px)", "Resize images to this many pixels square; 0 keeps the stored size "
-                          "(28 for the MNISTs, 32 for CIFAR-10)", low=8, high=MAX_RESIZE, zero_ok=True)
-    image_size: int = setting(28, "Image size (px)", "Folder images are decoded to this many pixels square",
-                              low=8, high=MAX_RESIZE, only_when=FOLDER_ONLY)
-    channels: ColourChannels = setting(1, "Colour channels", "Read folder images as grayscale or colour",
-                                       option="--channels-in", only_when=FOLDER_ONLY,
-                                       choice_labels={1: "1 (grayscale)", 3: "3 (colour)"})
+        None,
+        "Data folder",
+        "Where the data set is stored (downloaded there if missing; env RESNET_GUI_DATA, "
+        "else the user cache); for an image folder, the folder of class subfolders",
+        option="--data-root",
+    )
+    resize: int = setting(
+        96,
+        "Resize (px)",
+        "Resize images to this many pixels square; 0 keeps the stored size (28 for the MNISTs, 32 for CIFAR-10)",
+        low=8,
+        high=MAX_RESIZE,
+        zero_ok=True,
+    )
+    image_size: int = setting(
+        28,
+        "Image size (px)",
+        "Folder images are decoded to this many pixels square",
+        low=8,
+        high=MAX_RESIZE,
+        only_when=FOLDER_ONLY,
+    )
+    channels: ColourChannels = setting(
+        1,
+        "Colour channels",
+        "Read folder images as grayscale or colour",
+        option="--channels-in",
+        only_when=FOLDER_ONLY,
+        choice_labels={1: "1 (grayscale)", 3: "3 (colour)"},
+    )
     test_fraction: float = setting(
-        0.2, "Test share", "Share of the images held out for testing when the folder has no test/ or val/ "
-        "subfolder, 0.01 to 0.9", low=0.01, high=0.9, only_when=FOLDER_ONLY)
+        0.2,
+        "Test share",
+        "Share of the images held out for testing when the folder has no test/ or val/ subfolder, 0.01 to 0.9",
+        low=0.01,
+        high=0.9,
+        only_when=FOLDER_ONLY,
+    )
 
 
 @dataclass(frozen=True)
@@ -97,36 +153,75 @@ class TrainConfig:
     lr: float = setting(1e-3, "Learning rate", "Step size, e.g. 0.001", low=0.0, high=10.0, low_open=True)
     batch_size: int = setting(256, "Batch size", "Images per step", low=1, high=MAX_BATCH_SIZE)
     epochs: int = setting(5, "Epochs", "Passes over the training set", low=1, high=MAX_EPOCHS)
-    optimizer: Optimizer = setting("adam", "Optimizer", "adam: the seed's; sgd: with Nesterov momentum and "
-                                   "weight decay, for the fast recipes")
-    momentum: float = setting(0.9, "Momentum", "SGD momentum, 0 to 0.999 (Adam keeps its own averages)",
-                              low=0.0, high=0.999, only_when=("train.optimizer", "sgd"))
-    weight_decay: float = setting(0.0, "Weight decay", "L2 penalty on the weights, 0 to 1, e.g. 5e-4",
-                                  low=0.0, high=1.0)
-    schedule: Schedule = setting("constant", "Schedule", "How the learning rate changes over the run",
-                                 choice_labels={"constant": "constant", "cosine": "cosine decay",
-                                                "onecycle": "one-cycle"})
-    warmup_epochs: float = setting(0.0, "Warm-up epochs", "Epochs of linear learning-rate warm-up (fractions "
-                                   "allowed); at most the epochs", low=0.0, high=float(MAX_EPOCHS))
-    label_smoothing: float = setting(0.0, "Label smoothing", "Share of the target spread over the other classes, "
-                                     "0 to 0.99, e.g. 0.1", low=0.0, high=0.99)
+    optimizer: Optimizer = setting(
+        "adam", "Optimizer", "adam: the seed's; sgd: with Nesterov momentum and weight decay, for the fast recipes"
+    )
+    momentum: float = setting(
+        0.9,
+        "Momentum",
+        "SGD momentum, 0 to 0.999 (Adam keeps its own averages)",
+        low=0.0,
+        high=0.999,
+        only_when=("train.optimizer", "sgd"),
+    )
+    weight_decay: float = setting(
+        0.0, "Weight decay", "L2 penalty on the weights, 0 to 1, e.g. 5e-4", low=0.0, high=1.0
+    )
+    schedule: Schedule = setting(
+        "constant",
+        "Schedule",
+        "How the learning rate changes over the run",
+        choice_labels={"constant": "constant", "cosine": "cosine decay", "onecycle": "one-cycle"},
+    )
+    warmup_epochs: float = setting(
+        0.0,
+        "Warm-up epochs",
+        "Epochs of linear learning-rate warm-up (fractions allowed); at most the epochs",
+        low=0.0,
+        high=float(MAX_EPOCHS),
+    )
+    label_smoothing: float = setting(
+        0.0,
+        "Label smoothing",
+        "Share of the target spread over the other classes, 0 to 0.99, e.g. 0.1",
+        low=0.0,
+        high=0.99,
+    )
     augment: Augmentation = setting(
-        "none", "Augmentation", "Done on the training batches: flip half the images left-right, or also pad them "
+        "none",
+        "Augmentation",
+        "Done on the training batches: flip half the images left-right, or also pad them "
         "by a seventh of their side (4 px at 28 px) and crop back at a random offset",
-        choice_labels={"none": "none", "flip": "horizontal flip", "crop+flip": "random crop + flip"})
+        choice_labels={"none": "none", "flip": "horizontal flip", "crop+flip": "random crop + flip"},
+    )
     test_flips: bool = setting(
-        False, "Test-time flips", "Score each test image and its left-right mirror image and average the two, at "
+        False,
+        "Test-time flips",
+        "Score each test image and its left-right mirror image and average the two, at "
         "twice the scoring time. Helps networks trained with flips (fast-cpu with flips: 0.945 to 0.949); "
-        "without flip training it can cost accuracy (fast-cpu: 0.943 to 0.938)", hint="score mirror images too")
+        "without flip training it can cost accuracy (fast-cpu: 0.943 to 0.938)",
+        hint="score mirror images too",
+    )
     device: Device = setting("auto", "Device", "Where to train; auto picks CUDA, then Apple MPS, then the CPU")
-    precision: Precision = setting("auto", "Precision",
-                                   "Number format of the forward pass; auto takes bf16 where the hardware gains")
-    compile: bool = setting(False, "torch.compile", "Compile the network before training: slower start, faster "
-                            "steps on a GPU", hint="compile the model")
-    sync_bn: bool = setting(False, "Synchronised batch norm",
-                            "Data-parallel runs: batch-norm statistics over the global batch")
-    seed: int | None = setting(0, "Seed", "Random seed for weights and shuffling; empty (or \"random\" in TOML) "
-                               "for a new one each run", low=0, high=2**32 - 1)
+    precision: Precision = setting(
+        "auto", "Precision", "Number format of the forward pass; auto takes bf16 where the hardware gains"
+    )
+    compile: bool = setting(
+        False,
+        "torch.compile",
+        "Compile the network before training: slower start, faster steps on a GPU",
+        hint="compile the model",
+    )
+    sync_bn: bool = setting(
+        False, "Synchronised batch norm", "Data-parallel runs: batch-norm statistics over the global batch"
+    )
+    seed: int | None = setting(
+        0,
+        "Seed",
+        'Random seed for weights and shuffling; empty (or "random" in TOML) for a new one each run',
+        low=0,
+        high=2**32 - 1,
+    )
 
 
 SECTIONS: dict[str, type] = {"model": ModelConfig, "data": DataConfig, "train": TrainConfig}
@@ -211,3 +306,10 @@ def with_values(cfg: RunConfig, values: dict[str, Any]) -> RunConfig:
         section, name = key.split(".")
         sections.setdefault(section, {})[name] = value
     return with_changes(cfg, **sections)
+
+
+def config_differences(configs: list[RunConfig]) -> dict[str, list[Any]]:
+    """The settings (dotted names, e.g. ``train.lr``) whose values are not the same in every config."""
+    flat = [{f"{sec}.{k}": v for sec, vals in c.to_dict().items() for k, v in vals.items()} for c in configs]
+    names = list(flat[0]) if flat else []
+    return {n: [f.get(n) for f in flat] for n in names if len({json.dumps(f.get(n)) for f in flat}) > 1}

@@ -91,7 +91,8 @@ def describe(section: str, cls: type) -> dict[str, Spec]:
         spec: Spec = f.metadata["spec"]
         kind, choices, optional = _kind(hints[f.name])
         out[f"{section}.{f.name}"] = dataclasses.replace(
-            spec, key=f"{section}.{f.name}", kind=kind, choices=choices, optional=optional, default=f.default)
+            spec, key=f"{section}.{f.name}", kind=kind, choices=choices, optional=optional, default=f.default
+        )
     return out
 
 

@@ -92,20 +92,27 @@ def _cross_checks(cfg: RunConfig, bad: set[str]) -> list[Problem]:
     if not {"model.blocks", "model.channels", "model.block"} & bad:
         widest = m.channels * 2 ** (len(m.blocks) - 1) * (4 if m.block == "bottleneck" else 1)
         if widest > MAX_WIDEST_CHANNELS:
-            p.append(Problem("model.channels", f"the last stage would have {widest} channels (doubling per stage); "
-                                               f"use fewer channels or stages (at most {MAX_WIDEST_CHANNELS})"))
+            p.append(
+                Problem(
+                    "model.channels",
+                    f"the last stage would have {widest} channels (doubling per stage); "
+                    f"use fewer channels or stages (at most {MAX_WIDEST_CHANNELS})",
+                )
+            )
     if d.dataset == "folder" and not d.root and "data.root" not in bad:
         p.append(Problem("data.root", "choose the folder holding one subfolder of images per class"))
     if not {"train.warmup_epochs", "train.epochs"} & bad and t.warmup_epochs > t.epochs:
-        p.append(Problem("train.warmup_epochs",
-                         f"must not exceed the number of epochs ({t.epochs}), got {t.warmup_epochs}"))
+        p.append(
+            Problem("train.warmup_epochs", f"must not exceed the number of epochs ({t.epochs}), got {t.warmup_epochs}")
+        )
     return p
 
 
 def validate(cfg: RunConfig) -> list[Problem]:
     """Every problem in ``cfg``; an empty list means it can be trained."""
-    problems = [Problem(key, message) for key, spec in SPECS.items()
-                if (message := check_value(spec, get_field(cfg, key)))]
+    problems = [
+        Problem(key, message) for key, spec in SPECS.items() if (message := check_value(spec, get_field(cfg, key)))
+    ]
     return problems + _cross_checks(cfg, {p.field for p in problems})
 
 

@@ -58,11 +58,19 @@ def resume_position(ckpt: dict[str, Any]) -> tuple[int, int]:
     return int(ckpt["epoch"]), int((ckpt.get("epoch_state") or {}).get("next_batch", 0))
 
 
-def make_checkpoint(cfg: RunConfig, model_cfg: ModelConfig, model: torch.nn.Module,
-                    optimizer: torch.optim.Optimizer, scheduler: Any, epoch: int,
-                    history: list[Any], generator: torch.Generator,
-                    epoch_state: dict[str, Any] | None = None, class_names: tuple[str, ...] = (),
-                    image_shape: tuple[int, int, int] | None = None) -> dict[str, Any]:
+def make_checkpoint(
+    cfg: RunConfig,
+    model_cfg: ModelConfig,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    epoch: int,
+    history: list[Any],
+    generator: torch.Generator,
+    epoch_state: dict[str, Any] | None = None,
+    class_names: tuple[str, ...] = (),
+    image_shape: tuple[int, int, int] | None = None,
+) -> dict[str, Any]:
     """The checkpoint dict: model, optimizer, scheduler, RNG states, epoch, metrics and config.
 
     ``epoch`` is the number of completed epochs; ``epoch_state`` holds the position inside a
@@ -71,10 +79,14 @@ def make_checkpoint(cfg: RunConfig, model_cfg: ModelConfig, model: torch.nn.Modu
     import torch
 
     ckpt: dict[str, Any] = {
-        "format": FORMAT, "version": VERSION,
-        "config": cfg.to_dict(), "model_config": {**asdict(model_cfg), "blocks": list(model_cfg.blocks)},
-        "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(), "epoch": epoch,
+        "format": FORMAT,
+        "version": VERSION,
+        "config": cfg.to_dict(),
+        "model_config": {**asdict(model_cfg), "blocks": list(model_cfg.blocks)},
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "epoch": epoch,
         "history": [asdict(e) for e in history],
         "rng": {"torch": torch.get_rng_state(), "generator": generator.get_state()},
         "torch_version": str(torch.__version__),
@@ -102,8 +114,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         detail = next((line.strip() for line in str(e).splitlines() if "unsupported global" in line.lower()), "")
         if not detail:
             raise CheckpointError(f"{p} is not a readable checkpoint ({str(e).splitlines()[-1]}).") from None
-        raise CheckpointError(f"Refused to load {p} as unsafe: it holds objects other than tensors and plain "
-                              f"data, which could run code when loaded. {detail}") from None
+        raise CheckpointError(
+            f"Refused to load {p} as unsafe: it holds objects other than tensors and plain "
+            f"data, which could run code when loaded. {detail}"
+        ) from None
     except Exception as e:  # noqa: BLE001 - truncated or foreign files raise a variety of errors
         raise CheckpointError(f"{p} is not a readable checkpoint ({type(e).__name__}: {e}).") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
@@ -120,6 +134,5 @@ def architecture_difference(ckpt: dict[str, Any], model_cfg: ModelConfig) -> str
     """None when ``ckpt`` fits ``model_cfg``; else a sentence naming the settings that differ."""
     saved = ckpt.get("model_config", {})
     wanted = {**asdict(model_cfg), "blocks": list(model_cfg.blocks)}
-    diffs = [f"{k} {saved.get(k)!r} in the checkpoint vs {v!r} here"
-             for k, v in wanted.items() if saved.get(k) != v]
+    diffs = [f"{k} {saved.get(k)!r} in the checkpoint vs {v!r} here" for k, v in wanted.items() if saved.get(k) != v]
     return ("The checkpoint is for another architecture: " + "; ".join(diffs) + ".") if diffs else None

@@ -54,7 +54,7 @@ def cpu_has_amx() -> bool:
 
 
 def resolve_precision(choice: str, device: torch.device) -> str:
-    """"bf16" or "fp32": auto takes bf16 where the hardware gains from it (CUDA, bf16-capable CPUs)."""
+    """ "bf16" or "fp32": auto takes bf16 where the hardware gains from it (CUDA, bf16-capable CPUs)."""
     if choice != "auto":
         return choice
     if device.type == "cuda":

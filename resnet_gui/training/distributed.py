@@ -56,7 +56,7 @@ class DistContext:
 
     def shard(self, global_batch: torch.Tensor) -> torch.Tensor:
         """This rank's part of a global batch of indices (rank, rank + world, ...)."""
-        return global_batch[self.rank::self.world_size] if self.enabled else global_batch
+        return global_batch[self.rank :: self.world_size] if self.enabled else global_batch
 
     def sum(self, value: torch.Tensor) -> torch.Tensor:
         """``value`` summed over all ranks (in place when distributed)."""

@@ -84,8 +84,10 @@ class EpochEnd:
 
     def line(self) -> str:
         """The seed's epoch line: ``epoch 1, loss 0.4321, train acc 0.853, ...``."""
-        return (f"epoch {self.epoch}, loss {self.loss:.4f}, train acc {self.train_acc:.3f}, "
-                f"test acc {self.test_acc:.3f}, time {self.seconds:.1f} sec")
+        return (
+            f"epoch {self.epoch}, loss {self.loss:.4f}, train acc {self.train_acc:.3f}, "
+            f"test acc {self.test_acc:.3f}, time {self.seconds:.1f} sec"
+        )
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,9 @@ class _SmallMapConvFunction(torch.autograd.Function):
     """``F.conv2d`` with the weight gradient computed by ``_weight_grad``; all inputs in one dtype."""
 
     @staticmethod
-    def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
-                stride: int, padding: int) -> torch.Tensor:
+    def forward(
+        ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, stride: int, padding: int
+    ) -> torch.Tensor:
         ctx.save_for_backward(x, weight)
         ctx.stride, ctx.padding, ctx.has_bias = stride, padding, bias is not None
         return F.conv2d(x, weight, bias, stride, padding)
@@ -54,7 +55,8 @@ class _SmallMapConvFunction(torch.autograd.Function):
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_x = torch.ops.aten.convolution_backward(
-                grad_out, x, weight, None, [s, s], [p, p], [1, 1], False, [0, 0], 1, [True, False, False])[0]
+                grad_out, x, weight, None, [s, s], [p, p], [1, 1], False, [0, 0], 1, [True, False, False]
+            )[0]
         if ctx.needs_input_grad[1]:
             grad_w = _weight_grad(x, grad_out, weight.shape[-1], s, p)
         if ctx.has_bias and ctx.needs_input_grad[2]:
@@ -89,17 +91,22 @@ class SmallMapConv2d(nn.Conv2d):
         # Autocast would cast inside the Function, out of autograd's sight: cast here instead, so
         # the gradients flow back to the float32 parameters as autocast's own casts do.
         with torch.autocast("cpu", enabled=False):
-            return _SmallMapConvFunction.apply(x.to(dtype), weight.to(dtype),
-                                               None if bias is None else bias.to(dtype),
-                                               self.stride[0], self.padding[0])
+            return _SmallMapConvFunction.apply(
+                x.to(dtype), weight.to(dtype), None if bias is None else bias.to(dtype), self.stride[0], self.padding[0]
+            )
 
 
 def _qualifies(module: nn.Module) -> bool:
     if type(module) is not nn.Conv2d or not isinstance(module.padding, tuple):
         return False
-    return (module.kernel_size == (3, 3) and module.stride[0] == module.stride[1]
-            and module.padding[0] == module.padding[1] and module.dilation == (1, 1) and module.groups == 1
-            and module.padding_mode == "zeros")
+    return (
+        module.kernel_size == (3, 3)
+        and module.stride[0] == module.stride[1]
+        and module.padding[0] == module.padding[1]
+        and module.dilation == (1, 1)
+        and module.groups == 1
+        and module.padding_mode == "zeros"
+    )
 
 
 def use_small_map_weight_grads(net: nn.Module) -> int:

@@ -33,8 +33,9 @@ def test_summary_prints_the_seed_shape_walk() -> None:
 
 
 def test_summary_json() -> None:
-    code, out, _ = run("summary", "--blocks", "3,4,6,3", "--channels", "64", "--input", "3,224,224",
-                       "--classes", "1000", "--json")
+    code, out, _ = run(
+        "summary", "--blocks", "3,4,6,3", "--channels", "64", "--input", "3,224,224", "--classes", "1000", "--json"
+    )
     doc = json.loads(out)
     assert code == 0 and doc["total_params"] == sum(layer["params"] for layer in doc["layers"])
     assert [layer["output_shape"] for layer in doc["layers"]][-1] == [1, 1000]
@@ -42,16 +43,19 @@ def test_summary_json() -> None:
     assert doc["total_macs"] > 3e9
 
 
-@pytest.mark.parametrize("args,reason", [
-    (("summary", "--blocks", "2,,x"), "stage 2 is empty"),
-    (("summary", "--channels", "0"), "--channels"),
-    (("summary", "--input", "1,96"), "C,H,W"),
-    (("train", "--lr", "-1"), "train.lr"),
-    (("train", "--epochs", "abc"), "invalid int value"),
-    (("train", "--optimizer", "lbfgs"), "invalid choice"),
-    (("train", "--augment", "rotate"), "invalid choice"),
-    (("train", "--batch-size", "0", "--data", "sample"), "train.batch_size"),
-])
+@pytest.mark.parametrize(
+    "args,reason",
+    [
+        (("summary", "--blocks", "2,,x"), "stage 2 is empty"),
+        (("summary", "--channels", "0"), "--channels"),
+        (("summary", "--input", "1,96"), "C,H,W"),
+        (("train", "--lr", "-1"), "train.lr"),
+        (("train", "--epochs", "abc"), "invalid int value"),
+        (("train", "--optimizer", "lbfgs"), "invalid choice"),
+        (("train", "--augment", "rotate"), "invalid choice"),
+        (("train", "--batch-size", "0", "--data", "sample"), "train.batch_size"),
+    ],
+)
 def test_bad_arguments_exit_non_zero_with_one_line(args: tuple, reason: str) -> None:
     code, _, err = run(*args)
     assert code != 0
@@ -59,16 +63,24 @@ def test_bad_arguments_exit_non_zero_with_one_line(args: tuple, reason: str) -> 
     assert len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("args,mode", [((), "none"), (("--augment",), "crop+flip"), (("--augment", "flip"), "flip"),
-                                       (("--preset", "fast-gpu", "--no-augment"), "none")])
+@pytest.mark.parametrize(
+    "args,mode",
+    [
+        ((), "none"),
+        (("--augment",), "crop+flip"),
+        (("--augment", "flip"), "flip"),
+        (("--preset", "fast-gpu", "--no-augment"), "none"),
+    ],
+)
 def test_augmentation_modes_from_the_command_line(args: tuple, mode: str) -> None:
     from resnet_gui.cli.options import build_parser, config_from_args
 
     assert config_from_args(build_parser().parse_args(["train", *args])).train.augment == mode
 
 
-@pytest.mark.parametrize("args,flips", [((), False), (("--test-flips",), True),
-                                        (("--preset", "fast-cpu", "--no-test-flips"), False)])
+@pytest.mark.parametrize(
+    "args,flips", [((), False), (("--test-flips",), True), (("--preset", "fast-cpu", "--no-test-flips"), False)]
+)
 def test_test_time_flips_from_the_command_line(args: tuple, flips: bool) -> None:
     from resnet_gui.cli.options import build_parser, config_from_args
 
@@ -82,8 +94,22 @@ def test_offline_without_data_suggests_the_sample(tmp_path: Path, monkeypatch: p
 
 
 def test_train_json_lines_on_the_sample() -> None:
-    code, out, _ = run("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8",
-                       "--epochs", "2", "--batch-size", "500", "--json")
+    code, out, _ = run(
+        "train",
+        "--data",
+        "sample",
+        "--resize",
+        "0",
+        "--blocks",
+        "1",
+        "--channels",
+        "8",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "500",
+        "--json",
+    )
     lines = [json.loads(line) for line in out.strip().splitlines()]
     assert code == 0 and [d["epoch"] for d in lines] == [1, 2]
     assert set(lines[0]) == {"epoch", "loss", "train_acc", "test_acc", "seconds", "images_per_s"}
@@ -92,9 +118,30 @@ def test_train_json_lines_on_the_sample() -> None:
 
 def test_python_dash_m_prints_the_seed_epoch_line() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "resnet_gui", "train", "--data", "sample", "--resize", "0",
-                           "--blocks", "1", "--channels", "8", "--epochs", "1", "--batch-size", "1000"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resnet_gui",
+            "train",
+            "--data",
+            "sample",
+            "--resize",
+            "0",
+            "--blocks",
+            "1",
+            "--channels",
+            "8",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "1000",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("training on cpu")
     assert "epoch 1, loss " in proc.stdout and ", test acc " in proc.stdout and " sec" in proc.stdout
@@ -102,8 +149,23 @@ def test_python_dash_m_prints_the_seed_epoch_line() -> None:
 
 def test_runs_show_compare_export_and_config(tmp_path: Path) -> None:
     db = str(tmp_path / "runs.sqlite")
-    base = ("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "1",
-            "--batch-size", "1000", "--runs-db", db)
+    base = (
+        "train",
+        "--data",
+        "sample",
+        "--resize",
+        "0",
+        "--blocks",
+        "1",
+        "--channels",
+        "8",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "1000",
+        "--runs-db",
+        db,
+    )
     assert run(*base, "--name", "a")[0] == 0
     assert run(*base, "--name", "b", "--lr", "0.01")[0] == 0
     code, out, _ = run("runs", "compare", "1", "2", "--runs-db", db, "--json")
@@ -117,8 +179,12 @@ def test_runs_show_compare_export_and_config(tmp_path: Path) -> None:
     assert json.loads(out)["differences"] == {}
     code, _, err = run("runs", "show", "99", "--runs-db", db)
     assert code == 1 and "no run with id 99" in err
-    code, out, _ = run("export", json.loads(run("runs", "--runs-db", db, "--json")[1])[0]["checkpoint"],
-                       "--out", str(tmp_path / "m.ts"))
+    code, out, _ = run(
+        "export",
+        json.loads(run("runs", "--runs-db", db, "--json")[1])[0]["checkpoint"],
+        "--out",
+        str(tmp_path / "m.ts"),
+    )
     assert code == 0 and (tmp_path / "m.ts").is_file()
 
 
@@ -126,9 +192,25 @@ def test_tensorboard_logging(tmp_path: Path) -> None:
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    code, _, err = run("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8",
-                       "--epochs", "2", "--batch-size", "1000", "--runs-db", str(tmp_path / "r.sqlite"),
-                       "--tensorboard", str(tmp_path / "tb"))
+    code, _, err = run(
+        "train",
+        "--data",
+        "sample",
+        "--resize",
+        "0",
+        "--blocks",
+        "1",
+        "--channels",
+        "8",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "1000",
+        "--runs-db",
+        str(tmp_path / "r.sqlite"),
+        "--tensorboard",
+        str(tmp_path / "tb"),
+    )
     assert code == 0, err
     acc = EventAccumulator(str(next((tmp_path / "tb").iterdir())))
     acc.Reload()
@@ -138,8 +220,18 @@ def test_tensorboard_logging(tmp_path: Path) -> None:
 
 
 def test_summary_presets_and_block_styles() -> None:
-    code, out, _ = run("summary", "--preset", "resnet50", "--block-style", "torchvision", "--input", "3,224,224",
-                       "--classes", "1000", "--json")
+    code, out, _ = run(
+        "summary",
+        "--preset",
+        "resnet50",
+        "--block-style",
+        "torchvision",
+        "--input",
+        "3,224,224",
+        "--classes",
+        "1000",
+        "--json",
+    )
     doc = json.loads(out)
     assert code == 0 and doc["total_params"] == 25_557_032
     assert doc["layers"][-1]["output_shape"] == [1, 1000]
@@ -148,8 +240,24 @@ def test_summary_presets_and_block_styles() -> None:
 
 def test_eval_reports_the_trained_accuracy_and_confusion(tmp_path: Path) -> None:
     db = str(tmp_path / "runs.sqlite")
-    code, out, _ = run("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8",
-                       "--epochs", "1", "--batch-size", "1000", "--runs-db", db, "--json")
+    code, out, _ = run(
+        "train",
+        "--data",
+        "sample",
+        "--resize",
+        "0",
+        "--blocks",
+        "1",
+        "--channels",
+        "8",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "1000",
+        "--runs-db",
+        db,
+        "--json",
+    )
     trained = json.loads(out.splitlines()[0])["test_acc"]
     ckpt = json.loads(run("runs", "--runs-db", db, "--json")[1])[0]["checkpoint"]
     code, out, _ = run("eval", ckpt, "--json")
@@ -175,9 +283,30 @@ def test_folder_data_from_the_command_line(tmp_path: Path, monkeypatch: pytest.M
     doc = json.loads(out)
     assert code == 0 and doc["classes"] == ["bright", "dark"] and sum(doc["test_counts"]) == 4
     assert len(doc["skipped"]) == 1
-    code, out, err = run("train", "--data", "folder", "--data-root", str(tmp_path / "imgs"), "--image-size", "16",
-                         "--channels-in", "3", "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "1",
-                         "--batch-size", "8", "--runs-db", str(tmp_path / "r.sqlite"), "--json")
+    code, out, err = run(
+        "train",
+        "--data",
+        "folder",
+        "--data-root",
+        str(tmp_path / "imgs"),
+        "--image-size",
+        "16",
+        "--channels-in",
+        "3",
+        "--resize",
+        "0",
+        "--blocks",
+        "1",
+        "--channels",
+        "8",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--runs-db",
+        str(tmp_path / "r.sqlite"),
+        "--json",
+    )
     assert code == 0, err
     assert json.loads(out)["epoch"] == 1
     code, _, err = run("train", "--data", "folder", "--runs-db", str(tmp_path / "r.sqlite"))
@@ -221,6 +350,12 @@ def test_runs_piped_to_a_closed_reader_exits_quietly(tmp_path: Path) -> None:
     for i in range(1500):  # far more output than a pipe holds, so the write meets the closed pipe
         store.finish(store.create_run(RunConfig(), f"run number {i}"), "stopped")
     for args, first in (("runs", "id"), ("runs --json", "[")):
-        proc = subprocess.run(f"{sys.executable} -m resnet_gui {args} | head -1", shell=True, capture_output=True,
-                              text=True, env=env, timeout=120)
+        proc = subprocess.run(
+            f"{sys.executable} -m resnet_gui {args} | head -1",
+            shell=True,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert proc.stdout.strip().startswith(first) and "Traceback" not in proc.stderr, proc.stderr

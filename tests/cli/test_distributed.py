@@ -18,27 +18,73 @@ from resnet_gui.cli.main import main
 from resnet_gui.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--batch-size", "500",
-        "--precision", "fp32", "--seed", "1", "--json"]
+ARGS = [
+    "train",
+    "--data",
+    "sample",
+    "--resize",
+    "0",
+    "--blocks",
+    "1",
+    "--channels",
+    "8",
+    "--batch-size",
+    "500",
+    "--precision",
+    "fp32",
+    "--seed",
+    "1",
+    "--json",
+]
 # Two epochs that get well above chance (about 0.75 test accuracy against 0.1), so a metric reduced wrongly
 # over the ranks (a count not summed, a mean divided twice) is off by far more than the tolerances.
-WELL_TRAINED = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "16", "--batch-size",
-                "100", "--lr", "0.01", "--schedule", "cosine", "--epochs", "2", "--precision", "fp32", "--seed", "1",
-                "--json"]
+WELL_TRAINED = [
+    "train",
+    "--data",
+    "sample",
+    "--resize",
+    "0",
+    "--blocks",
+    "1",
+    "--channels",
+    "16",
+    "--batch-size",
+    "100",
+    "--lr",
+    "0.01",
+    "--schedule",
+    "cosine",
+    "--epochs",
+    "2",
+    "--precision",
+    "fp32",
+    "--seed",
+    "1",
+    "--json",
+]
 # Each rank normalises its batch norms over its half of the batch, so the runs drift apart a little; on the
 # development machine by at most 2.4 % in loss, 0.012 in train and 0.006 in final test accuracy (seeds 1-4).
 LOSS_RTOL, TRAIN_ACC_TOL, TEST_ACC_TOL = 0.05, 0.025, 0.02
 
 pytestmark = pytest.mark.skipif(
     shutil.which("torchrun") is None and not Path(sys.executable).with_name("torchrun").exists(),
-    reason="torchrun is not installed")
+    reason="torchrun is not installed",
+)
 
 
 def command(nproc: int, *args: str) -> list[str]:
     if nproc == 1:
         return [sys.executable, "-m", "resnet_gui", *args]
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-            "-m", "resnet_gui", *args]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={nproc}",
+        "-m",
+        "resnet_gui",
+        *args,
+    ]
 
 
 def env() -> dict[str, str]:
@@ -62,8 +108,13 @@ def test_two_gloo_processes_match_one(tmp_path: Path) -> None:
             assert main([*WELL_TRAINED, "--runs-db", str(tmp_path / "one" / "runs.sqlite")], out=out, err=err) == 0
     finally:
         torch.set_num_threads(threads)
-    two = subprocess.run(command(2, *WELL_TRAINED, "--runs-db", str(tmp_path / "two" / "runs.sqlite")),
-                         capture_output=True, text=True, env=env(), timeout=600)
+    two = subprocess.run(
+        command(2, *WELL_TRAINED, "--runs-db", str(tmp_path / "two" / "runs.sqlite")),
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=600,
+    )
     assert two.returncode == 0, two.stderr
     a, b = epochs(out.getvalue()), epochs(two.stdout)
     assert [e["epoch"] for e in a] == [e["epoch"] for e in b] == [1, 2]  # printed once, by rank 0
@@ -83,8 +134,13 @@ def test_two_gloo_processes_match_one(tmp_path: Path) -> None:
 def test_interrupted_distributed_run_resumes(tmp_path: Path) -> None:
     db = tmp_path / "runs.sqlite"
     slow = [a if a != "500" else "100" for a in ARGS]
-    proc = subprocess.Popen(command(2, *slow, "--epochs", "3", "--runs-db", str(db)), env=env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        command(2, *slow, "--epochs", "3", "--runs-db", str(db)),
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         runs = RunStore(db).list() if db.exists() else []
@@ -96,8 +152,13 @@ def test_interrupted_distributed_run_resumes(tmp_path: Path) -> None:
     proc.wait(timeout=120)
     run = RunStore(db).list()[0]
     assert run.status in ("stopped", "crashed") and run.epochs_done in (1, 2)
-    resumed = subprocess.run(command(2, "train", "--resume", str(run.id), "--runs-db", str(db), "--json"),
-                             capture_output=True, text=True, env=env(), timeout=600)
+    resumed = subprocess.run(
+        command(2, "train", "--resume", str(run.id), "--runs-db", str(db), "--json"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert [e["epoch"] for e in epochs(resumed.stdout)] == [1, 2, 3]
     run = RunStore(db).get(run.id)

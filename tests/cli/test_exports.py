@@ -24,8 +24,23 @@ def run(*args: str) -> tuple[int, str, str]:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("runs")
     db = folder / "runs.sqlite"
-    code, _, err = run("train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "4",
-                       "--epochs", "1", "--batch-size", "2000", "--runs-db", str(db))
+    code, _, err = run(
+        "train",
+        "--data",
+        "sample",
+        "--resize",
+        "0",
+        "--blocks",
+        "1",
+        "--channels",
+        "4",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "2000",
+        "--runs-db",
+        str(db),
+    )
     assert code == 0, err
     return db, next(folder.rglob("last.pt"))
 

@@ -13,14 +13,30 @@ from resnet_gui.runs.store import RunStore
 from resnet_gui.training.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN = ["train", "--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "3",
-         "--batch-size", "100", "--seed", "3"]
+TRAIN = [
+    "train",
+    "--data",
+    "sample",
+    "--resize",
+    "0",
+    "--blocks",
+    "1",
+    "--channels",
+    "8",
+    "--epochs",
+    "3",
+    "--batch-size",
+    "100",
+    "--seed",
+    "3",
+]
 
 
 def cli(*args: str, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "resnet_gui", *args], capture_output=True, text=True, env=env,
-                          timeout=600, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "resnet_gui", *args], capture_output=True, text=True, env=env, timeout=600, **kw
+    )
 
 
 def test_sigkill_mid_epoch_then_resume(tmp_path: Path) -> None:
@@ -28,8 +44,12 @@ def test_sigkill_mid_epoch_then_resume(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # Small batches make an epoch last about a second, so batches of an unfinished epoch get recorded.
     killed = [*TRAIN[:-4], "--epochs", "5", "--batch-size", "20", "--seed", "3"]
-    proc = subprocess.Popen([sys.executable, "-m", "resnet_gui", *killed, "--runs-db", str(db)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "resnet_gui", *killed, "--runs-db", str(db)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     store = None
     deadline = time.monotonic() + 300
     try:
@@ -37,8 +57,11 @@ def test_sigkill_mid_epoch_then_resume(tmp_path: Path) -> None:
             if db.exists():
                 store = store or RunStore(db)
                 runs = store.list()
-                if runs and runs[0].epochs_done >= 1 and any(
-                        e > runs[0].epochs_done for e, _ in store.batch_losses(runs[0].id)[-1:]):
+                if (
+                    runs
+                    and runs[0].epochs_done >= 1
+                    and any(e > runs[0].epochs_done for e, _ in store.batch_losses(runs[0].id)[-1:])
+                ):
                     break
             assert proc.poll() is None, proc.stderr.read().decode()
             time.sleep(0.05)
@@ -88,8 +111,13 @@ def test_sigterm_stops_the_run_and_records_it_as_stopped(tmp_path: Path) -> None
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # Far more epochs than the test waits for: the run can only end by being stopped.
     long_run = [*TRAIN[:-4], "--epochs", "100", "--batch-size", "20", "--seed", "3", "--runs-db", str(db)]
-    proc = subprocess.Popen([sys.executable, "-m", "resnet_gui", *long_run], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "resnet_gui", *long_run],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 300
         # Batches are recorded once training runs, after the signal handlers are installed.

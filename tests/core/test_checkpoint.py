@@ -23,9 +23,20 @@ from resnet_gui.training.checkpoint import (
 from resnet_gui.training.engine import FitResult, fit
 from resnet_gui.training.events import BatchEnd
 
-CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8},
-                   train={"epochs": 3, "batch_size": 500, "precision": "fp32", "augment": "crop+flip",
-                          "optimizer": "sgd", "lr": 0.05, "schedule": "cosine"})
+CFG = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1,), "channels": 8},
+    train={
+        "epochs": 3,
+        "batch_size": 500,
+        "precision": "fp32",
+        "augment": "crop+flip",
+        "optimizer": "sgd",
+        "lr": 0.05,
+        "schedule": "cosine",
+    },
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +50,7 @@ def stop_at(epoch: int, batch: int, stop: threading.Event):
     def cb(e: object) -> None:
         if isinstance(e, BatchEnd) and (e.epoch, e.batch) == (epoch, batch):
             stop.set()
+
     return cb
 
 
@@ -60,15 +72,28 @@ def whole(sample: DataSet) -> FitResult:
 
 
 @pytest.mark.parametrize("stop_epoch,stop_batch", [(2, 2), (2, 1)])
-def test_resume_after_stop_continues_exactly(tmp_path: Path, sample: DataSet, whole: FitResult, stop_epoch: int,
-                                             stop_batch: int) -> None:
+def test_resume_after_stop_continues_exactly(
+    tmp_path: Path, sample: DataSet, whole: FitResult, stop_epoch: int, stop_batch: int
+) -> None:
     stop = threading.Event()
-    first = fit(CFG, data=sample, report_every_s=0, stop=stop, callbacks=[stop_at(stop_epoch, stop_batch, stop)],
-                checkpoint_dir=tmp_path)
+    first = fit(
+        CFG,
+        data=sample,
+        report_every_s=0,
+        stop=stop,
+        callbacks=[stop_at(stop_epoch, stop_batch, stop)],
+        checkpoint_dir=tmp_path,
+    )
     assert first.status == "stopped" and len(first.history) == stop_epoch - 1
     seen: list = []
-    resumed = fit(CFG, data=sample, report_every_s=0, callbacks=[seen.append], checkpoint_dir=tmp_path,
-                  resume=load_checkpoint(tmp_path / LAST))
+    resumed = fit(
+        CFG,
+        data=sample,
+        report_every_s=0,
+        callbacks=[seen.append],
+        checkpoint_dir=tmp_path,
+        resume=load_checkpoint(tmp_path / LAST),
+    )
     assert resumed.status == "finished"
     assert [e.loss for e in resumed.history] == [e.loss for e in whole.history]
     assert [e.test_acc for e in resumed.history] == [e.test_acc for e in whole.history]
@@ -81,8 +106,9 @@ def test_other_architecture_is_refused_by_name(tmp_path: Path, sample) -> None:
         fit(with_changes(CFG, model={"channels": 16}), data=sample, resume=load_checkpoint(tmp_path / LAST))
 
 
-def test_a_write_that_fails_part_way_leaves_the_previous_checkpoint(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_that_fails_part_way_leaves_the_previous_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / LAST
     atomic_save({"format": FORMAT, "version": VERSION, "epoch": 1, "model": {"w": torch.ones(1000)}}, path)
     real_save = torch.save
@@ -90,7 +116,7 @@ def test_a_write_that_fails_part_way_leaves_the_previous_checkpoint(tmp_path: Pa
     def disk_full_half_way(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
         buffer = io.BytesIO()
         real_save(obj, buffer, *args, **kwargs)
-        half = buffer.getvalue()[:len(buffer.getvalue()) // 2]
+        half = buffer.getvalue()[: len(buffer.getvalue()) // 2]
         if isinstance(f, (str, Path)):
             Path(f).write_bytes(half)
         else:

@@ -11,8 +11,12 @@ from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.checkpoint import CheckpointError, atomic_save, load_checkpoint
 from resnet_gui.training.engine import fit
 
-CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 4},
-                   train={"epochs": 1, "batch_size": 2000, "precision": "fp32"})
+CFG = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1,), "channels": 4},
+    train={"epochs": 1, "batch_size": 2000, "precision": "fp32"},
+)
 
 
 @pytest.fixture(scope="module")

@@ -19,25 +19,28 @@ def test_default_is_the_seed_recipe_and_valid() -> None:
     assert cfg.data.resize == 96
 
 
-@pytest.mark.parametrize("section,changes,field", [
-    ("train", {"lr": 0.0}, "train.lr"),
-    ("train", {"lr": -1.0}, "train.lr"),
-    ("train", {"lr": float("nan")}, "train.lr"),
-    ("train", {"batch_size": 0}, "train.batch_size"),
-    ("train", {"batch_size": 10**9}, "train.batch_size"),
-    ("train", {"epochs": -3}, "train.epochs"),
-    ("train", {"optimizer": "rmsprop"}, "train.optimizer"),
-    ("train", {"warmup_epochs": 9.0}, "train.warmup_epochs"),
-    ("model", {"blocks": ()}, "model.blocks"),
-    ("model", {"blocks": (2, 0)}, "model.blocks"),
-    ("model", {"blocks": (1,) * 7}, "model.blocks"),
-    ("model", {"channels": 0}, "model.channels"),
-    ("model", {"channels": 512, "blocks": (1,) * 6}, "model.channels"),
-    ("data", {"resize": 3}, "data.resize"),
-    ("data", {"dataset": "imagenet"}, "data.dataset"),
-    ("train", {"augment": "rotate"}, "train.augment"),
-    ("train", {"test_flips": "yes"}, "train.test_flips"),
-])
+@pytest.mark.parametrize(
+    "section,changes,field",
+    [
+        ("train", {"lr": 0.0}, "train.lr"),
+        ("train", {"lr": -1.0}, "train.lr"),
+        ("train", {"lr": float("nan")}, "train.lr"),
+        ("train", {"batch_size": 0}, "train.batch_size"),
+        ("train", {"batch_size": 10**9}, "train.batch_size"),
+        ("train", {"epochs": -3}, "train.epochs"),
+        ("train", {"optimizer": "rmsprop"}, "train.optimizer"),
+        ("train", {"warmup_epochs": 9.0}, "train.warmup_epochs"),
+        ("model", {"blocks": ()}, "model.blocks"),
+        ("model", {"blocks": (2, 0)}, "model.blocks"),
+        ("model", {"blocks": (1,) * 7}, "model.blocks"),
+        ("model", {"channels": 0}, "model.channels"),
+        ("model", {"channels": 512, "blocks": (1,) * 6}, "model.channels"),
+        ("data", {"resize": 3}, "data.resize"),
+        ("data", {"dataset": "imagenet"}, "data.dataset"),
+        ("train", {"augment": "rotate"}, "train.augment"),
+        ("train", {"test_flips": "yes"}, "train.test_flips"),
+    ],
+)
 def test_bad_values_name_their_field(section: str, changes: dict, field: str) -> None:
     problems = validate(with_changes(RunConfig(), **{section: changes}))
     assert field in {p.field for p in problems}
@@ -49,14 +52,17 @@ def test_all_problems_reported_at_once() -> None:
     assert {"train.lr", "train.epochs", "model.channels"} <= fields_of(cfg)
 
 
-@pytest.mark.parametrize("text,expected", [("2,2,2,2", (2, 2, 2, 2)), (" 3, 4,6,3 ", (3, 4, 6, 3)), ("1", (1,)),
-                                           ("2 2", (2, 2)), ("1,2,", (1, 2))])
+@pytest.mark.parametrize(
+    "text,expected",
+    [("2,2,2,2", (2, 2, 2, 2)), (" 3, 4,6,3 ", (3, 4, 6, 3)), ("1", (1,)), ("2 2", (2, 2)), ("1,2,", (1, 2))],
+)
 def test_parse_blocks_accepts(text: str, expected: tuple) -> None:
     assert parse_blocks(text) == expected
 
 
-@pytest.mark.parametrize("text,reason", [("", "enter"), ("2,,x", "stage 2 is empty"), ("2,x", "'x'"),
-                                         ("1.5", "not a whole number")])
+@pytest.mark.parametrize(
+    "text,reason", [("", "enter"), ("2,,x", "stage 2 is empty"), ("2,x", "'x'"), ("1.5", "not a whole number")]
+)
 def test_parse_blocks_rejects_with_reason(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_blocks(text)

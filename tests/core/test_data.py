@@ -49,8 +49,10 @@ def test_root_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     assert "resnet-gui" in str(resolve_root(None))
 
 
-@pytest.mark.skipif(not (FULL_DATA / "FashionMNIST" / "raw").is_dir(),
-                    reason=f"no full Fashion-MNIST in {FULL_DATA}; set RESNET_GUI_DATA to the folder holding it")
+@pytest.mark.skipif(
+    not (FULL_DATA / "FashionMNIST" / "raw").is_dir(),
+    reason=f"no full Fashion-MNIST in {FULL_DATA}; set RESNET_GUI_DATA to the folder holding it",
+)
 def test_full_fashion_mnist_from_a_local_root() -> None:
     ds = load_dataset(DataConfig(dataset="fashion-mnist", root=str(FULL_DATA)))
     assert ds.train_x.shape == (60000, 1, 28, 28) and ds.test_x.shape == (10000, 1, 28, 28)
@@ -70,21 +72,27 @@ def mirror_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[
     """The small Fashion-MNIST made from the bundled sample, gzipped once: its folder and (file, md5) pairs."""
     sample = load_sample()
     folder = tmp_path_factory.mktemp("mirror")
-    arrays = {"train-images-idx3-ubyte.gz": sample.train_x[:, 0].numpy(),
-              "train-labels-idx1-ubyte.gz": sample.train_y.numpy(),
-              "t10k-images-idx3-ubyte.gz": sample.test_x[:, 0].numpy(),
-              "t10k-labels-idx1-ubyte.gz": sample.test_y.numpy()}
+    arrays = {
+        "train-images-idx3-ubyte.gz": sample.train_x[:, 0].numpy(),
+        "train-labels-idx1-ubyte.gz": sample.train_y.numpy(),
+        "t10k-images-idx3-ubyte.gz": sample.test_x[:, 0].numpy(),
+        "t10k-labels-idx1-ubyte.gz": sample.test_y.numpy(),
+    }
     return folder, tuple((name, _idx_gz(folder / name, a)) for name, a in arrays.items())
 
 
 @pytest.fixture
-def mirror(mirror_files: tuple[Path, tuple[tuple[str, str], ...]], tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Path:
+def mirror(
+    mirror_files: tuple[Path, tuple[tuple[str, str], ...]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A local file:// mirror of that data set, this test's own copy (a test may damage it)."""
     built, files = mirror_files
     folder = shutil.copytree(built, tmp_path / "mirror")
-    monkeypatch.setitem(standard_sets.IDX_SETS, "fashion-mnist",
-                        dataclasses.replace(standard_sets.IDX_SETS["fashion-mnist"], files=files))
+    monkeypatch.setitem(
+        standard_sets.IDX_SETS,
+        "fashion-mnist",
+        dataclasses.replace(standard_sets.IDX_SETS["fashion-mnist"], files=files),
+    )
     monkeypatch.setenv("RESNET_GUI_FASHION_MNIST_MIRROR", folder.as_uri() + "/")
     monkeypatch.delenv("RESNET_GUI_OFFLINE", raising=False)
     return folder
@@ -138,10 +146,12 @@ def _write_idx_root(root: Path, folder: str) -> None:
     sample = load_sample()
     raw = root / folder / "raw"
     raw.mkdir(parents=True)
-    for name, array in (("train-images-idx3-ubyte", sample.train_x[:600, 0].numpy()),
-                        ("train-labels-idx1-ubyte", sample.train_y[:600].numpy()),
-                        ("t10k-images-idx3-ubyte", sample.test_x[:100, 0].numpy()),
-                        ("t10k-labels-idx1-ubyte", sample.test_y[:100].numpy())):
+    for name, array in (
+        ("train-images-idx3-ubyte", sample.train_x[:600, 0].numpy()),
+        ("train-labels-idx1-ubyte", sample.train_y[:600].numpy()),
+        ("t10k-images-idx3-ubyte", sample.test_x[:100, 0].numpy()),
+        ("t10k-labels-idx1-ubyte", sample.test_y[:100].numpy()),
+    ):
         magic = 2051 if array.ndim == 3 else 2049
         header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape)
         (raw / name).write_bytes(header + array.astype(np.uint8).tobytes())

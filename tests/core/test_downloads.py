@@ -41,7 +41,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(PAYLOAD)))
             self.end_headers()
             for i in range(0, len(PAYLOAD), 65536):
-                self.wfile.write(PAYLOAD[i:i + 65536])
+                self.wfile.write(PAYLOAD[i : i + 65536])
                 time.sleep(0.01)  # slow enough for two downloads to overlap
 
 

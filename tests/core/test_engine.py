@@ -13,9 +13,12 @@ from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.engine import fit
 from resnet_gui.training.events import BatchEnd, EpochEnd, EpochPredictions, RunEnd, RunStarted
 
-TINY = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0},
-                    model={"blocks": (1, 1), "channels": 16},
-                    train={"epochs": 2, "batch_size": 256, "precision": "fp32"})
+TINY = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1, 1), "channels": 16},
+    train={"epochs": 2, "batch_size": 256, "precision": "fp32"},
+)
 
 
 def plain(value: object) -> bool:
@@ -72,9 +75,19 @@ def test_bf16_autocast_trains() -> None:
 
 
 def test_sgd_cosine_augmented_recipe_trains() -> None:
-    cfg = with_changes(TINY, train={"optimizer": "sgd", "lr": 0.05, "schedule": "cosine", "warmup_epochs": 0.5,
-                                    "augment": "crop+flip", "label_smoothing": 0.1, "weight_decay": 5e-4},
-                       model={"stem": "small", "channels": 8})
+    cfg = with_changes(
+        TINY,
+        train={
+            "optimizer": "sgd",
+            "lr": 0.05,
+            "schedule": "cosine",
+            "warmup_epochs": 0.5,
+            "augment": "crop+flip",
+            "label_smoothing": 0.1,
+            "weight_decay": 5e-4,
+        },
+        model={"stem": "small", "channels": 8},
+    )
     result = fit(cfg)
     assert result.status == "finished" and result.history[-1].test_acc > 0.3
 

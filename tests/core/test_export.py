@@ -16,8 +16,12 @@ from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.settings.toml_io import load_toml, save_toml, to_toml
 from resnet_gui.training.engine import fit
 
-CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
-                   train={"epochs": 1, "batch_size": 1000, "seed": None})
+CFG = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 32},
+    model={"blocks": (1, 1), "channels": 8},
+    train={"epochs": 1, "batch_size": 1000, "seed": None},
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,15 +35,15 @@ def test_toml_round_trip_and_errors(tmp_path: Path) -> None:
     save_toml(CFG, path)
     assert load_toml(path) == CFG
     assert 'seed = "random"' in to_toml(CFG) and "root" not in to_toml(CFG)
-    (tmp_path / "partial.toml").write_text('[train]\nlr = 0.01\n')
+    (tmp_path / "partial.toml").write_text("[train]\nlr = 0.01\n")
     assert load_toml(tmp_path / "partial.toml") == with_changes(RunConfig(), train={"lr": 0.01})
-    (tmp_path / "bad.toml").write_text('[train]\nlr = -2\n')
+    (tmp_path / "bad.toml").write_text("[train]\nlr = -2\n")
     with pytest.raises(ConfigError, match=r"train.lr"):
         load_toml(tmp_path / "bad.toml")
-    (tmp_path / "broken.toml").write_text('[train\n')
+    (tmp_path / "broken.toml").write_text("[train\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_toml(tmp_path / "broken.toml")
-    (tmp_path / "typo.toml").write_text('[train]\nlearning_rate = 1\n')
+    (tmp_path / "typo.toml").write_text("[train]\nlearning_rate = 1\n")
     with pytest.raises(ConfigError, match="learning_rate"):
         load_toml(tmp_path / "typo.toml")
 

@@ -35,8 +35,12 @@ def make_folder(root: Path, per_class: int = 60) -> Path:
 def test_two_processes_reading_a_new_folder_at_once_both_succeed_and_decode_it_once(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "pictures")
     env = {**os.environ, "RESNET_GUI_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, "-c", READ, str(root)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", READ, str(root)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in outs]
     digests = {out.split()[0] for out, _ in outs}

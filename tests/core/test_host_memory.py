@@ -54,8 +54,14 @@ BLOCK, PAGE = {BLOCK}, {PAGE}
 
 def measured_in_a_fresh_process(body: str) -> Any:
     """Run ``body`` after PRELUDE in a new Python process; what it prints as JSON."""
-    proc = subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(body)], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(body)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -105,9 +111,15 @@ def test_a_thread_started_after_share_main_arena_also_reuses_memory() -> None:
 
 def test_training_on_the_cpu_runs_inside_the_policy_and_hands_memory_back_after() -> None:
     seen: list[bool] = []
-    cfg = RunConfig(ModelConfig(blocks=(1,), channels=8), DataConfig(dataset="sample", resize=0),
-                    TrainConfig(epochs=1, batch_size=500, device="cpu", precision="fp32"))
-    fit(cfg, callbacks=[lambda e: seen.append(host_memory.in_effect()) if isinstance(e, BatchEnd) else None],
-        report_every_s=0)
+    cfg = RunConfig(
+        ModelConfig(blocks=(1,), channels=8),
+        DataConfig(dataset="sample", resize=0),
+        TrainConfig(epochs=1, batch_size=500, device="cpu", precision="fp32"),
+    )
+    fit(
+        cfg,
+        callbacks=[lambda e: seen.append(host_memory.in_effect()) if isinstance(e, BatchEnd) else None],
+        report_every_s=0,
+    )
     assert seen and all(seen)
     assert not host_memory.in_effect()

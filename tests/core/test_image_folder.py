@@ -21,7 +21,7 @@ def draw(path: Path, k: int, i: int) -> None:
     """A small image whose brightness pattern depends on its class ``k``, in a varying size and mode."""
     size = (20 + 7 * (i % 5), 16 + 5 * (i % 3))
     arr = np.zeros(size[::-1], dtype=np.uint8)
-    arr[:, k * size[0] // 4:(k + 1) * size[0] // 4] = 255
+    arr[:, k * size[0] // 4 : (k + 1) * size[0] // 4] = 255
     img = Image.fromarray(arr).convert(MODES[i % len(MODES)] if MODES[i % len(MODES)] != "I;16" else "I")
     if MODES[i % len(MODES)] == "I;16":
         img = Image.fromarray(arr.astype(np.uint16) * 257)
@@ -39,8 +39,9 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RESNET_GUI_CACHE", str(tmp_path / "cache"))
 
 
-def make_folder(root: Path, classes=("streifen links", "mitte", "rechts ü"), per_class: int = 12,
-                test_per_class: int = 0) -> Path:
+def make_folder(
+    root: Path, classes=("streifen links", "mitte", "rechts ü"), per_class: int = 12, test_per_class: int = 0
+) -> Path:
     for k, name in enumerate(classes):
         for i in range(per_class):
             draw(root / "train" / name / f"img {i}" if test_per_class else root / name / f"img {i}", k, i)
@@ -87,7 +88,11 @@ def test_a_test_or_val_subfolder_is_the_test_split(tmp_path: Path, split: str, b
     assert scan.classes == ("cats", "dogs")
     assert len(scan.train) == 8 and all(split not in p.relative_to(root).parts for p, _ in scan.train)
     assert scan.test is not None and sorted((p.relative_to(root).parts[:2], label) for p, label in scan.test) == [
-        ((split, "cats"), 0), ((split, "cats"), 0), ((split, "dogs"), 1), ((split, "dogs"), 1)]
+        ((split, "cats"), 0),
+        ((split, "cats"), 0),
+        ((split, "dogs"), 1),
+        ((split, "dogs"), 1),
+    ]
     ds = load_dataset(cfg(root))
     assert ds.train_y.tolist().count(0) == 4 and ds.test_y.tolist() == [0, 0, 1, 1]
 
@@ -103,11 +108,14 @@ def test_decoded_once_then_cached_and_edits_are_seen(tmp_path: Path) -> None:
     assert not edited.from_cache and len(edited.train_y) + len(edited.test_y) == 16
 
 
-@pytest.mark.parametrize("layout,reason", [
-    ({}, "has no class subfolders"),
-    ({"a": 3}, "Only one class"),
-    ({"a": 3, "b": 0}, "b in"),
-])
+@pytest.mark.parametrize(
+    "layout,reason",
+    [
+        ({}, "has no class subfolders"),
+        ({"a": 3}, "Only one class"),
+        ({"a": 3, "b": 0}, "b in"),
+    ],
+)
 def test_unusable_folders_say_why(tmp_path: Path, layout: dict, reason: str) -> None:
     root = tmp_path / "bad"
     root.mkdir()
@@ -145,8 +153,11 @@ def test_stratified_split_is_seeded_and_keeps_every_class() -> None:
 
 def test_train_on_a_folder_and_preview_it(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "train me", per_class=16)
-    run_cfg = with_changes(RunConfig(data=cfg(root)), model={"blocks": (1,), "channels": 8},
-                           train={"epochs": 2, "batch_size": 16, "lr": 0.01})
+    run_cfg = with_changes(
+        RunConfig(data=cfg(root)),
+        model={"blocks": (1,), "channels": 8},
+        train={"epochs": 2, "batch_size": 16, "lr": 0.01},
+    )
     result = fit(run_cfg)
     assert result.status == "finished" and result.model.fc[1].out_features == 3
     preview = make_preview(load_dataset(run_cfg.data), per_class=4)

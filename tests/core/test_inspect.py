@@ -16,8 +16,12 @@ from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.engine import fit
 from resnet_gui.training.events import EpochPredictions
 
-CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 32}, model={"blocks": (1, 1), "channels": 8},
-                   train={"epochs": 1, "batch_size": 500})
+CFG = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 32},
+    model={"blocks": (1, 1), "channels": 8},
+    train={"epochs": 1, "batch_size": 500},
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +82,7 @@ def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> Non
     trained = load_trained(result.best_checkpoint)
     best = max(e.test_acc for e in result.history)
     names = tuple(f"kind {i}" for i in range(10))
-    predictions = test_set_predictions(trained.net, trained.config.data, names, precision="fp32",
-                                       epoch=trained.epochs)
+    predictions = test_set_predictions(trained.net, trained.config.data, names, precision="fp32", epoch=trained.epochs)
     assert predictions.accuracy == pytest.approx(best)
     assert predictions.class_names == names and predictions.images.shape == (1000, 1, 28, 28)
     assert predictions.epoch == next(e.epoch for e in result.history if e.test_acc == best)
@@ -110,8 +113,9 @@ def test_test_time_flips_average_each_image_with_its_mirror_image(tmp_path: Path
     test = DeviceBatcher(data.test_x, data.test_y, 256, torch.device("cpu"), cfg.data.resize)
     context = contextlib.nullcontext()
     _, plain = predict_batches(net, test, context)
-    _, mirrored = predict_batches(net, DeviceBatcher(data.test_x.flip(-1), data.test_y, 256, torch.device("cpu"),
-                                                     cfg.data.resize), context)
+    _, mirrored = predict_batches(
+        net, DeviceBatcher(data.test_x.flip(-1), data.test_y, 256, torch.device("cpu"), cfg.data.resize), context
+    )
     predicted, both = predict_batches(net, test, context, flips=True)
     np.testing.assert_allclose(both, (plain + mirrored) / 2, atol=1e-5)
     assert not np.allclose(both, plain, atol=1e-3)  # the mirror images do change the scores

@@ -12,8 +12,17 @@ def test_default_is_the_seed_resnet18() -> None:
     net = build_model(ModelConfig())
     assert count_params(net) == 11_178_378
     assert [n for n, _ in net.named_children()] == [
-        "0", "1", "2", "3", "resnet_block1", "resnet_block2", "resnet_block3", "resnet_block4",
-        "global_avg_pool", "fc"]
+        "0",
+        "1",
+        "2",
+        "3",
+        "resnet_block1",
+        "resnet_block2",
+        "resnet_block3",
+        "resnet_block4",
+        "global_avg_pool",
+        "fc",
+    ]
 
 
 def test_seed_shape_walk_at_224() -> None:
@@ -24,8 +33,15 @@ def test_seed_shape_walk_at_224() -> None:
         for _, layer in net.named_children():
             x = layer(x)
             shapes.append(tuple(x.shape))
-    assert shapes == [(1, 64, 112, 112)] * 3 + [(1, 64, 56, 56), (1, 64, 56, 56), (1, 128, 28, 28),
-                                                (1, 256, 14, 14), (1, 512, 7, 7), (1, 512, 1, 1), (1, 10)]
+    assert shapes == [(1, 64, 112, 112)] * 3 + [
+        (1, 64, 56, 56),
+        (1, 64, 56, 56),
+        (1, 128, 28, 28),
+        (1, 256, 14, 14),
+        (1, 512, 7, 7),
+        (1, 512, 1, 1),
+        (1, 10),
+    ]
 
 
 def test_residual_blocks_as_in_the_chapter() -> None:

@@ -8,8 +8,12 @@ from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.engine import fit
 from resnet_gui.training.events import BatchEnd, RunPaused
 
-CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8},
-                   train={"epochs": 1, "batch_size": 1000, "precision": "fp32"})
+CFG = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1,), "channels": 8},
+    train={"epochs": 1, "batch_size": 1000, "precision": "fp32"},
+)
 
 
 def test_a_paused_run_reports_where_it_halted_and_finishes_after_resume() -> None:
@@ -24,8 +28,9 @@ def test_a_paused_run_reports_where_it_halted_and_finishes_after_resume() -> Non
             halted.set()
 
     result: list[object] = []
-    worker = threading.Thread(target=lambda: result.append(fit(CFG, callbacks=[on_event], pause=pause,
-                                                               report_every_s=0)))
+    worker = threading.Thread(
+        target=lambda: result.append(fit(CFG, callbacks=[on_event], pause=pause, report_every_s=0))
+    )
     worker.start()
     assert halted.wait(60)
     batches_at_halt = sum(isinstance(e, BatchEnd) for e in events)

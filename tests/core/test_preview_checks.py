@@ -11,8 +11,14 @@ from resnet_gui.errors import DataError
 
 
 def _data(train_y: torch.Tensor, test_n: int = 4) -> DataSet:
-    return DataSet("odd", torch.zeros(len(train_y), 1, 8, 8, dtype=torch.uint8), train_y,
-                   torch.zeros(test_n, 1, 8, 8, dtype=torch.uint8), torch.zeros(4, dtype=torch.int64), ("a", "b"))
+    return DataSet(
+        "odd",
+        torch.zeros(len(train_y), 1, 8, 8, dtype=torch.uint8),
+        train_y,
+        torch.zeros(test_n, 1, 8, 8, dtype=torch.uint8),
+        torch.zeros(4, dtype=torch.int64),
+        ("a", "b"),
+    )
 
 
 def test_a_label_outside_the_classes_is_reported() -> None:

@@ -11,13 +11,18 @@ from pathlib import Path
 import pytest
 
 from resnet_gui.runs.recorder import RunRecorder
-from resnet_gui.runs.store import MIGRATIONS, RunStore, RunStoreError
+from resnet_gui.runs.schema import MIGRATIONS
+from resnet_gui.runs.store import RunStore, RunStoreError
 from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.engine import fit
 from resnet_gui.training.events import BatchEnd, EpochEnd, RunEnd, RunStarted
 
-CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 4},
-                   train={"epochs": 1, "batch_size": 2000, "precision": "fp32"})
+CFG = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1,), "channels": 4},
+    train={"epochs": 1, "batch_size": 2000, "precision": "fp32"},
+)
 
 
 def trained(store: RunStore) -> int:
@@ -53,9 +58,11 @@ def _version_1_database(path: Path, runs: list[tuple[float, float]]) -> None:
     db.executescript(MIGRATIONS[0])
     for i, (created, ended) in enumerate(runs, start=1):
         folder = path.parent / "checkpoints" / f"run-{i}"
-        db.execute("INSERT INTO runs (name, created_at, ended_at, status, config, epochs_planned, checkpoint_dir, "
-                   "last_checkpoint) VALUES (?, ?, ?, 'finished', ?, 1, ?, ?)",
-                   (f"run {i}", created, ended, json.dumps(CFG.to_dict()), str(folder), str(folder / "last.pt")))
+        db.execute(
+            "INSERT INTO runs (name, created_at, ended_at, status, config, epochs_planned, checkpoint_dir, "
+            "last_checkpoint) VALUES (?, ?, ?, 'finished', ?, 1, ?, ?)",
+            (f"run {i}", created, ended, json.dumps(CFG.to_dict()), str(folder), str(folder / "last.pt")),
+        )
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
@@ -99,11 +106,14 @@ def test_a_locked_database_never_ends_the_run_and_the_record_catches_up(tmp_path
     assert store.get(run_id).status == "finished" and store.get(run_id).epochs_done == 1
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: p.mkdir(), "is a folder"),
-    (lambda p: p.write_bytes(b"this is not sqlite" * 100), "damaged or not a resnet-gui database"),
-    (lambda p: sqlite3.connect(p).execute("PRAGMA user_version = 99").connection.commit(), "newer resnet-gui"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p.mkdir(), "is a folder"),
+        (lambda p: p.write_bytes(b"this is not sqlite" * 100), "damaged or not a resnet-gui database"),
+        (lambda p: sqlite3.connect(p).execute("PRAGMA user_version = 99").connection.commit(), "newer resnet-gui"),
+    ],
+)
 def test_an_unusable_database_says_what_is_wrong(tmp_path: Path, make, words: str) -> None:
     path = tmp_path / "runs.sqlite"
     make(path)

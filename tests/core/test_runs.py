@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from resnet_gui.runs.store import SCHEMA_VERSION, RunStore
+from resnet_gui.runs.schema import SCHEMA_VERSION
+from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.engine import fit
 
-CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8},
-                   train={"epochs": 2, "batch_size": 1000})
+CFG = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1,), "channels": 8},
+    train={"epochs": 2, "batch_size": 1000},
+)
 
 
 def test_a_run_is_recorded_with_metrics_and_checkpoints(tmp_path: Path) -> None:

@@ -79,8 +79,16 @@ def test_onecycle_against_torch_onecycle(total: int, warmup: int) -> None:
     fewer, then anneals over the same steps, so ours holds the peak for a second step and ends one step above 0."""
 
     def make(opt: Optimizer) -> LRScheduler:
-        return OneCycleLR(opt, max_lr=BASE_LR, total_steps=total, pct_start=warmup / total, div_factor=25,
-                          final_div_factor=float("inf"), anneal_strategy="linear", cycle_momentum=False)
+        return OneCycleLR(
+            opt,
+            max_lr=BASE_LR,
+            total_steps=total,
+            pct_start=warmup / total,
+            div_factor=25,
+            final_div_factor=float("inf"),
+            anneal_strategy="linear",
+            cycle_momentum=False,
+        )
 
     torch_rates, _ = _rates(make, total)
     ours = _ours("onecycle", total, warmup)
@@ -88,7 +96,7 @@ def test_onecycle_against_torch_onecycle(total: int, warmup: int) -> None:
     # The warm-ups meet only at the peak.
     assert ours[warmup - 1] == pytest.approx(BASE_LR) == torch_rates[warmup - 1]
     # The decay: ours is torch's, one step later.
-    assert ours[warmup:] == pytest.approx(torch_rates[warmup - 1:-1], **ROUNDING)
+    assert ours[warmup:] == pytest.approx(torch_rates[warmup - 1 : -1], **ROUNDING)
     assert torch_rates[-1] == 0.0 and ours[-1] == pytest.approx(BASE_LR / (total - warmup))
 
 
@@ -96,8 +104,9 @@ def test_torch_onecycle_defaults_differ_further() -> None:
     """With its defaults OneCycleLR anneals along a cosine to initial / 1e4, cycles SGD's momentum between 0.85 and
     0.95, and cannot warm up over one step; ours anneals linearly to 0 and leaves the momentum alone."""
     total, warmup = 100, 30
-    torch_rates, momenta = _rates(lambda opt: OneCycleLR(opt, BASE_LR, total_steps=total, pct_start=warmup / total),
-                                  total)
+    torch_rates, momenta = _rates(
+        lambda opt: OneCycleLR(opt, BASE_LR, total_steps=total, pct_start=warmup / total), total
+    )
     assert torch_rates[-1] == pytest.approx(BASE_LR / 25 / 1e4)
     assert min(momenta) == pytest.approx(0.85) and max(momenta) == pytest.approx(0.95)
     quarter = warmup - 1 + (total - warmup) // 4  # a quarter into the anneal: cosine 0.85 of the peak, linear 0.75

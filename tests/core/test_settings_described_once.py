@@ -37,16 +37,19 @@ def test_the_command_line_help_says_each_setting_s_help_and_default() -> None:
             assert f"(default: {default})" in action.help, key
 
 
-@pytest.mark.parametrize("toml, field, words", [
-    ("train = 5", "", "the train section must be a table"),
-    ("[data]\nchannels = true", "data.channels", "must be 1 (grayscale) or 3 (colour), got True"),
-    ("[data]\nroot = 5", "data.root", "must be text"),
-    ("[model]\nstem_pool = \"no\"", "model.stem_pool", "must be true or false"),
-    ("[train]\ncompile = \"yes\"", "train.compile", "must be true or false"),
-    ("[model]\nblocks = \"oops\"", "model.blocks", "give at least one stage"),
-    ("[model]\nblocks = [2, 2.5]", "model.blocks", "stage 2 must have 1 to 64 blocks, got 2.5"),
-    ("[train]\nepochs = 2.0", "train.epochs", "must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "toml, field, words",
+    [
+        ("train = 5", "", "the train section must be a table"),
+        ("[data]\nchannels = true", "data.channels", "must be 1 (grayscale) or 3 (colour), got True"),
+        ("[data]\nroot = 5", "data.root", "must be text"),
+        ('[model]\nstem_pool = "no"', "model.stem_pool", "must be true or false"),
+        ('[train]\ncompile = "yes"', "train.compile", "must be true or false"),
+        ('[model]\nblocks = "oops"', "model.blocks", "give at least one stage"),
+        ("[model]\nblocks = [2, 2.5]", "model.blocks", "stage 2 must have 1 to 64 blocks, got 2.5"),
+        ("[train]\nepochs = 2.0", "train.epochs", "must be a whole number"),
+    ],
+)
 def test_toml_types_are_checked_strictly_naming_the_field(tmp_path: Path, toml: str, field: str, words: str) -> None:
     path = tmp_path / "run.toml"
     path.write_text(toml + "\n", encoding="utf-8")

@@ -76,8 +76,12 @@ def test_converting_the_seed_network_keeps_its_parameters_and_outputs() -> None:
         assert torch.equal(net(x), plain(x))
 
 
-CPU_BF16 = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0},
-                        model={"blocks": (1, 1), "channels": 8}, train={"epochs": 1, "precision": "bf16"})
+CPU_BF16 = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1, 1), "channels": 8},
+    train={"epochs": 1, "precision": "bf16"},
+)
 
 
 def test_the_engine_converts_for_bf16_cpu_training_only(monkeypatch: pytest.MonkeyPatch) -> None:

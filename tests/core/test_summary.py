@@ -11,9 +11,16 @@ from resnet_gui.model.resnet import build_model, count_params
 from resnet_gui.model.summary import format_table, summarize, to_json
 from resnet_gui.settings.config import ModelConfig
 
-SEED_SHAPES_224 = {"0": (1, 64, 112, 112), "3": (1, 64, 56, 56), "resnet_block1": (1, 64, 56, 56),
-                   "resnet_block2": (1, 128, 28, 28), "resnet_block3": (1, 256, 14, 14),
-                   "resnet_block4": (1, 512, 7, 7), "global_avg_pool": (1, 512, 1, 1), "fc": (1, 10)}
+SEED_SHAPES_224 = {
+    "0": (1, 64, 112, 112),
+    "3": (1, 64, 56, 56),
+    "resnet_block1": (1, 64, 56, 56),
+    "resnet_block2": (1, 128, 28, 28),
+    "resnet_block3": (1, 256, 14, 14),
+    "resnet_block4": (1, 512, 7, 7),
+    "global_avg_pool": (1, 512, 1, 1),
+    "fc": (1, 10),
+}
 
 
 def test_seed_shapes_and_totals_at_224() -> None:
@@ -59,13 +66,17 @@ def test_macs_match_a_real_forward_count() -> None:
     assert tuple(out.shape) == s.top_level[-1].output_shape
 
 
-@pytest.mark.parametrize("cfg,shape", [
-    (ModelConfig(), (1, 96, 96)),  # the seed's ResNet-18
-    (ModelConfig(block="bottleneck", blocks=(3, 4, 6, 3)), (1, 96, 96)),  # ResNet-50's blocks, d2l style
-    (ModelConfig(block="bottleneck", blocks=(3, 4, 6, 3), block_style="torchvision", in_channels=3), (3, 224, 224)),
-    (ModelConfig(stem="small", stem_pool=False, blocks=(1, 1), channels=8), (1, 32, 32)),
-    (ModelConfig(stem="small", in_channels=3), (3, 32, 32)),
-], ids=["seed-96", "bottleneck-96", "resnet50-torchvision-224", "small-stem", "small-stem-pooled"])
+@pytest.mark.parametrize(
+    "cfg,shape",
+    [
+        (ModelConfig(), (1, 96, 96)),  # the seed's ResNet-18
+        (ModelConfig(block="bottleneck", blocks=(3, 4, 6, 3)), (1, 96, 96)),  # ResNet-50's blocks, d2l style
+        (ModelConfig(block="bottleneck", blocks=(3, 4, 6, 3), block_style="torchvision", in_channels=3), (3, 224, 224)),
+        (ModelConfig(stem="small", stem_pool=False, blocks=(1, 1), channels=8), (1, 32, 32)),
+        (ModelConfig(stem="small", in_channels=3), (3, 32, 32)),
+    ],
+    ids=["seed-96", "bottleneck-96", "resnet50-torchvision-224", "small-stem", "small-stem-pooled"],
+)
 def test_macs_match_torch_flop_counter(cfg: ModelConfig, shape: tuple[int, int, int]) -> None:
     """torch counts 2 FLOPs per multiply-add of aten.convolution and aten.addmm (the linear layer), and neither
     counts biases, norms, pools or additions, so its total is exactly twice ours. It counts from shapes: the

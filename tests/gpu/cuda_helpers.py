@@ -22,5 +22,7 @@ NO_CUDA = "no CUDA GPU here (torch.cuda.is_available() is False)"
 # Skips a test that trains on DEVICE when that is CUDA and there is none.
 needs_device = pytest.mark.skipif(DEVICE == "cuda" and not torch.cuda.is_available(), reason=NO_CUDA)
 # Skips a test that only means something on a real CUDA GPU.
-needs_cuda = pytest.mark.skipif(DEVICE != "cuda" or not torch.cuda.is_available(),
-                                reason=NO_CUDA if DEVICE == "cuda" else "CUDA-only check (dry run on the CPU)")
+needs_cuda = pytest.mark.skipif(
+    DEVICE != "cuda" or not torch.cuda.is_available(),
+    reason=NO_CUDA if DEVICE == "cuda" else "CUDA-only check (dry run on the CPU)",
+)

@@ -31,9 +31,12 @@ pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 # A network that trains on the bundled sample in a second or two on a GPU.
-TINY = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0},
-                    model={"blocks": (1, 1), "channels": 16},
-                    train={"epochs": 2, "batch_size": 256, "precision": "fp32", "device": DEVICE, "seed": 0})
+TINY = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1, 1), "channels": 16},
+    train={"epochs": 2, "batch_size": 256, "precision": "fp32", "device": DEVICE, "seed": 0},
+)
 CORE_TIMEOUT_MS = 60_000
 RUN_TIMEOUT_MS = 180_000
 
@@ -41,8 +44,15 @@ RUN_TIMEOUT_MS = 180_000
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """``python -m resnet_gui ARGS`` from the repository root, offline, its output captured."""
     env = {**os.environ, "RESNET_GUI_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "resnet_gui", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "resnet_gui", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @needs_device
@@ -78,8 +88,24 @@ def test_window_trains_on_cuda_and_records_the_device(qtbot, runs_db: Path, gui_
 @needs_device
 def test_cli_trains_on_cuda(tmp_path: Path) -> None:
     db = str(tmp_path / "runs.sqlite")
-    done = run_cli("train", "--device", DEVICE, "--data", "sample", "--resize", "0", "--blocks", "1,1",
-                   "--channels", "16", "--epochs", "1", "--json", "--runs-db", db)
+    done = run_cli(
+        "train",
+        "--device",
+        DEVICE,
+        "--data",
+        "sample",
+        "--resize",
+        "0",
+        "--blocks",
+        "1,1",
+        "--channels",
+        "16",
+        "--epochs",
+        "1",
+        "--json",
+        "--runs-db",
+        db,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     epochs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [e["epoch"] for e in epochs] == [1] and 0.0 <= epochs[0]["test_acc"] <= 1.0
@@ -133,8 +159,9 @@ def test_checkpoint_from_cuda_loads_and_scores_on_the_cpu(tmp_path: Path) -> Non
     assert abs(on_cpu.accuracy - trained_acc) <= 0.01, (on_cpu.accuracy, trained_acc)
 
     # The run continued on the CPU from the GPU's checkpoint: optimizer state and RNG come across.
-    resumed = fit(with_changes(TINY, train={"epochs": 2, "device": "cpu"}), resume=ckpt,
-                  checkpoint_dir=tmp_path / "cpu")
+    resumed = fit(
+        with_changes(TINY, train={"epochs": 2, "device": "cpu"}), resume=ckpt, checkpoint_dir=tmp_path / "cpu"
+    )
     assert resumed.status == "finished" and resumed.device == "cpu"
     assert [e.epoch for e in resumed.history] == [1, 2]
     assert resumed.history[0] == result.history[0]
@@ -145,8 +172,12 @@ def test_out_of_memory_says_what_to_lower_and_the_gpu_recovers() -> None:
     # The seed network, 256 channels at 512 px on the whole sample in one batch: the first
     # convolution's output alone (6000 x 256 x 256 x 256 floats, 400 GB) exceeds any one GPU, so
     # the allocator refuses it before any kernel touches a tensor that large.
-    huge = with_changes(RunConfig(), data={"dataset": "sample", "resize": 512}, model={"channels": 256},
-                        train={"epochs": 1, "batch_size": 65536, "precision": "fp32", "device": "cuda"})
+    huge = with_changes(
+        RunConfig(),
+        data={"dataset": "sample", "resize": 512},
+        model={"channels": 256},
+        train={"epochs": 1, "batch_size": 65536, "precision": "fp32", "device": "cuda"},
+    )
     with pytest.raises(TrainingError) as caught:
         fit(huge)
     message = str(caught.value)

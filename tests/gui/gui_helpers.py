@@ -13,16 +13,20 @@ RUN_TIMEOUT_MS = 60000
 
 def tiny_config(**train: object) -> RunConfig:
     """A run on the bundled sample that takes well under a second per epoch on a CPU."""
-    return RunConfig(model=ModelConfig(blocks=(1,), channels=8),
-                     data=DataConfig(dataset="sample", resize=0),
-                     train=TrainConfig(**{"epochs": 2, "batch_size": 512, "precision": "fp32", **train}))  # type: ignore[arg-type]
+    return RunConfig(
+        model=ModelConfig(blocks=(1,), channels=8),
+        data=DataConfig(dataset="sample", resize=0),
+        train=TrainConfig(**{"epochs": 2, "batch_size": 512, "precision": "fp32", **train}),
+    )  # type: ignore[arg-type]
 
 
 def long_config() -> RunConfig:
     """A run that lasts far longer than any test waits, to be stopped."""
-    return RunConfig(model=ModelConfig(blocks=(1, 1), channels=16),
-                     data=DataConfig(dataset="sample", resize=0),
-                     train=TrainConfig(epochs=500, batch_size=64, precision="fp32"))
+    return RunConfig(
+        model=ModelConfig(blocks=(1, 1), channels=16),
+        data=DataConfig(dataset="sample", resize=0),
+        train=TrainConfig(epochs=500, batch_size=64, precision="fp32"),
+    )
 
 
 def type_into(qtbot, edit: QLineEdit, text: str) -> None:

@@ -45,8 +45,10 @@ def table_texts(panel, run_id: int) -> dict[str, str]:
     model = panel.proxy
     for row in range(model.rowCount()):
         if model.index(row, 0).data(RUN_ID_ROLE) == run_id:
-            return {model.headerData(c, Qt.Orientation.Horizontal): model.index(row, c).data()
-                    for c in range(model.columnCount())}
+            return {
+                model.headerData(c, Qt.Orientation.Horizontal): model.index(row, c).data()
+                for c in range(model.columnCount())
+            }
     raise KeyError(f"run {run_id} is not in the table")
 
 

@@ -78,14 +78,22 @@ CLOSE_MID_RUN = textwrap.dedent("""
 
 SIGNAL_MID_RUN = CLOSE_MID_RUN.replace(
     'state["close_accepted"] = window.close()',
-    'state["close_accepted"] = False; import os, signal; os.kill(os.getpid(), getattr(signal, sys.argv[1]))')
+    'state["close_accepted"] = False; import os, signal; os.kill(os.getpid(), getattr(signal, sys.argv[1]))',
+)
 
 
 def run_script(code: str, tmp_path: Path, timeout: float = 60, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RESNET_GUI_OFFLINE="1", OMP_NUM_THREADS="1",
-               RESNET_GUI_SETTINGS=str(tmp_path / "settings.ini"), RESNET_GUI_RUNS=str(tmp_path / "runs.sqlite"))
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        RESNET_GUI_OFFLINE="1",
+        OMP_NUM_THREADS="1",
+        RESNET_GUI_SETTINGS=str(tmp_path / "settings.ini"),
+        RESNET_GUI_RUNS=str(tmp_path / "runs.sqlite"),
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_window_paints_within_two_seconds_before_torch_loads(tmp_path: Path) -> None:
@@ -101,8 +109,7 @@ def test_closing_the_app_mid_run_stops_exits_cleanly_and_remembers_the_form(tmp_
     assert proc.returncode == 0, proc.stderr
     assert "QThread: Destroyed" not in proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result == {"rc": 0, "close_accepted": False, "status": "stopped", "step": "closing",
-                      "saved": True}
+    assert result == {"rc": 0, "close_accepted": False, "status": "stopped", "step": "closing", "saved": True}
 
 
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])

@@ -76,8 +76,9 @@ def test_stages_collapse_and_expand_from_their_header(qtbot, view, resnet18) -> 
     frame = view.box("resnet_block3")
     click_scene_point(qtbot, view, QPointF(frame.header.left() + 60, frame.header.center().y()))
     qtbot.waitUntil(lambda: not view.is_stage_expanded("resnet_block3"), timeout=2000)
-    assert [b.name for b in view.boxes("block")] == [n for n in (f"resnet_block{s}.{i}" for s in (1, 2, 4)
-                                                                  for i in range(2))]
+    assert [b.name for b in view.boxes("block")] == [
+        n for n in (f"resnet_block{s}.{i}" for s in (1, 2, 4) for i in range(2))
+    ]
     collapsed = view.boxes("stage-collapsed")
     assert len(collapsed) == 1
     assert "2 blocks" in collapsed[0].text() and "256×6×6" in collapsed[0].text()
@@ -145,10 +146,15 @@ def test_window_has_an_architecture_tab_following_the_form(qtbot, window) -> Non
     window.tabs.setCurrentWidget(window.architecture)
     assert len(window.architecture.boxes("block")) == 8
     window.form.set_preset("resnet50")
-    qtbot.waitUntil(lambda: window.architecture.summary is not None
-                    and window.architecture.summary.total_params == window.layer_table.summary.total_params
-                    and len(window.architecture.stage_names()) == 4
-                    and "Bottleneck" in window.architecture.box("resnet_block1").text(), timeout=CORE_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: (
+            window.architecture.summary is not None
+            and window.architecture.summary.total_params == window.layer_table.summary.total_params
+            and len(window.architecture.stage_names()) == 4
+            and "Bottleneck" in window.architecture.box("resnet_block1").text()
+        ),
+        timeout=CORE_TIMEOUT_MS,
+    )
     # 16 blocks: too many to show at once, so the stages start folded.
     assert window.architecture.boxes("block") == []
 

@@ -15,8 +15,8 @@ from runs_helpers import runs_db, settle_garbage, table_texts, wait_for_panel
 
 from resnet_gui.gui.form.run_controls import BackgroundControls
 from resnet_gui.gui.main_window import MainWindow
-from resnet_gui.runs.processes import command, is_cli_run, stop_process
-from resnet_gui.runs.store import RunStore, process_alive
+from resnet_gui.runs.processes import command, is_cli_run, process_alive, stop_process
+from resnet_gui.runs.store import RunStore
 
 START_TIMEOUT_MS = 30000
 
@@ -39,8 +39,9 @@ def started_pids() -> Iterator[list[int]]:
             os.killpg(pid, signal.SIGKILL)
 
 
-def test_background_run_survives_the_window_and_is_followed_and_stopped(qtbot, runs_db, monkeypatch,
-                                                                        started_pids) -> None:
+def test_background_run_survives_the_window_and_is_followed_and_stopped(
+    qtbot, runs_db, monkeypatch, started_pids
+) -> None:
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the run's process shares the CPU with the tests
     win = _new_window(qtbot)
     win.form.set_config(tiny_config(epochs=60, batch_size=100))
@@ -58,8 +59,9 @@ def test_background_run_survives_the_window_and_is_followed_and_stopped(qtbot, r
     assert run_id is not None and win.session.history and win.session.history[0].epoch == 1
     assert "background run" in win.progress.status_label.text().lower()
     assert win.stop_button.isEnabled() and not win.train_button.isEnabled()
-    qtbot.waitUntil(lambda: any(r.id == run_id and r.status == "running" for r in win.runs_panel.runs()),
-                    timeout=START_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: any(r.id == run_id and r.status == "running" for r in win.runs_panel.runs()), timeout=START_TIMEOUT_MS
+    )
     assert RunStore(runs_db).get(run_id).pid == launcher
 
     # Closing the window leaves the run going.
@@ -109,10 +111,26 @@ def test_processes_must_divide_the_batch(qtbot) -> None:
 
 def test_command_lines(tmp_path) -> None:
     cfg, db = tmp_path / "a.toml", tmp_path / "runs.sqlite"
-    assert command(cfg, db, "n") == [sys.executable, "-m", "resnet_gui", "train", "--config", str(cfg),
-                                     "--runs-db", str(db), "--name", "n"]
-    assert command(cfg, db, "n", 4)[:6] == [sys.executable, "-m", "torch.distributed.run", "--standalone",
-                                            "--nproc-per-node", "4"]
+    assert command(cfg, db, "n") == [
+        sys.executable,
+        "-m",
+        "resnet_gui",
+        "train",
+        "--config",
+        str(cfg),
+        "--runs-db",
+        str(db),
+        "--name",
+        "n",
+    ]
+    assert command(cfg, db, "n", 4)[:6] == [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "4",
+    ]
     assert command(cfg, db, "n", 4)[6:9] == ["-m", "resnet_gui", "train"]
 
 

@@ -15,24 +15,59 @@ BAD_INPUTS = ("", "0", "-3", "abc", "1e99", "2,,x", "99999999999")
 
 # field -> {typed text: words the message next to the field must contain}
 EXPECTED = {
-    "model.blocks": {"": "e.g. 2,2,2,2", "0": "1 to 64 blocks", "-3": "1 to 64 blocks",
-                     "abc": "'abc', not a whole number", "1e99": "'1e99', not a whole number",
-                     "2,,x": "stage 2 is empty", "99999999999": "1 to 64 blocks"},
-    "model.channels": {"": "whole number", "0": "between 1 and 1024", "-3": "between 1 and 1024",
-                       "abc": "'abc' is not a whole number", "1e99": "'1e99' is not a whole number",
-                       "2,,x": "not a whole number", "99999999999": "between 1 and 1024"},
-    "train.lr": {"": "enter a number", "0": "greater than 0", "-3": "greater than 0",
-                 "abc": "'abc' is not a number", "1e99": "at most 10", "2,,x": "not a number",
-                 "99999999999": "at most 10"},
-    "train.batch_size": {"": "whole number", "0": "between 1 and 65536", "-3": "between 1 and 65536",
-                         "abc": "not a whole number", "1e99": "not a whole number",
-                         "2,,x": "not a whole number", "99999999999": "between 1 and 65536"},
-    "train.epochs": {"": "whole number", "0": "between 1 and 10000", "-3": "between 1 and 10000",
-                     "abc": "not a whole number", "1e99": "not a whole number",
-                     "2,,x": "not a whole number", "99999999999": "between 1 and 10000"},
-    "data.resize": {"": "whole number", "-3": "between 8 and 512", "abc": "not a whole number",
-                    "1e99": "not a whole number", "2,,x": "not a whole number",
-                    "99999999999": "between 8 and 512"},
+    "model.blocks": {
+        "": "e.g. 2,2,2,2",
+        "0": "1 to 64 blocks",
+        "-3": "1 to 64 blocks",
+        "abc": "'abc', not a whole number",
+        "1e99": "'1e99', not a whole number",
+        "2,,x": "stage 2 is empty",
+        "99999999999": "1 to 64 blocks",
+    },
+    "model.channels": {
+        "": "whole number",
+        "0": "between 1 and 1024",
+        "-3": "between 1 and 1024",
+        "abc": "'abc' is not a whole number",
+        "1e99": "'1e99' is not a whole number",
+        "2,,x": "not a whole number",
+        "99999999999": "between 1 and 1024",
+    },
+    "train.lr": {
+        "": "enter a number",
+        "0": "greater than 0",
+        "-3": "greater than 0",
+        "abc": "'abc' is not a number",
+        "1e99": "at most 10",
+        "2,,x": "not a number",
+        "99999999999": "at most 10",
+    },
+    "train.batch_size": {
+        "": "whole number",
+        "0": "between 1 and 65536",
+        "-3": "between 1 and 65536",
+        "abc": "not a whole number",
+        "1e99": "not a whole number",
+        "2,,x": "not a whole number",
+        "99999999999": "between 1 and 65536",
+    },
+    "train.epochs": {
+        "": "whole number",
+        "0": "between 1 and 10000",
+        "-3": "between 1 and 10000",
+        "abc": "not a whole number",
+        "1e99": "not a whole number",
+        "2,,x": "not a whole number",
+        "99999999999": "between 1 and 10000",
+    },
+    "data.resize": {
+        "": "whole number",
+        "-3": "between 8 and 512",
+        "abc": "not a whole number",
+        "1e99": "not a whole number",
+        "2,,x": "not a whole number",
+        "99999999999": "between 8 and 512",
+    },
 }
 
 
@@ -102,10 +137,13 @@ def test_several_errors_show_at_once_and_resize_zero_is_fine(qtbot) -> None:
 def test_set_config_round_trips_and_choices_reach_the_config(qtbot) -> None:
     form = ConfigForm()
     qtbot.addWidget(form)
-    cfg = RunConfig.from_dict({"model": {"blocks": [3, 4, 6, 3], "channels": 32},
-                               "data": {"dataset": "sample", "resize": 0, "root": "/tmp/x"},
-                               "train": {"lr": 0.05, "optimizer": "sgd", "precision": "fp32",
-                                         "epochs": 3, "batch_size": 128}})
+    cfg = RunConfig.from_dict(
+        {
+            "model": {"blocks": [3, 4, 6, 3], "channels": 32},
+            "data": {"dataset": "sample", "resize": 0, "root": "/tmp/x"},
+            "train": {"lr": 0.05, "optimizer": "sgd", "precision": "fp32", "epochs": 3, "batch_size": 128},
+        }
+    )
     form.set_config(cfg)
     assert form.config() == cfg
     assert form.field("model.blocks").text() == "3,4,6,3"
@@ -129,6 +167,7 @@ def test_devices_from_the_core_are_offered(qtbot) -> None:
 
 
 # --- presets, sections and the newer fields -------------------------------------------------
+
 
 def combo_value(form: ConfigForm, key: str) -> object:
     combo = form.field(key)
@@ -238,13 +277,32 @@ def test_set_config_shows_a_matching_recipe(qtbot) -> None:
 def test_new_fields_round_trip_through_set_config(qtbot) -> None:
     form = ConfigForm()
     qtbot.addWidget(form)
-    cfg = RunConfig.from_dict({
-        "model": {"blocks": [1, 1], "channels": 16, "stem": "small", "stem_pool": False, "block": "bottleneck",
-                  "block_style": "torchvision"},
-        "data": {"dataset": "sample", "resize": 0},
-        "train": {"optimizer": "sgd", "momentum": 0.8, "weight_decay": 1e-4, "schedule": "cosine",
-                  "warmup_epochs": 0.5, "label_smoothing": 0.05, "augment": "flip", "seed": None,
-                  "compile": True, "precision": "bf16", "test_flips": True}})
+    cfg = RunConfig.from_dict(
+        {
+            "model": {
+                "blocks": [1, 1],
+                "channels": 16,
+                "stem": "small",
+                "stem_pool": False,
+                "block": "bottleneck",
+                "block_style": "torchvision",
+            },
+            "data": {"dataset": "sample", "resize": 0},
+            "train": {
+                "optimizer": "sgd",
+                "momentum": 0.8,
+                "weight_decay": 1e-4,
+                "schedule": "cosine",
+                "warmup_epochs": 0.5,
+                "label_smoothing": 0.05,
+                "augment": "flip",
+                "seed": None,
+                "compile": True,
+                "precision": "bf16",
+                "test_flips": True,
+            },
+        }
+    )
     form.set_config(cfg)
     assert form.config() == cfg
     assert form.field("train.seed").text() == ""
@@ -255,13 +313,16 @@ def test_new_fields_round_trip_through_set_config(qtbot) -> None:
 
 # field -> {typed text: words the message next to the field must contain}
 NEW_EXPECTED = {
-    "train.momentum": {"": "enter a number", "abc": "'abc' is not a number", "1.5": "at most 0.999",
-                       "-0.1": "at least 0.0"},
+    "train.momentum": {
+        "": "enter a number",
+        "abc": "'abc' is not a number",
+        "1.5": "at most 0.999",
+        "-0.1": "at least 0.0",
+    },
     "train.weight_decay": {"x": "'x' is not a number", "2": "at most 1.0", "-1": "at least 0.0"},
     "train.warmup_epochs": {"": "enter a number", "-1": "at least 0.0", "6": "must not exceed the number of epochs"},
     "train.label_smoothing": {"nan": "not a finite number", "1": "at most 0.99", "-0.5": "at least 0.0"},
-    "train.seed": {"abc": "'abc' is not a whole number", "-1": "between 0 and 4294967295",
-                   "1.5": "not a whole number"},
+    "train.seed": {"abc": "'abc' is not a whole number", "-1": "between 0 and 4294967295", "1.5": "not a whole number"},
 }
 
 

@@ -17,8 +17,7 @@ from resnet_gui.data import image_folder
 from resnet_gui.gui.tabs.data.data_view import DataPreviewView
 from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 PREVIEW_TIMEOUT_MS = 30000
 CLASSES = ("ankle boots", "Ñandú ü", "日本 猫")
@@ -48,11 +47,18 @@ def make_folder(root: Path, per_class: int = 10, classes: tuple[str, ...] = CLAS
 
 def folder_config(root: Path, image_size: int = 16, channels: int = 3, **train: object) -> RunConfig:
     """Tiny settings that train on the folder ``root`` in a second or two."""
-    return RunConfig(model=ModelConfig(blocks=(1,), channels=8),
-                     data=DataConfig(dataset="folder", root=str(root), resize=0, image_size=image_size,
-                                     channels=channels),
-                     train=TrainConfig(**{"epochs": 1, "batch_size": 16, "precision": "fp32",  # type: ignore[arg-type]
-                                          **train}))
+    return RunConfig(
+        model=ModelConfig(blocks=(1,), channels=8),
+        data=DataConfig(dataset="folder", root=str(root), resize=0, image_size=image_size, channels=channels),
+        train=TrainConfig(
+            **{
+                "epochs": 1,
+                "batch_size": 16,
+                "precision": "fp32",  # type: ignore[arg-type]
+                **train,
+            }
+        ),
+    )
 
 
 def slow_decoding(monkeypatch: pytest.MonkeyPatch, seconds: float) -> list[float]:
@@ -79,8 +85,9 @@ def _private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def wait_for_preview(qtbot, view: DataPreviewView) -> None:
-    qtbot.waitUntil(lambda: not view.busy and (view.preview is not None or view.message() != ""),
-                    timeout=PREVIEW_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: not view.busy and (view.preview is not None or view.message() != ""), timeout=PREVIEW_TIMEOUT_MS
+    )
 
 
 def no_dialog() -> bool:
@@ -92,8 +99,7 @@ def test_the_bundled_sample_previews_itself_when_the_data_tab_opens(qtbot, windo
     assert window.tabs.tabText(window.tabs.indexOf(view)) == "Data"
     window.tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: view.preview is not None, timeout=PREVIEW_TIMEOUT_MS)
-    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-             "Ankle boot"]
+    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     assert view.samples.class_labels() == names
     assert view.samples.tile_count() == 10 * 8
     assert view.chart.counts() == {name: (600, 100) for name in names}
@@ -180,8 +186,7 @@ def test_offline_without_the_data_offers_the_sample(qtbot, window, tmp_path) -> 
     qtbot.waitUntil(lambda: view.preview is not None and view.message() == "", timeout=PREVIEW_TIMEOUT_MS)
 
 
-def test_cancel_during_a_slow_decode_leaves_a_message_and_a_usable_window(qtbot, window, tmp_path,
-                                                                          monkeypatch) -> None:
+def test_cancel_during_a_slow_decode_leaves_a_message_and_a_usable_window(qtbot, window, tmp_path, monkeypatch) -> None:
     root = make_folder(tmp_path / "slow", per_class=20)
     delay = slow_decoding(monkeypatch, 0.05)
     view = window.data_preview
@@ -229,8 +234,7 @@ def test_stop_while_decoding_ends_the_run_as_stopped(qtbot, window, tmp_path, mo
     slow_decoding(monkeypatch, 0.05)
     window.form.set_config(folder_config(root))
     qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "decoding images" in window.progress.status_label.text().lower(),
-                    timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "decoding images" in window.progress.status_label.text().lower(), timeout=RUN_TIMEOUT_MS)
     with qtbot.waitSignal(window.run_finished, timeout=5000) as finished:
         qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
         assert "Stopping" in window.progress.status_label.text()

@@ -5,8 +5,16 @@ from __future__ import annotations
 from resnet_gui.gui.tabs.training.progress_panel import ProgressPanel
 from resnet_gui.training.events import DataProgress, RunStarted
 
-STARTED = RunStarted(epochs=2, batches_per_epoch=10, train_size=4000, test_size=1000, device="cpu",
-                     precision="fp32", class_names=("a", "b"), params=1234)
+STARTED = RunStarted(
+    epochs=2,
+    batches_per_epoch=10,
+    train_size=4000,
+    test_size=1000,
+    device="cpu",
+    precision="fp32",
+    class_names=("a", "b"),
+    params=1234,
+)
 
 
 def test_decoding_progress_shows_counts_then_gives_way_to_training(qtbot) -> None:

@@ -12,9 +12,7 @@ from runs_helpers import record_run, refreshed, runs_db, window
 
 from resnet_gui.runs.store import RunStore
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
-
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 @pytest.fixture
@@ -37,8 +35,16 @@ def test_the_menu_bar_offers_settings_and_exports(window) -> None:
     titles = [a.text() for a in window.menuBar().actions()]
     assert titles[:2] == ["&File", "&Export"]
     texts = {a.text() for a in window.menus.actions.values()}
-    assert {"&Open settings (TOML)…", "&Save settings (TOML)…", "Metrics as &CSV…", "Metrics as &JSON…",
-            "Loss plot as PNG…", "Accuracy plot as SVG…", "Model as &TorchScript…", "Model as &ONNX…"} <= texts
+    assert {
+        "&Open settings (TOML)…",
+        "&Save settings (TOML)…",
+        "Metrics as &CSV…",
+        "Metrics as &JSON…",
+        "Loss plot as PNG…",
+        "Accuracy plot as SVG…",
+        "Model as &TorchScript…",
+        "Model as &ONNX…",
+    } <= texts
 
 
 def test_settings_round_trip_through_toml(window, tmp_path: Path) -> None:
@@ -54,9 +60,14 @@ def test_settings_round_trip_through_toml(window, tmp_path: Path) -> None:
     assert not window.banner.isVisible()
 
 
-@pytest.mark.parametrize("text, problem", [("[train]\nlr = -1\n", "train.lr"),
-                                           ("[train\nlr = 0.1\n", "not valid TOML"),
-                                           ("[optimizer]\nlr = 0.1\n", "unknown section")])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("[train]\nlr = -1\n", "train.lr"),
+        ("[train\nlr = 0.1\n", "not valid TOML"),
+        ("[optimizer]\nlr = 0.1\n", "unknown section"),
+    ],
+)
 def test_a_bad_settings_file_is_explained_and_the_form_kept(window, tmp_path: Path, text: str, problem: str) -> None:
     window.form.set_config(tiny_config(lr=0.005))
     before = window.form.config()

@@ -19,6 +19,7 @@ def _type_name(dialog: QFileDialog, name: str) -> None:
 
 def _drive(steps: list) -> None:
     """Run each step against the modal widget on top, one after the other, from the event loop."""
+
     def next_step() -> None:
         widget = QApplication.activeModalWidget()
         if widget is None:

@@ -25,8 +25,12 @@ def test_a_job_runs_off_the_gui_thread_and_answers_in_it(qtbot, jobs: Jobs) -> N
         ctx.progress(threading.current_thread() is threading.main_thread())
         return "done"
 
-    jobs.lane("a").submit("Work", work, on_done=lambda r: seen.append(("done", threading.current_thread())),
-                          on_progress=lambda p: seen.append(("progress", p)))
+    jobs.lane("a").submit(
+        "Work",
+        work,
+        on_done=lambda r: seen.append(("done", threading.current_thread())),
+        on_progress=lambda p: seen.append(("progress", p)),
+    )
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
     assert seen == [("progress", False), ("done", threading.main_thread())]
     assert not jobs.busy
@@ -44,17 +48,25 @@ def test_each_job_ends_exactly_once_done_error_or_cancelled(qtbot, jobs: Jobs) -
     def boom(_ctx: JobContext) -> None:
         raise DataError("no data here", offer_sample=True)
 
-    cancelled = lane.submit("Slow", slow, on_done=lambda _r: ends.append("slow done"),
-                            on_cancelled=lambda: ends.append("slow cancelled"))
-    lane.submit("Boom", boom, on_error=lambda m, offer: ends.append(f"error {m} {offer}"),
-                on_done=lambda _r: ends.append("boom done"))
+    cancelled = lane.submit(
+        "Slow", slow, on_done=lambda _r: ends.append("slow done"), on_cancelled=lambda: ends.append("slow cancelled")
+    )
+    lane.submit(
+        "Boom",
+        boom,
+        on_error=lambda m, offer: ends.append(f"error {m} {offer}"),
+        on_done=lambda _r: ends.append("boom done"),
+    )
     lane.submit("Fine", lambda _ctx: 42, on_done=lambda r: ends.append(f"done {r}"))
     assert started.wait(5)
     cancelled.cancel()
     qtbot.waitUntil(lambda: len(ends) == 3, timeout=5000)
     qtbot.wait(100)  # nothing arrives twice
-    assert ends == ["slow done", "error no data here True", "done 42"] or \
-        ends == ["slow cancelled", "error no data here True", "done 42"]
+    assert ends == ["slow done", "error no data here True", "done 42"] or ends == [
+        "slow cancelled",
+        "error no data here True",
+        "done 42",
+    ]
     assert len(ends) == 3
 
 
@@ -68,6 +80,7 @@ def test_a_newer_job_with_the_same_key_supersedes_the_older(qtbot, jobs: Jobs) -
             ctx.stop.wait(0.2)
             stops.append(ctx.cancelled)
             return n
+
         return run
 
     for n in range(5):

@@ -38,8 +38,18 @@ def test_default_shows_resnet18_params_and_the_seed_shapes(qtbot, window) -> Non
         assert table.row_texts(name)[COL_SHAPE] == shape, name
     assert table.row_texts("resnet_block4")[COL_PARAMS] == "8,395,264"
     top = [table.tree.topLevelItem(i).text(0) for i in range(table.tree.topLevelItemCount())]
-    assert top == ["0", "1", "2", "3", "resnet_block1", "resnet_block2", "resnet_block3",
-                   "resnet_block4", "global_avg_pool", "fc"]
+    assert top == [
+        "0",
+        "1",
+        "2",
+        "3",
+        "resnet_block1",
+        "resnet_block2",
+        "resnet_block3",
+        "resnet_block4",
+        "global_avg_pool",
+        "fc",
+    ]
     block4 = table.tree.topLevelItem(7)
     assert [block4.child(i).text(COL_TYPE) for i in range(block4.childCount())] == ["Residual", "Residual"]
     assert block4.child(0).text(COL_SHAPE) == "1×512×3×3"
@@ -57,8 +67,9 @@ def test_editing_blocks_updates_the_total(qtbot, window) -> None:
 def test_resize_changes_shapes_and_invalid_settings_are_said(qtbot, window) -> None:
     wait_for_totals(qtbot, window, "11,178,378")
     type_into(qtbot, window.form.field("data.resize"), "0")
-    qtbot.waitUntil(lambda: window.layer_table.row_texts("resnet_block1")[COL_SHAPE] == "1×64×7×7",
-                    timeout=CORE_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.layer_table.row_texts("resnet_block1")[COL_SHAPE] == "1×64×7×7", timeout=CORE_TIMEOUT_MS
+    )
     type_into(qtbot, window.form.field("model.channels"), "abc")
     assert "invalid settings" in window.layer_table.totals_text()
     assert window.layer_table.tree.topLevelItemCount() == 0

@@ -38,8 +38,17 @@ def column(name: str) -> int:
 def test_columns_like_torchinfo(table) -> None:
     header = table.tree.headerItem()
     assert [header.text(i) for i in range(table.tree.columnCount())] == [
-        "Layer", "Type", "Kernel", "Stride", "Output shape", "Params", "% of params", "Multiply-adds",
-        "Activation memory", "Trainable"]
+        "Layer",
+        "Type",
+        "Kernel",
+        "Stride",
+        "Output shape",
+        "Params",
+        "% of params",
+        "Multiply-adds",
+        "Activation memory",
+        "Trainable",
+    ]
     stem = table.row_texts("0")
     assert stem[column("Kernel")] == "7×7" and stem[column("Stride")] == "2"
     assert stem[column("Output shape")] == "1×64×48×48"
@@ -63,16 +72,29 @@ def test_blocks_expand_to_their_layers(table) -> None:
 
 def test_percent_column_sums_to_100(table) -> None:
     top = table.tree
-    shares = [float(top.topLevelItem(i).text(column("% of params")).rstrip(" %"))
-              for i in range(top.topLevelItemCount())]
+    shares = [
+        float(top.topLevelItem(i).text(column("% of params")).rstrip(" %")) for i in range(top.topLevelItemCount())
+    ]
     assert sum(shares) == pytest.approx(100, abs=0.05)
 
 
 def test_csv_export(tmp_path: Path, table) -> None:
     path = table.export_csv(tmp_path / "layers.csv")
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    assert list(rows[0]) == ["Layer", "Parent", "Depth", "Type", "Kernel", "Stride", "Output shape", "Params",
-                             "% of params", "Multiply-adds", "Activation bytes", "Trainable"]
+    assert list(rows[0]) == [
+        "Layer",
+        "Parent",
+        "Depth",
+        "Type",
+        "Kernel",
+        "Stride",
+        "Output shape",
+        "Params",
+        "% of params",
+        "Multiply-adds",
+        "Activation bytes",
+        "Trainable",
+    ]
     total = rows[-1]
     assert total["Layer"] == "Total" and total["Params"] == "11178378"
     top = [r for r in rows if r["Depth"] == "0"]

@@ -9,9 +9,7 @@ from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 from runs_helpers import runs_db, window
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
-
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 def start_and_pause(qtbot, window, epochs: int = 3) -> None:

@@ -13,8 +13,7 @@ from resnet_gui.gui.tabs.training.plot_series import ema
 from resnet_gui.gui.tabs.training.plots import READOUT_HINT, TrainingPlots
 from resnet_gui.training.events import BatchEnd, EpochEnd
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 BATCHES = 12
 
@@ -110,8 +109,10 @@ def test_png_svg_and_csv_exports(plots, tmp_path: Path) -> None:
 
 def test_clear_empties_every_curve(plots) -> None:
     plots.clear()
-    assert all(curve_len(c) == 0 for c in (plots.batch_loss.curve, plots.smoothed_loss.curve,
-                                            plots.epoch_loss.curve, plots.train_acc.curve))
+    assert all(
+        curve_len(c) == 0
+        for c in (plots.batch_loss.curve, plots.smoothed_loss.curve, plots.epoch_loss.curve, plots.train_acc.curve)
+    )
     assert plots.readout_at(1.0) == "epoch 1.00: no data yet"
 
 

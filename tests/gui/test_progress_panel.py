@@ -5,8 +5,16 @@ from __future__ import annotations
 from resnet_gui.gui.tabs.training.progress_panel import ProgressPanel, format_duration
 from resnet_gui.training.events import BatchEnd, DownloadProgress, EpochEnd, RunStarted
 
-STARTED = RunStarted(epochs=4, batches_per_epoch=10, train_size=6000, test_size=1000, device="cpu",
-                     precision="bf16", class_names=("a", "b"), params=20426)
+STARTED = RunStarted(
+    epochs=4,
+    batches_per_epoch=10,
+    train_size=6000,
+    test_size=1000,
+    device="cpu",
+    precision="bf16",
+    class_names=("a", "b"),
+    params=20426,
+)
 
 
 def test_bars_show_throughput_eta_and_the_device(qtbot) -> None:
@@ -14,14 +22,14 @@ def test_bars_show_throughput_eta_and_the_device(qtbot) -> None:
     qtbot.addWidget(panel)
     panel.show_started(STARTED)
     assert "cpu · bf16" in panel.status_label.text()
-    panel.show_batch(BatchEnd(epoch=2, batch=5, batches=10, loss=0.5, images_per_s=1234.0,
-                              elapsed_s=3.0, eta_s=75.0))
+    panel.show_batch(BatchEnd(epoch=2, batch=5, batches=10, loss=0.5, images_per_s=1234.0, elapsed_s=3.0, eta_s=75.0))
     assert panel.epoch_percent() == 50
     assert panel.run_percent() == 37.5
     assert "1,234 img/s" in panel.run_bar.format() and "ETA 1:15" in panel.run_bar.format()
     assert "epoch 2/4" in panel.epoch_bar.format()
-    panel.show_epoch(EpochEnd(epoch=2, loss=0.4, train_acc=0.8, test_acc=0.7, seconds=2.0,
-                              images_per_s=1500.0, lr=1e-3))
+    panel.show_epoch(
+        EpochEnd(epoch=2, loss=0.4, train_acc=0.8, test_acc=0.7, seconds=2.0, images_per_s=1500.0, lr=1e-3)
+    )
     assert panel.run_percent() == 50 and panel.epoch_percent() == 100
     panel.show_finished("stopped")
     assert panel.status_label.text().startswith("Stopped") and "cpu · bf16" in panel.status_label.text()

@@ -16,8 +16,7 @@ from PySide6.QtGui import QImage
 from resnet_gui.gui.tabs.results.inspection import NO_MODEL, ModelSource
 from resnet_gui.gui.tabs.results.results_view import ResultsView
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 WAIT_MS = 30000
 
@@ -34,9 +33,11 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     torch.set_num_threads(1)
     reports: list[EpochPredictions] = []
     try:
-        result = fit(tiny_config(epochs=1, batch_size=500),
-                     callbacks=[lambda e: reports.append(e) if isinstance(e, EpochPredictions) else None],
-                     checkpoint_dir=tmp_path_factory.mktemp("ckpt"))
+        result = fit(
+            tiny_config(epochs=1, batch_size=500),
+            callbacks=[lambda e: reports.append(e) if isinstance(e, EpochPredictions) else None],
+            checkpoint_dir=tmp_path_factory.mktemp("ckpt"),
+        )
     finally:
         torch.set_num_threads(before)
     return reports[-1], result.last_checkpoint, result.history
@@ -180,8 +181,11 @@ def test_clicking_a_thumbnail_shows_that_images_feature_maps(qtbot, view, traine
     index = int(item.data(Qt.ItemDataRole.UserRole))
     rect = view.confusion.thumbnails.visualItemRect(item)
     with qtbot.waitSignal(view.inspector.maps_ready, timeout=WAIT_MS) as ready:
-        qtbot.mouseClick(view.confusion.thumbnails.viewport(), Qt.MouseButton.LeftButton,
-                         pos=QPoint(rect.center().x(), rect.center().y()))
+        qtbot.mouseClick(
+            view.confusion.thumbnails.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(rect.center().x(), rect.center().y()),
+        )
     assert view.tabs.currentWidget() is view.feature_maps
     assert view.feature_maps.index == index and ready.args[0].index == index
     assert view.feature_maps.image_caption.text().startswith(f"#{index}: true {predictions.class_names[t]}")
@@ -195,11 +199,17 @@ def test_a_colour_model_gets_a_colour_input_of_its_data_sets_size(qtbot, view, t
     from resnet_gui.training.engine import fit
 
     g = torch.Generator().manual_seed(0)
-    data = DataSet("folder", torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=g),
-                   torch.arange(64) % 3, torch.randint(0, 256, (12, 3, 32, 32), dtype=torch.uint8, generator=g),
-                   torch.arange(12) % 3, ("cat", "dog", "fox"))
-    cfg = with_changes(tiny_config(epochs=1, batch_size=32), data={"dataset": "folder", "root": str(tmp_path),
-                                                                   "image_size": 32})
+    data = DataSet(
+        "folder",
+        torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=g),
+        torch.arange(64) % 3,
+        torch.randint(0, 256, (12, 3, 32, 32), dtype=torch.uint8, generator=g),
+        torch.arange(12) % 3,
+        ("cat", "dog", "fox"),
+    )
+    cfg = with_changes(
+        tiny_config(epochs=1, batch_size=32), data={"dataset": "folder", "root": str(tmp_path), "image_size": 32}
+    )
     result = fit(cfg, data=data, checkpoint_dir=tmp_path / "ckpt")
     with qtbot.waitSignal(view.inspector.model_ready, timeout=WAIT_MS) as ready:
         view.set_model_source(ModelSource(checkpoint=result.last_checkpoint, class_names=data.class_names))
@@ -214,5 +224,3 @@ def test_a_colour_model_gets_a_colour_input_of_its_data_sets_size(qtbot, view, t
     top = view.predict.top_classes()
     assert sorted(name for name, _ in top) == ["cat", "dog", "fox"]
     assert sum(p for _, p in top) == pytest.approx(1.0, abs=1e-5)
-
-

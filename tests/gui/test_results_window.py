@@ -13,8 +13,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 WAIT_MS = 30000
 
@@ -29,13 +28,15 @@ def drop_file(target, path: Path) -> bool:
     """Drag ``path`` onto ``target`` and drop it there, as a file manager would; True if accepted."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(target, enter)
     if not enter.isAccepted():
         return False
-    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(target, drop)
     return drop.isAccepted()
 
@@ -63,8 +64,9 @@ def test_after_a_run_the_results_tab_shows_its_matrix_images_and_model(qtbot, wi
     # A cell's images.
     t, k = (int(i) for i in np.unravel_index(np.argmax(matrix), matrix.shape))
     table = results.confusion.table
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
-                     pos=table.visualRect(results.confusion.model.index(t, k)).center())
+    qtbot.mouseClick(
+        table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(results.confusion.model.index(t, k)).center()
+    )
     assert results.confusion.thumbnails.count() == int(matrix[t, k])
 
     # An image dropped anywhere on the window is classified by the run's best checkpoint.
@@ -86,8 +88,9 @@ def test_after_a_run_the_results_tab_shows_its_matrix_images_and_model(qtbot, wi
 def test_a_dragged_non_file_is_refused(qtbot, window) -> None:
     mime = QMimeData()
     mime.setText("just text")
-    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     enter.ignore()
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()

@@ -14,8 +14,7 @@ from runs_helpers import record_run, refreshed, runs_db, window
 from resnet_gui.inference import predictions as inspect_model
 from resnet_gui.runs.store import RunStore
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 def test_a_saved_run_opens_on_the_results_tab(qtbot, window, runs_db: Path, monkeypatch) -> None:

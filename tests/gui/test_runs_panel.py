@@ -24,9 +24,7 @@ from resnet_gui.gui.tabs.runs.runs_panel import RunsPanel
 from resnet_gui.runs.store import RunStore
 from resnet_gui.training.events import EpochEnd, RunEnd
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
-
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 @pytest.fixture
@@ -190,8 +188,13 @@ def test_tensorboard_box_logs_the_next_run_beside_the_history(qtbot, window, run
     with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
         window.tabs.setCurrentWidget(panel)
-        qtbot.waitUntil(lambda: panel.last_run_id is not None and any(
-            r.id == panel.last_run_id and r.status == "running" for r in panel.runs()), timeout=RUN_TIMEOUT_MS)
+        qtbot.waitUntil(
+            lambda: (
+                panel.last_run_id is not None
+                and any(r.id == panel.last_run_id and r.status == "running" for r in panel.runs())
+            ),
+            timeout=RUN_TIMEOUT_MS,
+        )
     assert finished.args == ["finished"]
     logdir = runs_db.parent / "tensorboard" / f"run-{panel.last_run_id}"
     assert any(p.name.startswith("events.out.tfevents") for p in logdir.iterdir())

@@ -12,9 +12,7 @@ from runs_helpers import runs_db, table_texts, window
 
 from resnet_gui.runs.store import RunStore
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
-
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 def test_a_stopped_run_resumed_from_the_runs_tab_finishes_all_its_epochs(qtbot, window, runs_db: Path) -> None:

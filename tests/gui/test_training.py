@@ -11,8 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from resnet_gui.settings.config import with_changes
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 def start_run(qtbot, window) -> None:
@@ -112,8 +111,7 @@ def test_missing_data_shows_the_banner_and_the_sample_button_recovers(qtbot, win
     assert window.plots.epoch_points() == 2
 
 
-def test_an_unexpected_error_is_shown_briefly_with_its_traceback_on_stderr(
-        qtbot, window, monkeypatch, capfd) -> None:
+def test_an_unexpected_error_is_shown_briefly_with_its_traceback_on_stderr(qtbot, window, monkeypatch, capfd) -> None:
     import resnet_gui.training.engine as engine
 
     def broken_fit(*args, **kwargs):  # stands in for a bug inside the engine

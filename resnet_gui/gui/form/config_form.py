@@ -43,13 +43,28 @@ NATIVE_SHAPES = {"cifar10": (3, 32)}
 # The seed's recipe on the bundled sample: the app trains out of the box, offline.
 DEFAULT_CONFIG = RunConfig(data=DataConfig(dataset="sample", resize=96))
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "Network": ("model.blocks", "model.channels", "model.block", "model.block_style", "model.stem",
-                "model.stem_pool"),
-    "Data": ("data.dataset", "data.resize", "train.augment", "data.root", "data.image_size", "data.channels",
-             "data.test_fraction"),
-    "Training": ("train.optimizer", "train.lr", "train.momentum", "train.weight_decay", "train.batch_size",
-                 "train.epochs", "train.schedule", "train.warmup_epochs", "train.label_smoothing",
-                 "train.test_flips"),
+    "Network": ("model.blocks", "model.channels", "model.block", "model.block_style", "model.stem", "model.stem_pool"),
+    "Data": (
+        "data.dataset",
+        "data.resize",
+        "train.augment",
+        "data.root",
+        "data.image_size",
+        "data.channels",
+        "data.test_fraction",
+    ),
+    "Training": (
+        "train.optimizer",
+        "train.lr",
+        "train.momentum",
+        "train.weight_decay",
+        "train.batch_size",
+        "train.epochs",
+        "train.schedule",
+        "train.warmup_epochs",
+        "train.label_smoothing",
+        "train.test_flips",
+    ),
     "Advanced": ("train.device", "train.precision", "train.seed", "train.compile"),
 }
 FOLDED = ("Advanced",)

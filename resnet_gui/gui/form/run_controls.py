@@ -17,18 +17,22 @@ from ..widgets.palette import ERROR_STYLE
 
 
 class BackgroundControls(QWidget):
-    """"Run in background" and "processes"; flags a batch size N processes cannot split."""
+    """ "Run in background" and "processes"; flags a batch size N processes cannot split."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.check = QCheckBox("Run in background")
-        self.check.setToolTip("Train in a separate process that goes on when the window closes; "
-                              "the window follows it from the run history")
+        self.check.setToolTip(
+            "Train in a separate process that goes on when the window closes; "
+            "the window follows it from the run history"
+        )
         self.processes = QSpinBox()
         self.processes.setRange(1, max(os.cpu_count() or 1, 1))
         self.processes.setPrefix("processes: ")
-        self.processes.setToolTip("1: one process; N > 1: torchrun with N processes on this machine "
-                                  "(Gloo on CPU); the batch size must be divisible by N")
+        self.processes.setToolTip(
+            "1: one process; N > 1: torchrun with N processes on this machine "
+            "(Gloo on CPU); the batch size must be divisible by N"
+        )
         self.warning = QLabel()
         self.warning.setStyleSheet(ERROR_STYLE)
         self.warning.hide()
@@ -100,6 +104,7 @@ class RunControls(QWidget):
 
     def bind(self, session: RunSession) -> None:
         """Follow ``session``'s state."""
+
         def on_state(state: str) -> None:
             self._state, self._stoppable = SessionState(state), session.stoppable
             self._update()
@@ -119,6 +124,7 @@ class RunControls(QWidget):
         idle = self._state == SessionState.IDLE
         self.train_button.setEnabled(idle and self._form_ok and not self.background.problem())
         self.stop_button.setEnabled(self._stoppable)
-        self.pause_button.setEnabled(self._state in (SessionState.PREPARING, SessionState.TRAINING,
-                                                     SessionState.PAUSED))
+        self.pause_button.setEnabled(
+            self._state in (SessionState.PREPARING, SessionState.TRAINING, SessionState.PAUSED)
+        )
         self.pause_button.setText("Resume" if self._state == SessionState.PAUSED else "Pause")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ...errors import UserError
 from ...runs.follow import RunWatcher
+from ...runs.processes import process_alive
 from ...runs.status import RunStatus
-from ...runs.store import RunStore, process_alive
+from ...runs.store import RunStore
 from ..jobs import JobContext
 
 POLL_INTERVAL_S = 1.0
@@ -26,8 +27,14 @@ class FollowedRun:
     events: list
 
 
-def follow_run(ctx: JobContext, db_path: Path, run_id: int | None = None, name: str = "",
-               launcher_pid: int | None = None, interval_s: float = POLL_INTERVAL_S) -> RunStatus:
+def follow_run(
+    ctx: JobContext,
+    db_path: Path,
+    run_id: int | None = None,
+    name: str = "",
+    launcher_pid: int | None = None,
+    interval_s: float = POLL_INTERVAL_S,
+) -> RunStatus:
     """Poll run ``run_id`` (or the newest run called ``name``, once it appears) until it ends or
     ``ctx.stop``; returns how it ended (the run itself goes on when only the following stops)."""
     store = RunStore(db_path)

@@ -116,8 +116,12 @@ class RunSession(QObject):
     @property
     def stoppable(self) -> bool:
         """True while Stop can still act."""
-        return self._state in (SessionState.PREPARING, SessionState.TRAINING, SessionState.PAUSED,
-                               SessionState.FOLLOWING)
+        return self._state in (
+            SessionState.PREPARING,
+            SessionState.TRAINING,
+            SessionState.PAUSED,
+            SessionState.FOLLOWING,
+        )
 
     def _set_state(self, state: SessionState) -> None:
         if state != self._state:
@@ -148,9 +152,13 @@ class RunSession(QObject):
         emit(self.status, "Preparing data and model…")
         runs_db, pause, tensorboard = str(self.runs_db), self._pause, self.tensorboard
         self._job = self._jobs.lane("training").submit(
-            "Training", lambda ctx: train_in_window(ctx, cfg, runs_db, resume_run_id, pause, tensorboard),
-            on_done=self._on_trained, on_error=self._on_failed, on_cancelled=self._on_cancelled,
-            on_progress=self._on_event)
+            "Training",
+            lambda ctx: train_in_window(ctx, cfg, runs_db, resume_run_id, pause, tensorboard),
+            on_done=self._on_trained,
+            on_error=self._on_failed,
+            on_cancelled=self._on_cancelled,
+            on_progress=self._on_event,
+        )
         return True
 
     def set_paused(self, paused: bool) -> None:
@@ -244,9 +252,13 @@ class RunSession(QObject):
         self.run_id, self._launcher_pid = run_id, launcher_pid
         db = self.runs_db
         self._job = self._jobs.lane("follow", latest_wins=True).submit(
-            "Following the run", lambda ctx: follow_run(ctx, db, run_id, name, launcher_pid),
-            on_done=self._on_follow_done, on_error=self._on_failed, on_cancelled=lambda: None,
-            on_progress=self._on_event)
+            "Following the run",
+            lambda ctx: follow_run(ctx, db, run_id, name, launcher_pid),
+            on_done=self._on_follow_done,
+            on_error=self._on_failed,
+            on_cancelled=lambda: None,
+            on_progress=self._on_event,
+        )
 
     def _on_followed(self, news: FollowedRun) -> None:
         if self.run_id != news.run_id or self.pid is None:

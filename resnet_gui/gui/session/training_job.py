@@ -95,8 +95,14 @@ class _SkipReplayed:
         self.callback(event)
 
 
-def train_in_window(ctx: JobContext, cfg: RunConfig, runs_db: str | None, resume_run_id: int | None,
-                    pause: threading.Event, tensorboard: bool = False) -> TrainingOutcome:
+def train_in_window(
+    ctx: JobContext,
+    cfg: RunConfig,
+    runs_db: str | None,
+    resume_run_id: int | None,
+    pause: threading.Event,
+    tensorboard: bool = False,
+) -> TrainingOutcome:
     """Train ``cfg`` (or resume run ``resume_run_id``) until finished, stopped (``ctx.stop``) or failed."""
     from ...training import engine
     from ...training.checkpoint import load_checkpoint, resume_position
@@ -110,8 +116,10 @@ def train_in_window(ctx: JobContext, cfg: RunConfig, runs_db: str | None, resume
         if resume_run_id is not None:
             run = store.get(resume_run_id)
             if not run.last_checkpoint:
-                raise UserError(f"Run {run.id} has no checkpoint to resume from (it ended before its first epoch). "
-                                "Train it again instead.")
+                raise UserError(
+                    f"Run {run.id} has no checkpoint to resume from (it ended before its first epoch). "
+                    "Train it again instead."
+                )
             resume = load_checkpoint(run.last_checkpoint)
             store.reopen(run.id, resume_position(resume))
             ctx.progress(PastBatches(store.batch_losses(run.id)))
@@ -126,8 +134,14 @@ def train_in_window(ctx: JobContext, cfg: RunConfig, runs_db: str | None, resume
             from ...runs.tensorboard_log import TensorBoardLogger
 
             callbacks.append(_SkipReplayed(TensorBoardLogger(tensorboard_logdir(store.path, recorded))))
-        result = engine.fit(cfg, callbacks=callbacks, stop=ctx.stop, pause=pause,
-                            checkpoint_dir=store.get(recorded).checkpoint_dir, resume=resume)
+        result = engine.fit(
+            cfg,
+            callbacks=callbacks,
+            stop=ctx.stop,
+            pause=pause,
+            checkpoint_dir=store.get(recorded).checkpoint_dir,
+            resume=resume,
+        )
     except Exception as exc:  # noqa: BLE001 - every failure must reach the window
         message, offer_sample = failure_message("Training", exc)
         if store is not None and run_id is not None:

@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
 
 from ..qt_compat import emit
 
-HEADER_STYLE = ("QToolButton { border: none; font-weight: bold; padding: 4px 0px; text-align: left; }"
-                "QToolButton:hover { color: #1565c0; }")
+HEADER_STYLE = (
+    "QToolButton { border: none; font-weight: bold; padding: 4px 0px; text-align: left; }"
+    "QToolButton:hover { color: #1565c0; }"
+)
 
 
 class CollapsibleSection(QWidget):

@@ -16,8 +16,10 @@ class ErrorBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("error-banner")
-        self.setStyleSheet("#error-banner { background: #fdecea; border: 1px solid #e57373; "
-                           "border-radius: 4px; } QLabel { color: #8e1b1b; }")
+        self.setStyleSheet(
+            "#error-banner { background: #fdecea; border: 1px solid #e57373; "
+            "border-radius: 4px; } QLabel { color: #8e1b1b; }"
+        )
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

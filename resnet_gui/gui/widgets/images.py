@@ -23,5 +23,6 @@ def to_qimage(image: np.ndarray) -> QImage:
 
 def scaled_pixmap(image: QImage, side: int) -> QPixmap:
     """``image`` scaled to fit a ``side`` x ``side`` square with sharp (nearest-neighbour) pixels."""
-    return QPixmap.fromImage(image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                                          Qt.TransformationMode.FastTransformation))
+    return QPixmap.fromImage(
+        image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+    )

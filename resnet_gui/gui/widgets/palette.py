@@ -32,8 +32,12 @@ CROSSHAIR: Rgb = (128, 128, 128)
 HEAT: Rgb = BLUE  # confusion-matrix cells, shaded by their share of the row
 
 STATUS_COLORS: dict[RunStatus, Rgb] = {
-    RunStatus.RUNNING: BLUE, RunStatus.FINISHED: GREEN, RunStatus.STOPPED: (190, 120, 0),
-    RunStatus.FAILED: (200, 40, 40), RunStatus.CRASHED: (200, 40, 40)}
+    RunStatus.RUNNING: BLUE,
+    RunStatus.FINISHED: GREEN,
+    RunStatus.STOPPED: (190, 120, 0),
+    RunStatus.FAILED: (200, 40, 40),
+    RunStatus.CRASHED: (200, 40, 40),
+}
 
 ERROR_TEXT = "#c62828"
 MUTED_TEXT = "#616161"

@@ -71,15 +71,17 @@ def _conv_lines(conv: Any, extras: Sequence[str]) -> list[str]:
 class DiagramBuilder:
     """Places the items of one summary in a scene; ``expanded(stage)`` says which stages show blocks."""
 
-    def __init__(self, scene: QGraphicsScene, expanded: Callable[[str], bool],
-                 on_toggle: Callable[[str], None]) -> None:
+    def __init__(
+        self, scene: QGraphicsScene, expanded: Callable[[str], bool], on_toggle: Callable[[str], None]
+    ) -> None:
         self._scene = scene
         self._expanded = expanded
         self._on_toggle = on_toggle
         self.diagram = Diagram()
 
-    def _box(self, rect: QRectF, kind: str, lines: Sequence[str], name: str = "", z: float = 5,
-             **options: Any) -> DiagramBox:
+    def _box(
+        self, rect: QRectF, kind: str, lines: Sequence[str], name: str = "", z: float = 5, **options: Any
+    ) -> DiagramBox:
         box = DiagramBox(rect, kind, lines, name, **options)
         box.setZValue(z)
         self._scene.addItem(box)
@@ -88,8 +90,9 @@ class DiagramBuilder:
             self.diagram.named[name] = box
         return box
 
-    def _edge(self, points: Sequence[QPointF], label: str = "", label_at: QPointF | None = None,
-              **options: Any) -> DiagramEdge:
+    def _edge(
+        self, points: Sequence[QPointF], label: str = "", label_at: QPointF | None = None, **options: Any
+    ) -> DiagramEdge:
         edge = DiagramEdge(points, label, label_at, **options)
         self._scene.addItem(edge)
         self.diagram.edges.append(edge)
@@ -123,8 +126,9 @@ class DiagramBuilder:
         self._box(QRectF(-TOP_W / 2, top, TOP_W, ONE_LINE_H), "output", [f"output · {classes} class scores"])
         return self.diagram
 
-    def _stage(self, row: Any, blocks: Sequence[Any], exit_y: float, above: float,
-               incoming: str) -> tuple[float, float]:
+    def _stage(
+        self, row: Any, blocks: Sequence[Any], exit_y: float, above: float, incoming: str
+    ) -> tuple[float, float]:
         """Draw a stage below ``above``, fed from ``exit_y``; returns (its output's y, its bottom)."""
         top = above + GAP
         expanded = self._expanded(row.name)
@@ -142,15 +146,23 @@ class DiagramBuilder:
             stage_bottom = bottom + 10
         else:
             self._flow_edge(exit_y, inner, incoming, above + GAP / 2)
-            self._box(QRectF(-BOX_W / 2, inner, BOX_W, BOX_H), "stage-collapsed",
-                      [f"{len(blocks)} blocks (collapsed)", f"output {shape_text(row.output_shape)}"],
-                      f"{row.name}:collapsed")
+            self._box(
+                QRectF(-BOX_W / 2, inner, BOX_W, BOX_H),
+                "stage-collapsed",
+                [f"{len(blocks)} blocks (collapsed)", f"output {shape_text(row.output_shape)}"],
+                f"{row.name}:collapsed",
+            )
             self.diagram.named[f"{row.name}:collapsed"].setToolTip(f"{row.name}: click its header to expand")
             self.diagram.aliases[f"{row.name}:collapsed"] = row.name
             exit_y = inner + BOX_H
             stage_bottom = exit_y + 10
-        frame = StageFrame(QRectF(STAGE_LEFT, top, STAGE_RIGHT - STAGE_LEFT, stage_bottom - top), row.name, lines,
-                           expanded, self._on_toggle)
+        frame = StageFrame(
+            QRectF(STAGE_LEFT, top, STAGE_RIGHT - STAGE_LEFT, stage_bottom - top),
+            row.name,
+            lines,
+            expanded,
+            self._on_toggle,
+        )
         frame.setZValue(1)
         self._scene.addItem(frame)
         self.diagram.boxes.append(frame)
@@ -173,7 +185,7 @@ class DiagramBuilder:
         main_convs = [i for i, p in enumerate(main) if p.type == "Conv2d"]
         for n, i in enumerate(main_convs):
             conv = main[i]
-            follow = main[i + 1:(main_convs[n + 1] if n + 1 < len(main_convs) else len(main))]
+            follow = main[i + 1 : (main_convs[n + 1] if n + 1 < len(main_convs) else len(main))]
             extras = [p.name for p in follow]
             if n + 1 < len(main_convs):
                 extras.append("ReLU")
@@ -188,12 +200,17 @@ class DiagramBuilder:
         add_y = y + GAP * 0.75 + ADD_R
         self._edge([QPointF(0, y), QPointF(0, add_y - ADD_R)])
         self._box(QRectF(-ADD_R, add_y - ADD_R, 2 * ADD_R, 2 * ADD_R), "add", ["+"], circle=True, z=6)
-        self._box(QRectF(-BOX_W / 2, add_y - 8, BOX_W / 2 - ADD_R - 6, 16), "note", ["add, then ReLU"],
-                  plain=True)
+        self._box(QRectF(-BOX_W / 2, add_y - 8, BOX_W / 2 - ADD_R - 6, 16), "note", ["add, then ReLU"], plain=True)
         self._shortcut(block, side, fork_y, add_y)
         bottom = add_y + ADD_R + 12
-        frame = DiagramBox(QRectF(BLOCK_LEFT, top, BLOCK_RIGHT - BLOCK_LEFT, bottom - top), "block",
-                           [block.name, block.type], block.name, align_left=True, dashed=True)
+        frame = DiagramBox(
+            QRectF(BLOCK_LEFT, top, BLOCK_RIGHT - BLOCK_LEFT, bottom - top),
+            "block",
+            [block.name, block.type],
+            block.name,
+            align_left=True,
+            dashed=True,
+        )
         frame.setZValue(2)
         frame.setToolTip(f"{block.name}: {block.type}, shortcut {block.shortcut}, {block.params:,} params")
         self._scene.addItem(frame)
@@ -206,8 +223,13 @@ class DiagramBuilder:
         x = SHORT_X
         if not side:
             mid = (fork_y + add_y) / 2
-            self._edge([QPointF(0, fork_y), QPointF(x, fork_y), QPointF(x, add_y), QPointF(ADD_R, add_y)],
-                       "identity", QPointF(x + 6, mid), dashed=True, label_color="#00838f")
+            self._edge(
+                [QPointF(0, fork_y), QPointF(x, fork_y), QPointF(x, add_y), QPointF(ADD_R, add_y)],
+                "identity",
+                QPointF(x + 6, mid),
+                dashed=True,
+                label_color="#00838f",
+            )
             return
         conv = side[0]
         name = f"{block.name}.{conv.name}"
@@ -218,5 +240,8 @@ class DiagramBuilder:
         self._box(QRectF(x - SHORT_W / 2, box_top, SHORT_W, BOX_H), "shortcut", lines, name)
         for p in side[1:]:
             self.diagram.aliases[f"{block.name}.{p.name}"] = name
-        self._edge([QPointF(x, box_top + BOX_H), QPointF(x, add_y), QPointF(ADD_R, add_y)],
-                   shape_text(conv.output_shape), QPointF(x + 6, (box_top + BOX_H + add_y) / 2))
+        self._edge(
+            [QPointF(x, box_top + BOX_H), QPointF(x, add_y), QPointF(ADD_R, add_y)],
+            shape_text(conv.output_shape),
+            QPointF(x + 6, (box_top + BOX_H + add_y) / 2),
+        )

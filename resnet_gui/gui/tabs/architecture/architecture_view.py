@@ -83,8 +83,15 @@ class ArchitectureView(QWidget):
         self.svg_button = tool_button("Export SVG…", "Save the diagram as an SVG drawing", self._on_export_svg)
         for b in (self.zoom_out_button, self.zoom_in_button):
             b.setFixedWidth(32)
-        self._buttons = (self.expand_button, self.collapse_button, self.zoom_out_button, self.zoom_in_button,
-                         self.fit_button, self.png_button, self.svg_button)
+        self._buttons = (
+            self.expand_button,
+            self.collapse_button,
+            self.zoom_out_button,
+            self.zoom_in_button,
+            self.fit_button,
+            self.png_button,
+            self.svg_button,
+        )
 
         top = QHBoxLayout()
         for b in self._buttons:
@@ -143,8 +150,9 @@ class ArchitectureView(QWidget):
             c, h, w = summary.input_shape
             blocks = sum(1 for r in summary.rows if r.depth == 1)
             stages = sum(1 for r in summary.top_level if summary.children(r.name))
-            self._caption.setText(f"Input {c}×{h}×{w} · {stages} stages · {blocks} blocks · "
-                                  f"{summary.total_params:,} parameters")
+            self._caption.setText(
+                f"Input {c}×{h}×{w} · {stages} stages · {blocks} blocks · {summary.total_params:,} parameters"
+            )
         self._update_buttons()
         if self.isVisible():
             self.redraw()
@@ -303,8 +311,7 @@ class ArchitectureView(QWidget):
         self._ensure_drawn()
         if self._summary is None:
             raise ValueError("there is no diagram to export: fix the settings first")
-        return self._scene.itemsBoundingRect().adjusted(-EXPORT_MARGIN, -EXPORT_MARGIN, EXPORT_MARGIN,
-                                                        EXPORT_MARGIN)
+        return self._scene.itemsBoundingRect().adjusted(-EXPORT_MARGIN, -EXPORT_MARGIN, EXPORT_MARGIN, EXPORT_MARGIN)
 
     def _render(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
         """Render without the selection highlight."""
@@ -350,12 +357,12 @@ class ArchitectureView(QWidget):
         self._view.fitInView(self._scene.itemsBoundingRect(), Qt.AspectRatioMode.KeepAspectRatio)
 
     def _on_export_png(self) -> None:
-        self._export_with_dialog("Export the diagram as PNG", "architecture.png", "PNG images (*.png)",
-                                 self.export_png)
+        self._export_with_dialog("Export the diagram as PNG", "architecture.png", "PNG images (*.png)", self.export_png)
 
     def _on_export_svg(self) -> None:
-        self._export_with_dialog("Export the diagram as SVG", "architecture.svg", "SVG drawings (*.svg)",
-                                 self.export_svg)
+        self._export_with_dialog(
+            "Export the diagram as SVG", "architecture.svg", "SVG drawings (*.svg)", self.export_svg
+        )
 
     def _export_with_dialog(self, title: str, default: str, filters: str, export: Any) -> None:
         path = ask_save_path(self, title, default, filters, Path(default).suffix)

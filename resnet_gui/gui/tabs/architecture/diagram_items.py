@@ -80,9 +80,17 @@ def shape_text(shape: Sequence[int]) -> str:
 class DiagramBox(QGraphicsItem):
     """A rounded box (or a circle) with up to three lines of text; selectable when it has a name."""
 
-    def __init__(self, rect: QRectF, kind: str, lines: Sequence[str], name: str = "",
-                 align_left: bool = False, dashed: bool = False, circle: bool = False,
-                 plain: bool = False) -> None:
+    def __init__(
+        self,
+        rect: QRectF,
+        kind: str,
+        lines: Sequence[str],
+        name: str = "",
+        align_left: bool = False,
+        dashed: bool = False,
+        circle: bool = False,
+        plain: bool = False,
+    ) -> None:
         super().__init__()
         self.rect = rect
         self.kind = kind
@@ -108,8 +116,7 @@ class DiagramBox(QGraphicsItem):
         """Every line of the box, joined by newlines."""
         return "\n".join(self.lines)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Draw the outline, the fill and the text."""
         if self._plain:
             painter.setPen(QColor("#616161"))
@@ -156,16 +163,16 @@ class StageFrame(DiagramBox):
     collapsed.
     """
 
-    def __init__(self, rect: QRectF, name: str, lines: Sequence[str], expanded: bool,
-                 on_toggle: Callable[[str], None]) -> None:
+    def __init__(
+        self, rect: QRectF, name: str, lines: Sequence[str], expanded: bool, on_toggle: Callable[[str], None]
+    ) -> None:
         super().__init__(rect, "stage", lines, name, align_left=True)
         self.expanded = expanded
         self.header = QRectF(rect.left(), rect.top(), rect.width(), HEADER_H)
         self._on_toggle = on_toggle
         self.setToolTip(f"{name}: click the header to {'collapse' if expanded else 'expand'}")
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """The frame, a shaded header strip with a toggle arrow, and the header text."""
         pen = QPen(SELECT_COLOR, 2.6) if self.isSelected() else self._pen
         painter.setPen(pen)
@@ -180,8 +187,7 @@ class StageFrame(DiagramBox):
         painter.drawText(arrow, Qt.AlignmentFlag.AlignCenter, "▾" if self.expanded else "▸")
         painter.setPen(QColor("#212121"))
         # The text keeps to the left of the main column, which runs through the header at x = 0.
-        text_area = QRectF(self.header.left() + 24, self.header.top() + 4, -10 - self.header.left() - 24,
-                           HEADER_H - 6)
+        text_area = QRectF(self.header.left() + 24, self.header.top() + 4, -10 - self.header.left() - 24, HEADER_H - 6)
         self.paint_lines(painter, text_area, Qt.AlignmentFlag.AlignLeft)
 
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
@@ -194,8 +200,15 @@ class StageFrame(DiagramBox):
 class DiagramEdge(QGraphicsItem):
     """A polyline with an arrowhead at its end and an optional shape label beside it."""
 
-    def __init__(self, points: Sequence[QPointF], label: str = "", label_at: QPointF | None = None,
-                 dashed: bool = False, arrow: bool = True, label_color: str = "#455a64") -> None:
+    def __init__(
+        self,
+        points: Sequence[QPointF],
+        label: str = "",
+        label_at: QPointF | None = None,
+        dashed: bool = False,
+        arrow: bool = True,
+        label_color: str = "#455a64",
+    ) -> None:
         super().__init__()
         self.points = list(points)
         self.label = label
@@ -222,8 +235,7 @@ class DiagramEdge(QGraphicsItem):
         """The line, the arrowhead and the label."""
         return self._bounds
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Draw the line, its arrowhead and its label."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(self._pen)
@@ -234,8 +246,7 @@ class DiagramEdge(QGraphicsItem):
         if not self._label_rect.isNull():
             painter.setPen(self._label_color)
             painter.setFont(font("small"))
-            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             self.label)
+            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.label)
 
     def _paint_arrow(self, painter: QPainter, a: QPointF, b: QPointF) -> None:
         dx, dy = b.x() - a.x(), b.y() - a.y()

@@ -339,11 +339,14 @@ class DataPreviewView(QWidget):
         label = SPECS["train.augment"].choice_label(self._augment)
         if self._augment in preview.augmented:
             self.augment_box.setTitle(f"Augmentation: {label}, the same images before and after")
-            rows: tuple[tuple[str, np.ndarray], ...] = (("before", preview.originals),
-                                                         ("after", preview.augmented[self._augment]))
+            rows: tuple[tuple[str, np.ndarray], ...] = (
+                ("before", preview.originals),
+                ("after", preview.augmented[self._augment]),
+            )
         else:
-            self.augment_box.setTitle("Augmentation: none, training sees the images as they are "
-                                      "(choose one under Training)")
+            self.augment_box.setTitle(
+                "Augmentation: none, training sees the images as they are (choose one under Training)"
+            )
             rows = (("as is", preview.originals),)
         for row, (name, images) in enumerate(rows):
             self._before.addWidget(elided_label(name), row, 0)
@@ -370,8 +373,11 @@ class DataPreviewView(QWidget):
             self._show_message(*self._settled_message)
         elif wanted.dataset not in AUTO_DATASETS:
             source = describe_source(wanted, settings=True)
-            what = (f"read {source}" if wanted.dataset == "folder"
-                    else f"load {source}, downloading it first if it is not on this computer")
+            what = (
+                f"read {source}"
+                if wanted.dataset == "folder"
+                else f"load {source}, downloading it first if it is not on this computer"
+            )
             now = " The images below are of the previous choice." if self._shown is not None else ""
             self._show_message(f"Press Preview to {what}.{now}")
 

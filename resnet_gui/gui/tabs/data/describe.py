@@ -30,7 +30,7 @@ def describe_source(cfg: DataConfig, settings: bool = False) -> str:
 def skipped_entry(entry: str, root: str | None) -> str:
     """A skipped file's "path: reason" with the path shortened to start inside ``root``."""
     if root and entry.startswith(root):
-        return entry[len(root):].lstrip("/\\")
+        return entry[len(root) :].lstrip("/\\")
     return entry
 
 

@@ -92,8 +92,12 @@ class SampleGrid(QWidget):
             self._labels.append(label)
             for j in range(samples.shape[1]):
                 shown = samples[k, j] if j < counts[k] else None
-                tile = image_tile(shown, f"{name} · training image {j + 1}" if shown is not None
-                                  else f"{name} has only {counts[k]} training image(s)")
+                tile = image_tile(
+                    shown,
+                    f"{name} · training image {j + 1}"
+                    if shown is not None
+                    else f"{name} has only {counts[k]} training image(s)",
+                )
                 self._grid.addWidget(tile, k, j + 1)
                 self._tiles.append(tile)
 
@@ -108,6 +112,7 @@ class SampleGrid(QWidget):
 
 def legend_html() -> str:
     """The chart's key as rich text: a coloured square each for training and test images."""
+
     def square(rgb: tuple[int, int, int]) -> str:
         return f'<span style="color: rgb{rgb}; font-size: large;">■</span>'
 
@@ -138,8 +143,9 @@ class ClassCountChart(pg.PlotWidget):
         self.train_bars.setOpts(x0=np.zeros_like(k), y=k - BAR_HEIGHT / 2, width=np.asarray(train, float))
         self.test_bars.setOpts(x0=np.zeros_like(k), y=k + BAR_HEIGHT / 2, width=np.asarray(test, float))
         axis = self.getAxis("left")
-        axis.setTicks([[(float(i), name if len(name) <= 14 else name[:13] + "…")
-                        for i, name in enumerate(class_names)]])
+        axis.setTicks(
+            [[(float(i), name if len(name) <= 14 else name[:13] + "…") for i, name in enumerate(class_names)]]
+        )
         self.setYRange(-0.6, len(class_names) - 0.4, padding=0)
         self.setXRange(0, max([*train, *test, 1]) * 1.1, padding=0)
         self.setMinimumHeight(max(200, 22 * len(class_names) + 70))

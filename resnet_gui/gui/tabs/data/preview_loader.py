@@ -35,8 +35,9 @@ def load_preview(ctx: JobContext, cfg: DataConfig) -> DataPreview:
         if not isinstance(event, (DataProgress, DownloadProgress)):
             return
         now = time.monotonic()
-        finished = (event.done >= event.total if isinstance(event, DataProgress)
-                    else event.done_bytes >= event.total_bytes > 0)
+        finished = (
+            event.done >= event.total if isinstance(event, DataProgress) else event.done_bytes >= event.total_bytes > 0
+        )
         if finished or now - last[0] >= PROGRESS_INTERVAL_S:
             last[0] = now
             ctx.progress(event)
@@ -67,11 +68,14 @@ class DataPreviewLoader(QObject):
 
     def request(self, cfg: DataConfig) -> None:
         """Load ``cfg``'s data set and preview it; any earlier request is stopped and dropped."""
-        job = self._lane.submit("Loading the data", lambda ctx: load_preview(ctx, cfg),
-                                on_done=lambda preview: self._end(job, self.ready, preview),
-                                on_error=lambda message, offer: self._end(job, self.failed, message, offer),
-                                on_cancelled=lambda: self._end(job, None),
-                                on_progress=lambda event: emit(self.progress, event))
+        job = self._lane.submit(
+            "Loading the data",
+            lambda ctx: load_preview(ctx, cfg),
+            on_done=lambda preview: self._end(job, self.ready, preview),
+            on_error=lambda message, offer: self._end(job, self.failed, message, offer),
+            on_cancelled=lambda: self._end(job, None),
+            on_progress=lambda event: emit(self.progress, event),
+        )
         self._job = job
 
     def cancel(self) -> None:

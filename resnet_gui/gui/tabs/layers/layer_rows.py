@@ -11,13 +11,36 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-COLUMNS = ("Layer", "Type", "Kernel", "Stride", "Output shape", "Params", "% of params",
-           "Multiply-adds", "Activation memory", "Trainable")
-COL_LAYER, COL_TYPE, COL_KERNEL, COL_STRIDE, COL_SHAPE, COL_PARAMS, COL_PERCENT, COL_MACS, COL_MEMORY, \
-    COL_TRAINABLE = range(len(COLUMNS))
+COLUMNS = (
+    "Layer",
+    "Type",
+    "Kernel",
+    "Stride",
+    "Output shape",
+    "Params",
+    "% of params",
+    "Multiply-adds",
+    "Activation memory",
+    "Trainable",
+)
+COL_LAYER, COL_TYPE, COL_KERNEL, COL_STRIDE, COL_SHAPE, COL_PARAMS, COL_PERCENT, COL_MACS, COL_MEMORY, COL_TRAINABLE = (
+    range(len(COLUMNS))
+)
 NUMERIC_COLUMNS = (COL_PARAMS, COL_PERCENT, COL_MACS, COL_MEMORY)
-CSV_HEADER = ("Layer", "Parent", "Depth", "Type", "Kernel", "Stride", "Output shape", "Params",
-              "% of params", "Multiply-adds", "Activation bytes", "Trainable")
+CSV_HEADER = (
+    "Layer",
+    "Parent",
+    "Depth",
+    "Type",
+    "Kernel",
+    "Stride",
+    "Output shape",
+    "Params",
+    "% of params",
+    "Multiply-adds",
+    "Activation bytes",
+    "Trainable",
+)
 TOTAL_NAME = "Total"
 
 
@@ -45,7 +68,7 @@ def format_bytes(n: int) -> str:
         return f"{n} B"
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KB"
-    return f"{n / 1024 ** 2:.2f} MB"
+    return f"{n / 1024**2:.2f} MB"
 
 
 def format_percent(part: int, total: int) -> str:
@@ -81,31 +104,77 @@ class TableRow:
 
     def texts(self, total_params: int) -> list[str]:
         """The column texts as the table shows them."""
-        return [self.label, self.type, self.kernel, self.stride, format_shape(self.output_shape),
-                f"{self.params:,}", format_percent(self.params, total_params), format_count(self.macs),
-                format_bytes(self.activation_bytes), self.trainable]
+        return [
+            self.label,
+            self.type,
+            self.kernel,
+            self.stride,
+            format_shape(self.output_shape),
+            f"{self.params:,}",
+            format_percent(self.params, total_params),
+            format_count(self.macs),
+            format_bytes(self.activation_bytes),
+            self.trainable,
+        ]
 
 
 def table_rows(summary: Any) -> list[TableRow]:
     """Every row of a ``resnet_gui.model.summary.Summary``: layers, their blocks and each block's parts."""
     rows: list[TableRow] = []
     for r in summary.rows:
-        rows.append(TableRow(r.name, r.name, r.parent, r.depth, r.type, r.kernel, r.stride, tuple(r.output_shape),
-                             r.params, r.macs, r.activation_bytes, trainable_text(r.params, r.trainable)))
+        rows.append(
+            TableRow(
+                r.name,
+                r.name,
+                r.parent,
+                r.depth,
+                r.type,
+                r.kernel,
+                r.stride,
+                tuple(r.output_shape),
+                r.params,
+                r.macs,
+                r.activation_bytes,
+                trainable_text(r.params, r.trainable),
+            )
+        )
         block_trainable = trainable_text(r.params, r.trainable)
         for part in r.parts:
             numel = 1
             for d in part.output_shape:
                 numel *= d
-            rows.append(TableRow(f"{r.name}.{part.name}", part.name, r.name, r.depth + 1, part.type, part.kernel,
-                                 part.stride, tuple(part.output_shape), part.params, part.macs, numel * 4,
-                                 "—" if part.params == 0 else block_trainable))
+            rows.append(
+                TableRow(
+                    f"{r.name}.{part.name}",
+                    part.name,
+                    r.name,
+                    r.depth + 1,
+                    part.type,
+                    part.kernel,
+                    part.stride,
+                    tuple(part.output_shape),
+                    part.params,
+                    part.macs,
+                    numel * 4,
+                    "—" if part.params == 0 else block_trainable,
+                )
+            )
     return rows
 
 
 def _total_texts(summary: Any) -> list[str]:
-    return [TOTAL_NAME, "", "", "", "", f"{summary.total_params:,}", format_percent(summary.total_params,
-            summary.total_params), format_count(summary.total_macs), "", ""]
+    return [
+        TOTAL_NAME,
+        "",
+        "",
+        "",
+        "",
+        f"{summary.total_params:,}",
+        format_percent(summary.total_params, summary.total_params),
+        format_count(summary.total_macs),
+        "",
+        "",
+    ]
 
 
 def to_csv(summary: Any) -> str:
@@ -115,12 +184,25 @@ def to_csv(summary: Any) -> str:
     writer.writerow(CSV_HEADER)
     total = summary.total_params
     for row in table_rows(summary):
-        writer.writerow([row.name, row.parent or "", row.depth, row.type, row.kernel, row.stride,
-                         format_shape(row.output_shape), row.params,
-                         f"{100 * row.params / total:.4f}" if total else "0", row.macs, row.activation_bytes,
-                         row.trainable])
-    writer.writerow([TOTAL_NAME, "", "", "", "", "", "", total, "100.0000" if total else "0",
-                     summary.total_macs, "", ""])
+        writer.writerow(
+            [
+                row.name,
+                row.parent or "",
+                row.depth,
+                row.type,
+                row.kernel,
+                row.stride,
+                format_shape(row.output_shape),
+                row.params,
+                f"{100 * row.params / total:.4f}" if total else "0",
+                row.macs,
+                row.activation_bytes,
+                row.trainable,
+            ]
+        )
+    writer.writerow(
+        [TOTAL_NAME, "", "", "", "", "", "", total, "100.0000" if total else "0", summary.total_macs, "", ""]
+    )
     return out.getvalue()
 
 
@@ -128,8 +210,12 @@ def to_markdown(summary: Any) -> str:
     """A GitHub table of the layers and their blocks (as ``summary --blocks-detail``) with totals."""
     c, h, w = summary.input_shape
     align = ["---:" if i in NUMERIC_COLUMNS else ":---" for i in range(len(COLUMNS))]
-    lines = [f"Input: {format_shape((1, c, h, w))}", "", "| " + " | ".join(COLUMNS) + " |",
-             "| " + " | ".join(align) + " |"]
+    lines = [
+        f"Input: {format_shape((1, c, h, w))}",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "| " + " | ".join(align) + " |",
+    ]
     for row in table_rows(summary):
         if row.depth <= 1:
             texts = row.texts(summary.total_params)

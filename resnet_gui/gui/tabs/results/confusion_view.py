@@ -145,14 +145,20 @@ class ConfusionModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QColor("white" if self.fractions[r, c] > 0.5 else "black"))
         elif role == Qt.ItemDataRole.ToolTipRole:
-            return (f"true {self.class_names[r]}, predicted {self.class_names[c]}: {int(self.counts[r, c])} images "
-                    f"({self.fractions[r, c]:.1%} of {self.class_names[r]}) — click to see them")
+            return (
+                f"true {self.class_names[r]}, predicted {self.class_names[c]}: {int(self.counts[r, c])} images "
+                f"({self.fractions[r, c]:.1%} of {self.class_names[r]}) — click to see them"
+            )
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt override
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(  # noqa: N802 - Qt override
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and section < len(self.class_names):
             side = "predicted" if orientation == Qt.Orientation.Horizontal else "true"
             return f"{side} class: {self.class_names[section]}"
@@ -242,8 +248,10 @@ class ConfusionView(QWidget):
         self.model.set_counts(counts, tuple(predictions.class_names))
         total, correct = int(counts.sum()), int(np.trace(counts))
         accuracy = correct / total if total else 0.0
-        self.summary.setText(f"{title or f'Epoch {predictions.epoch}'}: test accuracy {accuracy:.3f} "
-                             f"({correct:,} of {total:,} test images)")
+        self.summary.setText(
+            f"{title or f'Epoch {predictions.epoch}'}: test accuracy {accuracy:.3f} "
+            f"({correct:,} of {total:,} test images)"
+        )
         self._fit_table_height()
         if self.selected_cell is not None:
             self._update_thumbnails()
@@ -289,11 +297,14 @@ class ConfusionView(QWidget):
         names = p.class_names
         indices = p.cell(t, k)
         shown = indices[:MAX_THUMBNAILS]
-        what = (f"{names[t]} predicted correctly" if t == k else f"{names[t]} predicted as {names[k]}")
+        what = f"{names[t]} predicted correctly" if t == k else f"{names[t]} predicted as {names[k]}"
         more = f" (showing the first {len(shown)})" if len(shown) < len(indices) else ""
-        self.cell_label.setText(f"{what}: {len(indices)} test image{'s' if len(indices) != 1 else ''}{more}. "
-                                "Under each: the probability of the predicted class"
-                                + ("" if t == k else " / of the true class") + ". Click one for its feature maps.")
+        self.cell_label.setText(
+            f"{what}: {len(indices)} test image{'s' if len(indices) != 1 else ''}{more}. "
+            "Under each: the probability of the predicted class"
+            + ("" if t == k else " / of the true class")
+            + ". Click one for its feature maps."
+        )
         self.thumbnails.setUpdatesEnabled(False)
         for i in shown:
             i = int(i)

@@ -137,8 +137,10 @@ class FeatureMapsView(QWidget):
         h, w = grid.map_size
         scale = max(1, min(TILE_PX // max(h, w, 1), MAX_MOSAIC_PX // max(self.mosaic_image.width(), 1)))
         self.mosaic_label.setPixmap(scaled_pixmap(self.mosaic_image, self.mosaic_image.width() * scale))
-        self.caption.setText(f"{grid.stage}: {grid.maps} maps of {h}×{w} for test image #{grid.index} "
-                             f"({grid.model.label}). Each map is scaled to its own range: dark low, yellow high.")
+        self.caption.setText(
+            f"{grid.stage}: {grid.maps} maps of {h}×{w} for test image #{grid.index} "
+            f"({grid.model.label}). Each map is scaled to its own range: dark low, yellow high."
+        )
 
     def tile_count(self) -> int:
         """Number of activation maps shown."""

@@ -91,12 +91,12 @@ def tile_maps(maps: np.ndarray, gap: int = MOSAIC_GAP) -> tuple[np.ndarray, int]
     mosaic[:] = GAP_RGB
     for i in range(c):
         r, k = divmod(i, cols)
-        mosaic[r * (h + gap):r * (h + gap) + h, k * (w + gap):k * (w + gap) + w] = colored[i]
+        mosaic[r * (h + gap) : r * (h + gap) + h, k * (w + gap) : k * (w + gap) + w] = colored[i]
     return mosaic, cols
 
 
 def _describe_layer(layer: Any) -> str:
-    """"Conv2d", or "2 × Residual" for a stage of blocks."""
+    """ "Conv2d", or "2 × Residual" for a stage of blocks."""
     children = list(layer.children())
     if type(layer).__name__ == "Sequential" and children:
         kinds = sorted({type(c).__name__ for c in children})
@@ -138,8 +138,11 @@ class ModelCache:
         names = source.class_names if len(source.class_names) == classes else trained.class_names
         children = dict(net.named_children())
         stages = tuple((name, _describe_layer(children[name])) for name in stage_names(net))
-        label = (f"run {source.run_id} · {Path(path).name}" if source.run_id is not None and not source.checkpoint
-                 else Path(path).name)
+        label = (
+            f"run {source.run_id} · {Path(path).name}"
+            if source.run_id is not None and not source.checkpoint
+            else Path(path).name
+        )
         size = source.image_size or int(trained.image_shape[-1])
         info = ModelInfo(path, label, stages, names, input_channels_of(net), size, int(cfg.data.resize))
         while len(self._models) >= CACHED_MODELS:
@@ -163,8 +166,10 @@ def _checkpoint_path(source: ModelSource | None) -> str:
         raise UserError(f"Run {source.run_id} is no longer in the run history, so its model is gone.") from None
     path = run.trained_checkpoint or run.best_checkpoint or run.last_checkpoint  # the last two: files gone
     if not path:
-        raise UserError(f"Run {run.id} ended before its first epoch, so it has no trained model. "
-                        "Train a run for at least one epoch.")
+        raise UserError(
+            f"Run {run.id} ended before its first epoch, so it has no trained model. "
+            "Train a run for at least one epoch."
+        )
     return path
 
 
@@ -190,16 +195,18 @@ def predict(cache: ModelCache, source: ModelSource | None, path: str) -> Predict
     return Prediction(path, image, tuple(top_k(loaded.net, image, info.resize, info.class_names, TOP_K)), info)
 
 
-def feature_map_grid(cache: ModelCache, source: ModelSource | None, image: np.ndarray, stage: str,
-                     index: int) -> FeatureMapGrid:
+def feature_map_grid(
+    cache: ModelCache, source: ModelSource | None, image: np.ndarray, stage: str, index: int
+) -> FeatureMapGrid:
     """The activations of ``stage`` for test image ``index``, tiled."""
     from ....inference.single_image import feature_maps
 
     loaded = cache.load(source)
     maps = feature_maps(loaded.net, image, loaded.info.resize, stage)
     mosaic, cols = tile_maps(maps)
-    return FeatureMapGrid(index, stage, mosaic, int(maps.shape[0]), (int(maps.shape[1]), int(maps.shape[2])),
-                          cols, loaded.info)
+    return FeatureMapGrid(
+        index, stage, mosaic, int(maps.shape[0]), (int(maps.shape[1]), int(maps.shape[2])), cols, loaded.info
+    )
 
 
 def evaluate(cache: ModelCache, source: ModelSource | None) -> object:
@@ -212,7 +219,13 @@ def evaluate(cache: ModelCache, source: ModelSource | None) -> object:
     # images may have been edited since, so it is read and scored again.
     if loaded.evaluation is None or trained.config.data.dataset == "folder":
         t = trained.config.train
-        loaded.evaluation = test_set_predictions(loaded.net, trained.config.data, loaded.info.class_names,
-                                                 precision=t.precision, epoch=trained.epochs,
-                                                 batch_size=t.batch_size, flips=t.test_flips)
+        loaded.evaluation = test_set_predictions(
+            loaded.net,
+            trained.config.data,
+            loaded.info.class_names,
+            precision=t.precision,
+            epoch=trained.epochs,
+            batch_size=t.batch_size,
+            flips=t.test_flips,
+        )
     return loaded.evaluation

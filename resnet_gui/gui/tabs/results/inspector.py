@@ -41,31 +41,53 @@ class Inspector(QObject):
         """True while a request is not yet answered."""
         return self._lane.busy
 
-    def _ask(self, kind: str, label: str, work: Callable[[], object], ready: SignalInstance,
-             failed: SignalInstance) -> None:
-        self._lane.submit(label, lambda _ctx: work(), key=kind, on_done=lambda result: emit(ready, result),
-                          on_error=lambda message, _offer: emit(failed, message))
+    def _ask(
+        self, kind: str, label: str, work: Callable[[], object], ready: SignalInstance, failed: SignalInstance
+    ) -> None:
+        self._lane.submit(
+            label,
+            lambda _ctx: work(),
+            key=kind,
+            on_done=lambda result: emit(ready, result),
+            on_error=lambda message, _offer: emit(failed, message),
+        )
 
     def set_source(self, source: ModelSource | None) -> None:
         """Inspect the model of ``source`` from now on; ``model_ready`` describes it once loaded."""
         self._source = source
-        self._ask("model", "Loading the model", lambda: describe(self._cache, source), self.model_ready,
-                  self.model_failed)
+        self._ask(
+            "model", "Loading the model", lambda: describe(self._cache, source), self.model_ready, self.model_failed
+        )
 
     def request_prediction(self, path: str) -> None:
         """Classify the image file at ``path``."""
         source = self._source
-        self._ask("predict", "Classifying the image", lambda: predict(self._cache, source, str(path)),
-                  self.prediction_ready, self.prediction_failed)
+        self._ask(
+            "predict",
+            "Classifying the image",
+            lambda: predict(self._cache, source, str(path)),
+            self.prediction_ready,
+            self.prediction_failed,
+        )
 
     def request_maps(self, image: np.ndarray, stage: str, index: int) -> None:
         """Feature maps of ``image`` (test image ``index``) at ``stage``."""
         source = self._source
-        self._ask("maps", "Computing feature maps", lambda: feature_map_grid(self._cache, source, image, stage, index),
-                  self.maps_ready, self.maps_failed)
+        self._ask(
+            "maps",
+            "Computing feature maps",
+            lambda: feature_map_grid(self._cache, source, image, stage, index),
+            self.maps_ready,
+            self.maps_failed,
+        )
 
     def request_evaluation(self) -> None:
         """Score the model on its run's test set."""
         source = self._source
-        self._ask("evaluate", "Scoring the model", lambda: evaluate(self._cache, source), self.evaluation_ready,
-                  self.evaluation_failed)
+        self._ask(
+            "evaluate",
+            "Scoring the model",
+            lambda: evaluate(self._cache, source),
+            self.evaluation_ready,
+            self.evaluation_failed,
+        )

@@ -113,8 +113,10 @@ class PredictView(QWidget):
             how = f"converted to {mode} {side}×{side}, as the training images are"
             if info.resize and info.resize != side:
                 how += f" (then resized to {info.resize}×{info.resize})"
-        self.hint.setText(f"…or drop a PNG or JPEG file anywhere on the window. It is {how}, then classified by "
-                          "the last finished (or stopped) run.")
+        self.hint.setText(
+            f"…or drop a PNG or JPEG file anywhere on the window. It is {how}, then classified by "
+            "the last finished (or stopped) run."
+        )
 
     def show_pending(self, path: str) -> None:
         """A file is being classified."""
@@ -159,8 +161,11 @@ class PredictView(QWidget):
 
     def top_classes(self) -> list[tuple[str, float]]:
         """The (class, probability) rows shown, best first."""
-        return [(label.text(), float(bar.property("probability")))
-                for label, bar in zip(self.class_labels, self.bars, strict=False) if not bar.isHidden()]
+        return [
+            (label.text(), float(bar.property("probability")))
+            for label, bar in zip(self.class_labels, self.bars, strict=False)
+            if not bar.isHidden()
+        ]
 
     def _clear_bars(self) -> None:
         for label, bar in zip(self.class_labels, self.bars, strict=False):

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 
 MAPS_DEBOUNCE_MS = 80
 MODEL_STATUSES = (RunStatus.FINISHED, RunStatus.STOPPED)
-WAITING_FOR_MODEL = ("Feature maps appear once a run finishes (or is stopped after its first epoch): "
-                     "they are computed with its trained model.")
+WAITING_FOR_MODEL = (
+    "Feature maps appear once a run finishes (or is stopped after its first epoch): "
+    "they are computed with its trained model."
+)
 
 
 def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
@@ -145,8 +147,14 @@ class ResultsView(QWidget):
             return
         if status in MODEL_STATUSES and self._run_id is not None and self.confusion.predictions is not None:
             p = self.confusion.predictions
-            self.set_model_source(ModelSource(run_id=self._run_id, runs_db=self._runs_db,
-                                              class_names=tuple(p.class_names), image_size=int(p.images.shape[-1])))
+            self.set_model_source(
+                ModelSource(
+                    run_id=self._run_id,
+                    runs_db=self._runs_db,
+                    class_names=tuple(p.class_names),
+                    image_size=int(p.images.shape[-1]),
+                )
+            )
 
     def show_predictions(self, predictions: Predictions, title: str = "") -> None:
         """Show an epoch's test predictions; their images become the feature maps' choices."""
@@ -236,7 +244,8 @@ class ResultsView(QWidget):
         self.feature_maps.show_image(
             to_qimage(p.images[i]),
             f"#{i}: true {names[true]}, predicted {names[pred]} ({float(p.probs[i, pred]):.0%}, {verdict}; "
-            f"epoch {p.epoch})")
+            f"epoch {p.epoch})",
+        )
 
     def _update_maps(self) -> None:
         p, stage = self.confusion.predictions, self.feature_maps.stage

@@ -135,8 +135,11 @@ class DifferencesTable(QTableWidget):
         """The table as shown: setting -> cell texts (empty when only a note is shown)."""
         if self._note:
             return {}
+
         def text(item: QTableWidgetItem | None) -> str:
             return item.text() if item is not None else ""
 
-        return {text(self.verticalHeaderItem(r)): [text(self.item(r, c)) for c in range(self.columnCount())]
-                for r in range(self.rowCount())}
+        return {
+            text(self.verticalHeaderItem(r)): [text(self.item(r, c)) for c in range(self.columnCount())]
+            for r in range(self.rowCount())
+        }

@@ -21,7 +21,7 @@ def ema(values: Sequence[float], weight: float, start: Sequence[float] = ()) -> 
     if not len(values):
         return list(start)
     last = start[-1] if len(start) else values[0]
-    return [*start, *ema_continue(values[len(start):], weight, last)]
+    return [*start, *ema_continue(values[len(start) :], weight, last)]
 
 
 def ema_continue(values: Sequence[float], weight: float, last: float) -> list[float]:
@@ -71,12 +71,12 @@ class Series:
     @property
     def x(self) -> np.ndarray:
         """The points' x values (a view, valid until the next append)."""
-        return self._x[:self._n]
+        return self._x[: self._n]
 
     @property
     def y(self) -> np.ndarray:
         """The points' y values (a view, valid until the next append)."""
-        return self._y[:self._n]
+        return self._y[: self._n]
 
     def __len__(self) -> int:
         return self._n
@@ -91,7 +91,7 @@ class Series:
         if need > len(self._x):
             size = max(need, 2 * len(self._x))
             self._x, self._y = np.resize(self._x, size), np.resize(self._y, size)
-        self._x[self._n:need], self._y[self._n:need] = xs, ys
+        self._x[self._n : need], self._y[self._n : need] = xs, ys
         self._n = need
 
     def truncate(self, n: int) -> None:

@@ -66,21 +66,48 @@ class TrainingPlots(QWidget):
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
 
-        self.batch_loss = _Series("batch loss", long=True, curve=self.loss_plot.plot(
-            name="batch loss", pen=pg.mkPen(palette.RAW_BATCH_LOSS, width=1)))
-        self.smoothed_loss = _Series("batch loss (smoothed)", long=True, curve=self.loss_plot.plot(
-            name="batch loss (smoothed)", pen=pg.mkPen(palette.SMOOTHED_LOSS, width=2)))
+        self.batch_loss = _Series(
+            "batch loss",
+            long=True,
+            curve=self.loss_plot.plot(name="batch loss", pen=pg.mkPen(palette.RAW_BATCH_LOSS, width=1)),
+        )
+        self.smoothed_loss = _Series(
+            "batch loss (smoothed)",
+            long=True,
+            curve=self.loss_plot.plot(name="batch loss (smoothed)", pen=pg.mkPen(palette.SMOOTHED_LOSS, width=2)),
+        )
         self.smoothed_loss.curve.setZValue(5)
-        self.epoch_loss = _Series("epoch loss", self.loss_plot.plot(
-            name="epoch loss", pen=pg.mkPen(palette.EPOCH_LOSS, width=2), symbol="o", symbolSize=7,
-            symbolBrush=palette.EPOCH_LOSS))
+        self.epoch_loss = _Series(
+            "epoch loss",
+            self.loss_plot.plot(
+                name="epoch loss",
+                pen=pg.mkPen(palette.EPOCH_LOSS, width=2),
+                symbol="o",
+                symbolSize=7,
+                symbolBrush=palette.EPOCH_LOSS,
+            ),
+        )
         self.epoch_loss.curve.setZValue(10)
-        self.train_acc = _Series("train acc", self.acc_plot.plot(
-            name="train acc", pen=pg.mkPen(palette.TRAIN_ACC, width=2), symbol="o", symbolSize=7,
-            symbolBrush=palette.TRAIN_ACC))
-        self.test_acc = _Series("test acc", self.acc_plot.plot(
-            name="test acc", pen=pg.mkPen(palette.TEST_ACC, width=2), symbol="s", symbolSize=7,
-            symbolBrush=palette.TEST_ACC))
+        self.train_acc = _Series(
+            "train acc",
+            self.acc_plot.plot(
+                name="train acc",
+                pen=pg.mkPen(palette.TRAIN_ACC, width=2),
+                symbol="o",
+                symbolSize=7,
+                symbolBrush=palette.TRAIN_ACC,
+            ),
+        )
+        self.test_acc = _Series(
+            "test acc",
+            self.acc_plot.plot(
+                name="test acc",
+                pen=pg.mkPen(palette.TEST_ACC, width=2),
+                symbol="s",
+                symbolSize=7,
+                symbolBrush=palette.TEST_ACC,
+            ),
+        )
         self._series = (self.batch_loss, self.smoothed_loss, self.epoch_loss, self.train_acc, self.test_acc)
         self._dirty = False
         self._smoothing = DEFAULT_SMOOTHING
@@ -149,8 +176,9 @@ class TrainingPlots(QWidget):
             menu = plot.getPlotItem().getViewBox().menu
             save = menu.addMenu("Save")
             for fmt in FORMATS:
-                save.addAction(f"{'Data' if fmt == 'csv' else 'Plot'} as {fmt.upper()}…",
-                               partial(self._on_export, name, fmt))
+                save.addAction(
+                    f"{'Data' if fmt == 'csv' else 'Plot'} as {fmt.upper()}…", partial(self._on_export, name, fmt)
+                )
 
     # --- data -------------------------------------------------------------------------------
 
@@ -240,6 +268,7 @@ class TrainingPlots(QWidget):
         if done < len(raw):  # only the new points: the smoothed prefix is kept
             last = float(s.y[-1]) if done else float(raw.y[0])
             s.extend(raw.x[done:], np.asarray(ema_continue(raw.y[done:].tolist(), self._smoothing, last)))
+
     def _update_curves(self) -> None:
         if not self._dirty:
             return
@@ -344,8 +373,9 @@ class TrainingPlots(QWidget):
         return exporters[fmt](plot, path)
 
     def _on_export(self, plot: str, fmt: str) -> None:
-        path = ask_save_path(self, f"Save the {plot} {'data' if fmt == 'csv' else 'plot'}", f"{plot}.{fmt}",
-                             FORMATS[fmt], fmt)
+        path = ask_save_path(
+            self, f"Save the {plot} {'data' if fmt == 'csv' else 'plot'}", f"{plot}.{fmt}", FORMATS[fmt], fmt
+        )
         if not path:
             return
         try:

@@ -160,20 +160,21 @@ class ProgressPanel(QWidget):
             suffix = " before training began (while preparing the data)"
             self.epoch_bar.setFormat(self.epoch_bar.format() + " · stopped" if self.epoch_bar.format() else "")
         self._preparing = False
-        text = {"finished": "Finished", "stopped": "Stopped",
-                "failed": "Failed"}.get(status, status.capitalize())
+        text = {"finished": "Finished", "stopped": "Stopped", "failed": "Failed"}.get(status, status.capitalize())
         self.status_label.setText(text + suffix + (f": {message}" if status == "failed" and message else ""))
 
     def show_paused(self, epoch: int, batches_done: int) -> None:
         """The run has come to a halt (not merely been asked to): say where."""
         if self.status_label.text() == PAUSED_TEXT:
-            self.status_label.setText(f"Paused at epoch {epoch}, batch {batches_done} — press Resume to continue, "
-                                      "or Stop to end the run")
+            self.status_label.setText(
+                f"Paused at epoch {epoch}, batch {batches_done} — press Resume to continue, or Stop to end the run"
+            )
 
     def show_stopping(self) -> None:
         """Stop was requested; the current batch (or the data step under way) is finishing."""
-        self.status_label.setText("Stopping: cancelling the data preparation…" if self._preparing
-                                  else "Stopping after this batch…")
+        self.status_label.setText(
+            "Stopping: cancelling the data preparation…" if self._preparing else "Stopping after this batch…"
+        )
 
     def _run_steps(self, epochs_done: float) -> int:
         todo = max(self._epochs - self._first_epoch + 1, 1)
