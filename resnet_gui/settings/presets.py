@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from .config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from .config import SPECS, DataConfig, ModelConfig, RunConfig, TrainConfig, get_field, with_values
+from .fields import format_value
 
 PRESETS: dict[str, RunConfig] = {
     # d2l's train_ch5: ResNet-18, 7x7 stem, resize 96, Adam 1e-3, batch 256, 5 epochs, fp32.
@@ -62,6 +64,59 @@ MODEL_PRESETS: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 
 
+# What a recipe leaves alone when chosen in the form, and what does not count when the form is
+# compared with it: which data and where it lives, and how the run executes (not what it learns).
+NOT_RECIPE = frozenset(
+    {
+        "data.dataset",
+        "data.root",
+        "data.image_size",
+        "data.channels",
+        "data.test_fraction",
+        "train.device",
+        "train.precision",
+        "train.compile",
+        "train.sync_bn",
+    }
+)
+RECIPE_KEYS = tuple(k for k in SPECS if k not in NOT_RECIPE and k not in ("model.in_channels", "model.num_classes"))
+# A standard depth sets the network's shape as He et al. 2015 define it.
+DEPTH_KEYS = ("model.block", "model.blocks", "model.channels", "model.stem", "model.stem_pool")
+
+
+def apply_recipe(cfg: RunConfig, name: str) -> RunConfig:
+    """``cfg`` with recipe ``name``'s network and training, keeping its data set and where it lives.
+
+    The recipe's precision comes too (the seed recipe's float32 reproduces the chapter).
+    """
+    recipe = get_preset(name)
+    keys = (*RECIPE_KEYS, "train.precision")
+    return with_values(cfg, {k: get_field(recipe, k) for k in keys})
+
+
+def apply_depth(cfg: RunConfig, name: str) -> RunConfig:
+    """``cfg`` with the standard network ``name`` (ResNet-18 ... 152): blocks, block type, 64 channels, d2l stem."""
+    depth = model_preset(name)
+    return with_values(cfg, {k: get_field(RunConfig(model=depth), k) for k in DEPTH_KEYS})
+
+
+def matching_recipe(cfg: RunConfig) -> str | None:
+    """The recipe ``cfg`` follows (its data set and how it runs aside), else None."""
+    for name, recipe in PRESETS.items():
+        if all(get_field(cfg, k) == get_field(recipe, k) for k in RECIPE_KEYS):
+            return name
+    return None
+
+
+def changes(before: RunConfig, after: RunConfig) -> list[tuple[str, Any, Any]]:
+    """(label, old, new) of every setting that differs, in the form's words."""
+    return [
+        (SPECS[k].label, format_value(get_field(before, k)), format_value(get_field(after, k)))
+        for k in SPECS
+        if get_field(before, k) != get_field(after, k)
+    ]
+
+
 def get_preset(name: str) -> RunConfig:
     """The preset called ``name``; ValueError listing the choices otherwise."""
     try:
@@ -75,13 +130,20 @@ def model_preset(name: str, base: ModelConfig | None = None) -> ModelConfig:
     if name not in MODEL_PRESETS:
         raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODEL_PRESETS)}")
     block, blocks = MODEL_PRESETS[name]
-    return replace(base or ModelConfig(), block=block, blocks=blocks, channels=64)  # type: ignore[arg-type]
+    return replace(
+        base or ModelConfig(),
+        block=block,
+        blocks=blocks,
+        channels=64,
+        stem="d2l",  # type: ignore[arg-type]
+        stem_pool=True,
+    )
 
 
 def model_preset_description(name: str) -> str:
     """What a model preset sets, e.g. "ResNet-50: bottleneck blocks 3,4,6,3, 64 channels (...)"."""
     block, blocks = MODEL_PRESETS[name]
     return (
-        f"ResNet-{name.removeprefix('resnet')}: {block} blocks {','.join(map(str, blocks))}, 64 channels "
-        "(sets only the network's block type, blocks and channels)"
+        f"ResNet-{name.removeprefix('resnet')}: {block} blocks {','.join(map(str, blocks))}, 64 channels, the "
+        "7×7 stem (sets only the network)"
     )

@@ -18,10 +18,9 @@ def _garbage_collected_in_the_gui_thread(qapp) -> Iterator[None]:
 
     guard = collect_garbage_in_gui_thread()
     yield
+    # The collector stays off: an automatic collection during the interpreter's own teardown could
+    # free a QObject inside a Qt disconnect, which deadlocks PySide6 (see runs_helpers.settle_garbage).
     guard.timer.stop()
-    import gc
-
-    gc.enable()
 
 
 @pytest.fixture(autouse=True)

@@ -74,8 +74,10 @@ def runs_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """A run history of this test's own, which the window's worker and Runs tab use too."""
     path = db_path(tmp_path)
     monkeypatch.setenv("RESNET_GUI_RUNS", str(path))
+    was_enabled = gc.isenabled()  # off: the session's guard collects in the GUI thread instead
     yield path
-    gc.enable()
+    if was_enabled:
+        gc.enable()
 
 
 @pytest.fixture

@@ -189,7 +189,7 @@ def test_preset_chooser_offers_recipes_and_models_with_descriptions(qtbot) -> No
     combo = form.field("preset")
     names = [combo.itemData(i) for i in range(combo.count()) if combo.itemData(i)]
     assert names == ["custom", *PRESETS, *MODEL_PRESETS]
-    assert form.preset() == "custom"
+    assert form.preset() == "seed"  # the default form is the chapter's recipe (on the bundled sample)
     seed = combo.findData("seed")
     assert combo.itemData(seed, Qt.ItemDataRole.ToolTipRole) == PRESET_DESCRIPTIONS["seed"]
     assert "3,4,6,3" in combo.itemData(combo.findData("resnet50"), Qt.ItemDataRole.ToolTipRole)
@@ -209,10 +209,10 @@ def test_seed_recipe_fills_the_form_and_keeps_the_data_folder(qtbot) -> None:
     assert form.field("train.lr").text() == "0.001"
     assert form.field("train.batch_size").text() == "256"
     assert combo_value(form, "train.precision") == "fp32"
-    assert combo_value(form, "data.dataset") == "fashion-mnist"
+    assert combo_value(form, "data.dataset") == "sample"  # a recipe never switches the data set
     assert form.field("data.root").text() == "/tmp/my-data"
     expected = PRESETS["seed"]
-    assert form.config() == with_changes(expected, data={"root": "/tmp/my-data"})
+    assert form.config() == with_changes(expected, data={"root": "/tmp/my-data", "dataset": "sample"})
 
 
 def test_fast_cpu_recipe_sets_the_new_fields(qtbot) -> None:
@@ -258,7 +258,7 @@ def test_editing_after_a_preset_turns_it_custom(qtbot, edit: str) -> None:
     elif edit == "combo":
         choose(form, "train.schedule", "cosine")
     else:
-        form.field("train.compile").setChecked(True)
+        form.field("train.test_flips").setChecked(True)  # (how it runs, e.g. torch.compile, is not the recipe)
     assert form.preset() == "custom"
     assert form.field("preset").currentText() == "custom"
 
@@ -270,7 +270,11 @@ def test_set_config_shows_a_matching_recipe(qtbot) -> None:
     qtbot.addWidget(form)
     form.set_config(PRESETS["fast-gpu"])
     assert form.preset() == "fast-gpu"
+    form.set_config(with_changes(PRESETS["fast-gpu"], data={"dataset": "sample"}, train={"precision": "bf16"}))
+    assert form.preset() == "fast-gpu"  # the data set and how it runs do not make another recipe
     form.set_config(RunConfig())
+    assert form.preset() == "seed"
+    form.set_config(with_changes(RunConfig(), train={"lr": 0.01}))
     assert form.preset() == "custom"
 
 
@@ -453,3 +457,19 @@ def test_summary_input_follows_the_data_set(qtbot) -> None:
     assert form.summary_input()[1] == (1, 28, 28)
     choose(form, "data.dataset", "cifar10")
     assert form.summary_input()[1] == (3, 32, 32)
+
+
+def test_a_preset_says_what_it_changed_and_keeps_the_data_set(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.show()
+    note = form.findChild(QLabel, "preset-note")
+    assert not note.isVisible()
+    form.set_preset("fast-cpu")
+    assert note.isVisible() and "Blocks per stage 2,2,2,2 → 1,1,1" in note.text()
+    assert "data set stays" in note.text() and combo_value(form, "data.dataset") == "sample"
+    form.set_preset("resnet152")
+    assert combo_value(form, "model.stem") == "d2l" and form.field("model.blocks").text() == "3,8,36,3"
+    assert "Stem small → d2l" in note.text()
+    type_into(qtbot, form.field("train.epochs"), "3")
+    assert not note.isVisible()

@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from ...settings.config import SPECS, DataConfig, ModelConfig, RunConfig, get_field, with_values
-from ...settings.presets import MODEL_PRESETS, PRESETS
+from ...settings.presets import MODEL_PRESETS, PRESETS, apply_depth, apply_recipe
 from ...settings.validation import validate
 from ..qt_compat import emit
 from ..widgets.collapsible_section import CollapsibleSection
-from ..widgets.palette import ERROR_BORDER, ERROR_STYLE
+from ..widgets.palette import ERROR_BORDER, ERROR_STYLE, MUTED_TEXT
 from .inputs import connect_edited, make_input, read_input, write_input
-from .preset_box import CUSTOM, PresetBox, matching_recipe
+from .preset_box import CUSTOM, PresetBox, change_summary, shown_preset
 
 INITIAL_DEVICES = ("auto", "cpu")
 NATIVE_SIZE = 28
@@ -106,6 +106,12 @@ class ConfigForm(QWidget):
         preset_row.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         preset_row.addRow(QLabel("<b>Preset</b>"), self._preset)
         layout.addLayout(preset_row)
+        self._preset_note = QLabel()
+        self._preset_note.setObjectName("preset-note")
+        self._preset_note.setWordWrap(True)
+        self._preset_note.setStyleSheet(f"color: {MUTED_TEXT};")
+        self._preset_note.hide()
+        layout.addWidget(self._preset_note)
         for title, keys in SECTIONS.items():
             section = CollapsibleSection(title, title not in FOLDED)
             self._sections[title] = section
@@ -296,17 +302,16 @@ class ConfigForm(QWidget):
     def _on_preset_changed(self, _index: int) -> None:
         name = self.preset()
         if name in PRESETS:
-            root = self._root_edit().text().strip() or None
-            recipe = PRESETS[name]
-            self._fill(replace(recipe, data=replace(recipe.data, root=root)))
+            after = apply_recipe(self._draft, name)
         elif name in MODEL_PRESETS:
-            block, blocks = MODEL_PRESETS[name]
-            with self._programmatic():
-                for key, value in (("model.block", block), ("model.blocks", blocks), ("model.channels", 64)):
-                    write_input(SPECS[key], self._inputs[key], value)
+            after = apply_depth(self._draft, name)
         else:
             return
+        before = self._draft
+        self._fill(after)
         self._revalidate(keep_preset=True)
+        self._preset_note.setText(change_summary(name, before, after))
+        self._preset_note.setVisible(True)
 
     def _on_browse_clicked(self) -> None:
         edit = self._root_edit()
@@ -322,7 +327,9 @@ class ConfigForm(QWidget):
         self._draft, self._errors = self._read()
         self._config = None if self._errors else self._draft
         if not keep_preset or self.preset() not in MODEL_PRESETS:
-            self._preset.show_silently(matching_recipe(self._draft) if self._config is not None else CUSTOM)
+            self._preset.show_silently(shown_preset(self._draft) if self._config is not None else CUSTOM)
+        if not keep_preset:
+            self._preset_note.hide()
         self._update_enabled()
         self._update_errors()
         emit(self.changed, self._config)

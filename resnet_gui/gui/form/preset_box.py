@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from ...settings.config import RunConfig
-from ...settings.presets import MODEL_PRESETS, PRESET_DESCRIPTIONS, PRESETS, model_preset_description
+from ...settings.presets import (
+    MODEL_PRESETS,
+    PRESET_DESCRIPTIONS,
+    PRESETS,
+    changes,
+    matching_recipe,
+    model_preset_description,
+)
 
 CUSTOM = "custom"
 
 
-def matching_recipe(cfg: RunConfig) -> str:
-    """The recipe ``cfg`` equals, whatever its data folder; "custom" when none."""
-    for name, recipe in PRESETS.items():
-        if replace(cfg, data=replace(cfg.data, root=None)) == recipe:
-            return name
-    return CUSTOM
+def shown_preset(cfg: RunConfig) -> str:
+    """The recipe ``cfg`` follows (whatever its data set), else "custom"."""
+    return matching_recipe(cfg) or CUSTOM
+
+
+def change_summary(name: str, before: RunConfig, after: RunConfig) -> str:
+    """What choosing preset ``name`` changed, in one line ("" when nothing)."""
+    diff = changes(before, after)
+    if not diff:
+        return f"{name}: the form already holds it."
+    shown = ", ".join(f"{label} {old or '—'} → {new}" for label, old, new in diff[:8])
+    more = f", and {len(diff) - 8} more" if len(diff) > 8 else ""
+    return f"{name} changed {shown}{more}. The data set stays as chosen."
 
 
 class PresetBox(QComboBox):
