@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from .config import SPECS, DataConfig, ModelConfig, RunConfig, TrainConfig, get_field, with_values
-from .fields import format_value
+from .fields import Block, format_value
 
 PRESETS: dict[str, RunConfig] = {
     # d2l's train_ch5: ResNet-18, 7x7 stem, resize 96, Adam 1e-3, batch 256, 5 epochs, fp32.
@@ -55,7 +55,7 @@ PRESET_DESCRIPTIONS = {
     "fast-gpu": "28 px ResNet-18 with a 3x3 stem, SGD one-cycle, augmentation: for one datacenter GPU",
 }
 
-MODEL_PRESETS: dict[str, tuple[str, tuple[int, ...]]] = {
+MODEL_PRESETS: dict[str, tuple[Block, tuple[int, ...]]] = {
     "resnet18": ("basic", (2, 2, 2, 2)),
     "resnet34": ("basic", (3, 4, 6, 3)),
     "resnet50": ("bottleneck", (3, 4, 6, 3)),
@@ -135,7 +135,7 @@ def model_preset(name: str, base: ModelConfig | None = None) -> ModelConfig:
         block=block,
         blocks=blocks,
         channels=64,
-        stem="d2l",  # type: ignore[arg-type]
+        stem="d2l",
         stem_pool=True,
     )
 
