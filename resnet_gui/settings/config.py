@@ -35,6 +35,8 @@ MAX_RESIZE = 512
 MAX_BATCH_SIZE = 65536
 MAX_EPOCHS = 10000
 FOLDER_ONLY = ("data.dataset", "folder")
+# Training images of the data sets whose size is known before they are loaded (for warnings in the form).
+TRAIN_SIZES = {"sample": 6000, "fashion-mnist": 60000, "mnist": 60000, "kmnist": 60000, "cifar10": 50000}
 
 
 @dataclass(frozen=True)
@@ -115,15 +117,17 @@ class DataConfig:
     resize: int = setting(
         96,
         "Resize (px)",
-        "Resize images to this many pixels square; 0 keeps the stored size (28 for the MNISTs, 32 for CIFAR-10)",
+        "Resize images to this many pixels square for the network; 0 keeps the stored size (28 for the MNISTs, "
+        "32 for CIFAR-10, the decode size for an image folder)",
         low=8,
         high=MAX_RESIZE,
         zero_ok=True,
     )
     image_size: int = setting(
         28,
-        "Image size (px)",
-        "Folder images are decoded to this many pixels square",
+        "Decode size (px)",
+        "Folder images are decoded once to this many pixels square and cached; Resize, when not 0, then scales "
+        "them for the network",
         low=8,
         high=MAX_RESIZE,
         only_when=FOLDER_ONLY,

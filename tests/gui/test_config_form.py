@@ -473,3 +473,15 @@ def test_a_preset_says_what_it_changed_and_keeps_the_data_set(qtbot) -> None:
     assert "Stem small → d2l" in note.text()
     type_into(qtbot, form.field("train.epochs"), "3")
     assert not note.isVisible()
+
+
+def test_a_batch_larger_than_the_training_set_is_pointed_out_but_allowed(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.show()
+    form.field("train.batch_size").setText("8000")
+    label = error_label(form, "train.batch_size")
+    assert label.isVisible() and "more than the 6,000 training images" in label.text()
+    assert form.is_valid() and form.errors() == {}
+    form.field("train.batch_size").setText("256")
+    assert not label.isVisible()

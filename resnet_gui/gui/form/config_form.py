@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...settings.config import SPECS, DataConfig, ModelConfig, RunConfig, get_field, with_values
+from ...settings.config import SPECS, TRAIN_SIZES, DataConfig, ModelConfig, RunConfig, get_field, with_values
 from ...settings.presets import MODEL_PRESETS, PRESETS, apply_depth, apply_recipe
 from ...settings.validation import validate
 from ..qt_compat import emit
@@ -377,11 +377,22 @@ class ConfigForm(QWidget):
             else:
                 self._inputs[key].setEnabled(key not in unused)
 
+    def _hints(self) -> dict[str, str]:
+        """Notes on settings that are valid but probably not meant (they do not block Train)."""
+        data, train = self._draft.data, self._draft.train
+        images = TRAIN_SIZES.get(data.dataset)
+        if images and isinstance(train.batch_size, int) and train.batch_size > images:
+            return {"train.batch_size": f"more than the {images:,} training images: one step per epoch"}
+        return {}
+
     def _update_errors(self) -> None:
+        hints = self._hints()
         for key, label in self._error_labels.items():
             message = self._errors.get(key, "")
-            label.setText(message)
-            label.setVisible(bool(message))
+            hint = "" if message else hints.get(key, "")
+            label.setText(message or hint)
+            label.setStyleSheet(ERROR_STYLE if message else f"color: {MUTED_TEXT};")
+            label.setVisible(bool(message or hint))
             self._inputs[key].setStyleSheet(ERROR_BORDER if message else "")
             if message and not self._section_of[key].is_expanded():
                 self._section_of[key].set_expanded(True)
