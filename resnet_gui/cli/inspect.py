@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import UserError
 from ..settings.config import SPECS, DataConfig, ModelConfig, RunConfig, with_values
 from ..settings.presets import model_preset
 from ..settings.validation import validate
-from .options import DATA_KEYS, SUMMARY_KEYS, given
+from .options import DATA_KEYS, MEMORY_KEYS, SUMMARY_KEYS, given
 from .progress import RunPrinter
+
+if TYPE_CHECKING:
+    from ..model.summary import Summary
 
 
 def _refuse(problems: list, prefix: str) -> None:
@@ -22,17 +25,48 @@ def _refuse(problems: list, prefix: str) -> None:
 
 
 def cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
-    """The layer-shape table (or JSON) of the network the options describe."""
+    """The layer-shape table (or JSON) of the network the options describe, with a memory estimate for training
+    at ``--batch-size`` when given."""
     from ..model.summary import format_table, summarize, to_json
 
     model = ModelConfig(in_channels=args.input[0], num_classes=args.classes)
     if args.preset:
         model = model_preset(args.preset, model)
-    cfg = with_values(RunConfig(model=model), given(args, SUMMARY_KEYS))
+    cfg = with_values(RunConfig(model=model), given(args, SUMMARY_KEYS + MEMORY_KEYS))
     _refuse(validate(cfg), "model.")
+    _refuse(validate(cfg), "train.")
     summary = summarize(cfg.model, args.input)
-    print(to_json(summary) if args.json else format_table(summary, blocks=args.blocks_detail), file=out)
+    memory = _memory(cfg, args.input, summary) if getattr(args, "train.batch_size") is not None else None
+    if args.json:
+        doc = json.loads(to_json(summary))
+        if memory is not None:
+            doc["memory"] = memory
+        print(json.dumps(doc, indent=2), file=out)
+        return 0
+    print(format_table(summary, blocks=args.blocks_detail), file=out)
+    if memory is not None:
+        print(memory["line"], file=out)
     return 0
+
+
+def _memory(cfg: RunConfig, shape: tuple[int, int, int], summary: Summary) -> dict[str, Any]:
+    """The memory training ``cfg.model`` on ``shape`` needs: the settings it assumed, the bytes by part, a line.
+
+    ``data_bytes`` is 0: the command has no data set (training adds it on a GPU, where the data set lives).
+    """
+    from ..model.memory import estimate_memory, memory_line
+    from ..training.devices import resolve_device, resolve_precision
+
+    t = cfg.train
+    try:
+        device = resolve_device(t.device)
+    except ValueError as e:
+        raise UserError(f"--device: {e}") from None
+    precision = resolve_precision(t.precision, device)
+    estimate = estimate_memory(cfg.model, shape, t.batch_size, precision, t.optimizer, t.momentum,
+                               device=device.type, summary=summary)
+    return {"batch_size": t.batch_size, "precision": precision, "optimizer": t.optimizer, "device": device.type,
+            **estimate.to_dict(), "line": memory_line(estimate, t.batch_size, precision, t.optimizer, device.type)}
 
 
 def cmd_data(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -16,6 +16,8 @@ FROM_THE_DATA = ("model.in_channels", "model.num_classes")
 TRAIN_KEYS = tuple(k for k in SPECS if k not in FROM_THE_DATA)
 DATA_KEYS = tuple(k for k in SPECS if k.startswith("data.") and k != "data.resize")
 SUMMARY_KEYS = ("model.blocks", "model.channels", "model.stem", "model.block", "model.block_style")
+# The training settings ``summary --batch-size`` estimates memory for.
+MEMORY_KEYS = ("train.batch_size", "train.precision", "train.optimizer", "train.device")
 RUNS_DB_HELP = "run history database (env RESNET_GUI_RUNS, else the user data folder)"
 
 
@@ -76,6 +78,14 @@ def _summary_parser(sub: Any) -> None:
                    help="input shape C,H,W (default: 1,224,224)")
     s.add_argument("--classes", type=int, default=ModelConfig().num_classes, help="number of classes (default: 10)")
     s.add_argument("--blocks-detail", action="store_true", help="list every residual block too")
+    s.add_argument("--batch-size", dest="train.batch_size", type=int, metavar="N",
+                   help="also estimate the memory training needs at this batch size (for images of --input)")
+    s.add_argument("--precision", dest="train.precision", choices=SPECS["train.precision"].choices,
+                   help="number format of that estimate (default: auto, as training picks it for --device)")
+    s.add_argument("--optimizer", dest="train.optimizer", choices=SPECS["train.optimizer"].choices,
+                   help="optimizer of that estimate: adam keeps 2 tensors per parameter, sgd 1 (default: adam)")
+    s.add_argument("--device", dest="train.device", choices=SPECS["train.device"].choices,
+                   help="device of that estimate (default: auto)")
     s.add_argument("--json", action="store_true", help="print one JSON document")
 
 

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.core.ready.connect(self._on_core_ready)
         self.core.load_failed.connect(self._on_core_failed)
         self.core.summary_ready.connect(self.layer_table.show_summary)
+        self.core.memory_ready.connect(self.layer_table.show_memory)
         self.core.summary_failed.connect(
             lambda message: self.layer_table.show_invalid(f"could not summarise these settings: {message}"))
         self.layer_table.summary_changed.connect(self.architecture.show_summary)
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
             self.core.cancel_summary()
             self.layer_table.show_invalid("invalid settings — fix the network fields marked in red")
         else:
-            self.core.request_summary(*summary)
+            self.core.request_summary(*summary, cfg.train if cfg is not None else None)
         self.data_preview.set_augmentation(self.form.augmentation())
         self.data_preview.set_data_config(self.form.data_input())
 

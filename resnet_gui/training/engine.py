@@ -25,6 +25,7 @@ from ..data.batching import DeviceBatcher
 from ..data.datasets import DataSet, check_dataset, load_dataset
 from ..errors import Cancelled, ConfigError, TrainingError
 from ..inference.predictions import class_probabilities, predict_batches
+from ..model.memory import check_run_fits
 from ..model.resnet import build_model, count_params
 from ..runs.status import RunStatus
 from ..settings.config import RunConfig
@@ -108,6 +109,8 @@ class Trainer:
         self.device = self._pick_device()
         self.precision = resolve_precision(cfg.train.precision, self.device)
         dataset = self._load_data(data)
+        check_run_fits(cfg, self.model_cfg, (dataset.train_x, dataset.test_x), self.device, self.precision,
+                       self.dist.world_size)  # refuse before the model is built
         self._seed()
         # Measured on the development CPU: channels_last is 7 % (96 px) to 33 % (28 px) faster in fp32
         # too, and more in bf16; cuDNN prefers it as well.

@@ -1,5 +1,6 @@
 """The Layers tab: the seed's shape walk as a torchinfo-style table, stages expanding to blocks
-and blocks to their convolutions, with totals, copy, and CSV and Markdown export.
+and blocks to their convolutions, with totals, the memory training needs, copy, and CSV and
+Markdown export.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ...qt_compat import emit
 from ...widgets.buttons import tool_button
+from ...widgets.palette import ERROR_STYLE
 from .layer_rows import (
     COL_LAYER,
     COL_MACS,
@@ -75,6 +77,13 @@ class LayerTable(QWidget):
         self._status = QLabel()
         self._status.setObjectName("layer-table-status")
         self._status.setStyleSheet("color: #616161;")
+        self._memory = QLabel()
+        self._memory.setObjectName("layer-memory")
+        self._memory.setWordWrap(True)
+        self._memory.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._memory.setToolTip("Parameters, gradients and optimizer state in float32, and the activations "
+                                "backward keeps, with what the allocator holds around them (measured)")
+        self._memory.hide()
 
         self.expand_button = tool_button("Expand all", "Show every block and its layers", self._on_expand_all)
         self.collapse_button = tool_button("Collapse all", "Show only the top-level layers", self._on_collapse_all)
@@ -99,6 +108,7 @@ class LayerTable(QWidget):
         layout.addLayout(top)
         layout.addWidget(self._tree, 1)
         layout.addLayout(bottom)
+        layout.addWidget(self._memory)
         self._summary: Any = None
         self._items: dict[str, QTreeWidgetItem] = {}
         self._syncing = False
@@ -117,6 +127,17 @@ class LayerTable(QWidget):
     def totals_text(self) -> str:
         """The line under the table."""
         return self._totals.text()
+
+    def memory_text(self) -> str:
+        """The memory estimate's line under the totals ("" when there is none)."""
+        return self._memory.text()
+
+    def show_memory(self, report: Any) -> None:
+        """Show ``report.memory_line`` (a ``LayerReport``'s) under the totals, in red when it does not fit."""
+        line = report.memory_line if report is not None else ""
+        self._memory.setText(line)
+        self._memory.setStyleSheet("" if report is None or report.fits else ERROR_STYLE)
+        self._memory.setVisible(bool(line))
 
     def status_text(self) -> str:
         """The note after a copy or an export ("" before any)."""
@@ -172,6 +193,7 @@ class LayerTable(QWidget):
         self._tree.setEnabled(False)
         self._input.setText("")
         self._totals.setText(reason)
+        self.show_memory(None)
         self._update_buttons()
         emit(self.summary_changed, None)
 
