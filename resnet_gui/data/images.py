@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 BACKGROUND = (0, 0, 0, 255)  # under transparent pixels: black, like the MNIST family's background
+OBJECT_CONTRAST = 30  # grey levels from the background that count as the object when cropping
+CROP_MARGIN = 0.08  # space left around the object, as a share of its size (the MNISTs leave a little)
 
 
 def _eight_bit(img: Image) -> Image:
@@ -43,25 +45,59 @@ def _opaque(img: Image) -> Image:
     return img
 
 
-def decode_image(path: str | Path, size: int, channels: int) -> np.ndarray:
-    """One file as uint8 (channels, size, size); raises OSError/ValueError when unreadable."""
+def crop_to_object(img: Image, margin: float = CROP_MARGIN) -> Image:
+    """``img`` cut to the box around what differs from its border (the background), made square.
+
+    The background is the median colour of the border pixels; the square is padded with it.
+    """
+    from PIL import Image as PILImage
+
+    gray = np.asarray(img.convert("L"), dtype=np.int16)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = int(np.median(border))
+    rows, cols = np.nonzero(np.abs(gray - background) > OBJECT_CONTRAST)
+    if not len(rows):
+        return img
+    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    side = int(max(bottom - top, right - left) * (1 + 2 * margin))
+    cy, cx = (top + bottom) // 2, (left + right) // 2
+    fill = img.getpixel((0, 0)) if img.mode != "L" else background
+    square = PILImage.new(img.mode, (side, side), fill)
+    square.paste(img, (side // 2 - cx, side // 2 - cy))
+    return square
+
+
+def decode_image(path: str | Path, size: int, channels: int, invert: bool = False, crop: bool = False) -> np.ndarray:
+    """One file as uint8 (channels, size, size); raises OSError/ValueError when unreadable.
+
+    ``crop`` cuts the image to its object first (see ``crop_to_object``); ``invert`` turns dark on
+    light into light on dark, the MNIST family's look.
+    """
     from PIL import Image as PILImage
     from PIL import ImageOps
 
     mode = "L" if channels == 1 else "RGB"
     with PILImage.open(path) as source:
-        source.draft(mode, (size, size))  # JPEG: decode at a reduced scale
+        if not crop:
+            source.draft(mode, (size, size))  # JPEG: decode at a reduced scale
         img = ImageOps.exif_transpose(source)
         img = _eight_bit(img) if img.mode in HIGH_DEPTH_MODES else _opaque(img)
-        img = img.convert(mode).resize((size, size), PILImage.Resampling.BILINEAR)
+        img = img.convert(mode)
+        if crop:
+            img = crop_to_object(img)
+        img = img.resize((size, size), PILImage.Resampling.BILINEAR)
+        if invert:
+            img = ImageOps.invert(img)
         arr = np.array(img, dtype=np.uint8)
     return arr[None] if channels == 1 else arr.transpose(2, 0, 1).copy()
 
 
-def load_image(path: str | Path, size: int = 28, channels: int = 1) -> np.ndarray:
+def load_image(
+    path: str | Path, size: int = 28, channels: int = 1, invert: bool = False, crop: bool = False
+) -> np.ndarray:
     """Like ``decode_image``, but an unreadable file raises UserError naming it."""
     try:
-        return decode_image(path, size, channels)
+        return decode_image(path, size, channels, invert, crop)
     except FileNotFoundError:
         raise UserError(f"{path} does not exist.") from None
     except (OSError, ValueError) as e:

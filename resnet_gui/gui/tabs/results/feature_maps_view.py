@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from ...qt_compat import emit
 from ...widgets.images import scaled_pixmap, to_qimage
+from ...widgets.palette import IMAGE_BACKGROUND
 from .inspection import FeatureMapGrid, ModelInfo
 
 IMAGE_PX = 112
@@ -47,7 +48,7 @@ class FeatureMapsView(QWidget):
         self.image_label = QLabel()
         self.image_label.setFixedSize(IMAGE_PX, IMAGE_PX)
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image_label.setStyleSheet("background: #202020; border: 1px solid #888;")
+        self.image_label.setStyleSheet(IMAGE_BACKGROUND)
         self.image_caption = QLabel("")
         self.image_caption.setWordWrap(True)
         self.image_caption.setFixedWidth(IMAGE_PX + 60)

@@ -178,20 +178,23 @@ def describe(cache: ModelCache, source: ModelSource | None) -> ModelInfo:
     return cache.load(source).info
 
 
-def predict(cache: ModelCache, source: ModelSource | None, path: str) -> Prediction:
-    """The top classes of the image file at ``path`` (just the image as read, without a model)."""
+def predict(
+    cache: ModelCache, source: ModelSource | None, path: str, invert: bool = False, crop: bool = False
+) -> Prediction:
+    """The top classes of the image file at ``path`` (just the image as read, without a model);
+    ``invert`` and ``crop`` prepare a photo to look like the data set (see ``data.images``)."""
     from ....data.images import load_image
     from ....inference.single_image import top_k
 
     if source is None:  # still show the file as the network would see it
-        return Prediction(path, load_image(path, DEFAULT_IMAGE_SIZE, 1), (), None)
+        return Prediction(path, load_image(path, DEFAULT_IMAGE_SIZE, 1, invert, crop), (), None)
     try:
         loaded = cache.load(source)
     except UserError:
         load_image(path, DEFAULT_IMAGE_SIZE, 1)  # an unreadable file is the first thing to say
         raise
     info = loaded.info
-    image = load_image(path, info.image_size, info.channels)
+    image = load_image(path, info.image_size, info.channels, invert, crop)
     return Prediction(path, image, tuple(top_k(loaded.net, image, info.resize, info.class_names, TOP_K)), info)
 
 

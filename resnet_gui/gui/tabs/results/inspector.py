@@ -59,13 +59,13 @@ class Inspector(QObject):
             "model", "Loading the model", lambda: describe(self._cache, source), self.model_ready, self.model_failed
         )
 
-    def request_prediction(self, path: str) -> None:
-        """Classify the image file at ``path``."""
+    def request_prediction(self, path: str, invert: bool = False, crop: bool = False) -> None:
+        """Classify the image file at ``path`` (inverted and cropped to its object when asked)."""
         source = self._source
         self._ask(
             "predict",
             "Classifying the image",
-            lambda: predict(self._cache, source, str(path)),
+            lambda: predict(self._cache, source, str(path), invert, crop),
             self.prediction_ready,
             self.prediction_failed,
         )

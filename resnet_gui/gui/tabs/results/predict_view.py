@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...qt_compat import emit
 from ...widgets.images import scaled_pixmap, to_qimage
+from ...widgets.palette import ERROR_STYLE, IMAGE_BACKGROUND
 from .inspection import NO_MODEL, TOP_K, ModelInfo, Prediction
 
 PREVIEW_PX = 168
@@ -31,11 +33,21 @@ class PredictView(QWidget):
     """An "Open image…" button, the 28x28 network input, and the top classes as bars."""
 
     open_requested = Signal(str)
+    options_changed = Signal()  # invert or crop was ticked: classify the file again
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.open_button = QPushButton("Open image…")
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.invert_check = QCheckBox("Invert")
+        self.invert_check.setToolTip("Turn dark on light into light on dark, as the training images are")
+        self.crop_check = QCheckBox("Crop to the object")
+        self.crop_check.setToolTip(
+            "Cut the image to what differs from its background and centre it, as the training images are"
+        )
+        for check in (self.invert_check, self.crop_check):
+            check.toggled.connect(lambda _on: emit(self.options_changed))
+        self.path = ""
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.model_label = QLabel("Model: none yet")
@@ -43,13 +55,13 @@ class PredictView(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("predict-message")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message.setStyleSheet(ERROR_STYLE)
         self.message.hide()
 
         self.input_label = QLabel()
         self.input_label.setFixedSize(PREVIEW_PX, PREVIEW_PX)
         self.input_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.input_label.setStyleSheet("background: #202020; border: 1px solid #888;")
+        self.input_label.setStyleSheet(IMAGE_BACKGROUND)
         self.input_caption = QLabel("Network input (28×28)")
         self.input_caption.setWordWrap(True)
         self.input_caption.setMaximumWidth(PREVIEW_PX + 40)
@@ -76,6 +88,8 @@ class PredictView(QWidget):
 
         top_row = QHBoxLayout()
         top_row.addWidget(self.open_button)
+        top_row.addWidget(self.invert_check)
+        top_row.addWidget(self.crop_check)
         top_row.addWidget(self.model_label, 1)
         left = QVBoxLayout()
         left.addWidget(self.input_label)
@@ -113,13 +127,24 @@ class PredictView(QWidget):
             how = f"converted to {mode} {side}×{side}, as the training images are"
             if info.resize and info.resize != side:
                 how += f" (then resized to {info.resize}×{info.resize})"
+        expects = ""
+        if info is not None and info.channels == 1:
+            expects = (
+                " The network learned from light objects on a black background, centred and filling the "
+                "frame: for a photo on a light background, tick Invert and Crop to the object."
+            )
         self.hint.setText(
             f"…or drop a PNG or JPEG file anywhere on the window. It is {how}, then classified by "
-            "the last finished (or stopped) run."
+            f"the last finished (or stopped) run.{expects}"
         )
+
+    def options(self) -> tuple[bool, bool]:
+        """(invert, crop) as ticked."""
+        return self.invert_check.isChecked(), self.crop_check.isChecked()
 
     def show_pending(self, path: str) -> None:
         """A file is being classified."""
+        self.path = path
         self.file_label.setText(f"{Path(path).name}: classifying…")
         self.message.hide()
 
@@ -154,6 +179,14 @@ class PredictView(QWidget):
         self.message.setText(text)
         self.message.show()
         self.file_label.setText("")
+
+    def show_failure(self, text: str) -> None:
+        """The file could not be classified: say why, and show nothing of the file before it."""
+        self.show_message(text)
+        self.input_image = None
+        self.input_label.clear()
+        self.input_caption.setText("")
+        self._clear_bars()
 
     def message_text(self) -> str:
         """The message shown, or "" when none is."""

@@ -81,6 +81,7 @@ class ResultsView(QWidget):
 
         self.confusion.image_clicked.connect(self._on_image_clicked)
         self.predict.open_requested.connect(self.open_image)
+        self.predict.options_changed.connect(self._on_prediction_options_changed)
         self.feature_maps.request_changed.connect(self._on_maps_choice_changed)
         self.tabs.currentChanged.connect(self._on_page_changed)
         self.inspector.model_ready.connect(self._on_model_ready)
@@ -103,8 +104,11 @@ class ResultsView(QWidget):
         session.run_ended.connect(self._on_run_finished)
 
     def _on_new_run(self) -> None:
+        """A new run: nothing of the last one stays (its maps would show under the new run's images)."""
         self.confusion.clear()
         self._run_id, self._live = None, True
+        self.feature_maps.set_image_count(0)
+        self.set_model_source(None)
 
     def accept_drops_on(self, widget: QWidget) -> None:
         """Let image files dropped onto ``widget`` (e.g. the main window) be classified here."""
@@ -195,13 +199,17 @@ class ResultsView(QWidget):
         self.tabs.setCurrentWidget(self.predict)
         emit(self.activate_requested)
         self.predict.show_pending(str(path))
-        self.inspector.request_prediction(str(path))
+        self.inspector.request_prediction(str(path), *self.predict.options())
 
     def _on_prediction_ready(self, prediction: Prediction) -> None:
         self.predict.show_prediction(prediction)
 
     def _on_prediction_failed(self, message: str) -> None:
-        self.predict.show_message(message)
+        self.predict.show_failure(message)
+
+    def _on_prediction_options_changed(self) -> None:
+        if self.predict.path:
+            self.open_image(self.predict.path)
 
     # --- model ------------------------------------------------------------------------------
 
