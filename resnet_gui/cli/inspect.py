@@ -63,10 +63,17 @@ def _memory(cfg: RunConfig, shape: tuple[int, int, int], summary: Summary) -> di
     except ValueError as e:
         raise UserError(f"--device: {e}") from None
     precision = resolve_precision(t.precision, device)
-    estimate = estimate_memory(cfg.model, shape, t.batch_size, precision, t.optimizer, t.momentum,
-                               device=device.type, summary=summary)
-    return {"batch_size": t.batch_size, "precision": precision, "optimizer": t.optimizer, "device": device.type,
-            **estimate.to_dict(), "line": memory_line(estimate, t.batch_size, precision, t.optimizer, device.type)}
+    estimate = estimate_memory(
+        cfg.model, shape, t.batch_size, precision, t.optimizer, t.momentum, device=device.type, summary=summary
+    )
+    return {
+        "batch_size": t.batch_size,
+        "precision": precision,
+        "optimizer": t.optimizer,
+        "device": device.type,
+        **estimate.to_dict(),
+        "line": memory_line(estimate, t.batch_size, precision, t.optimizer, device.type),
+    }
 
 
 def cmd_data(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -82,9 +89,20 @@ def cmd_data(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         printer.close()
     if args.json:
-        print(json.dumps({"classes": list(preview.class_names), "train_counts": list(preview.train_counts),
-                          "test_counts": list(preview.test_counts), "image_size": preview.image_size,
-                          "channels": preview.channels, "skipped": list(preview.skipped)}, indent=2), file=out)
+        print(
+            json.dumps(
+                {
+                    "classes": list(preview.class_names),
+                    "train_counts": list(preview.train_counts),
+                    "test_counts": list(preview.test_counts),
+                    "image_size": preview.image_size,
+                    "channels": preview.channels,
+                    "skipped": list(preview.skipped),
+                },
+                indent=2,
+            ),
+            file=out,
+        )
         return 0
     print(preview.describe(), file=out)
     for name, tr, te in zip(preview.class_names, preview.train_counts, preview.test_counts, strict=True):
@@ -115,8 +133,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     for name, row in zip(names, result.counts, strict=True):
         print(f"{name:>12}" + "".join(f"{c:>12}" for c in row), file=out)
     accuracies = per_class_accuracy(result.counts)
-    print("per-class accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in zip(names, accuracies, strict=True)),
-          file=out)
+    print("per-class accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in zip(names, accuracies, strict=True)), file=out)
     return 0
 
 

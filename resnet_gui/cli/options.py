@@ -74,48 +74,78 @@ def _summary_parser(sub: Any) -> None:
     s.add_argument("--preset", choices=MODEL_PRESETS, help="ResNet-18 ... 152 (sets blocks and block type)")
     for key in SUMMARY_KEYS:
         add_setting(s, key)
-    s.add_argument("--input", type=_parse_with(parse_shape), default=(1, 224, 224),
-                   help="input shape C,H,W (default: 1,224,224)")
+    s.add_argument(
+        "--input", type=_parse_with(parse_shape), default=(1, 224, 224), help="input shape C,H,W (default: 1,224,224)"
+    )
     s.add_argument("--classes", type=int, default=ModelConfig().num_classes, help="number of classes (default: 10)")
     s.add_argument("--blocks-detail", action="store_true", help="list every residual block too")
-    s.add_argument("--batch-size", dest="train.batch_size", type=int, metavar="N",
-                   help="also estimate the memory training needs at this batch size (for images of --input)")
-    s.add_argument("--precision", dest="train.precision", choices=SPECS["train.precision"].choices,
-                   help="number format of that estimate (default: auto, as training picks it for --device)")
-    s.add_argument("--optimizer", dest="train.optimizer", choices=SPECS["train.optimizer"].choices,
-                   help="optimizer of that estimate: adam keeps 2 tensors per parameter, sgd 1 (default: adam)")
-    s.add_argument("--device", dest="train.device", choices=SPECS["train.device"].choices,
-                   help="device of that estimate (default: auto)")
+    s.add_argument(
+        "--batch-size",
+        dest="train.batch_size",
+        type=int,
+        metavar="N",
+        help="also estimate the memory training needs at this batch size (for images of --input)",
+    )
+    s.add_argument(
+        "--precision",
+        dest="train.precision",
+        choices=SPECS["train.precision"].choices,
+        help="number format of that estimate (default: auto, as training picks it for --device)",
+    )
+    s.add_argument(
+        "--optimizer",
+        dest="train.optimizer",
+        choices=SPECS["train.optimizer"].choices,
+        help="optimizer of that estimate: adam keeps 2 tensors per parameter, sgd 1 (default: adam)",
+    )
+    s.add_argument(
+        "--device",
+        dest="train.device",
+        choices=SPECS["train.device"].choices,
+        help="device of that estimate (default: auto)",
+    )
     s.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def _train_parser(sub: Any) -> None:
     t = sub.add_parser("train", help="train headless, printing the seed's epoch line")
-    t.add_argument("--preset", choices=[*PRESETS, *MODEL_PRESETS],
-                   help="a named recipe (seed, fast-cpu, fast-gpu) or a model (resnet18 ... resnet152)")
+    t.add_argument(
+        "--preset",
+        choices=[*PRESETS, *MODEL_PRESETS],
+        help="a named recipe (seed, fast-cpu, fast-gpu) or a model (resnet18 ... resnet152)",
+    )
     t.add_argument("--config", metavar="FILE.toml", help="start from settings saved as TOML (options still apply)")
     for key in TRAIN_KEYS:
         add_setting(t, key)
     t.add_argument("--json", action="store_true", help="one JSON object per epoch per line")
     t.add_argument("--name", help="a name for the run in the run history")
-    t.add_argument("--resume", metavar="RUN_ID_OR_CHECKPOINT",
-                   help="continue a stopped or crashed run from its last checkpoint")
+    t.add_argument(
+        "--resume", metavar="RUN_ID_OR_CHECKPOINT", help="continue a stopped or crashed run from its last checkpoint"
+    )
     t.add_argument("--runs-db", help=RUNS_DB_HELP)
     t.add_argument("--tensorboard", metavar="LOGDIR", help="also log to TensorBoard (needs the tensorboard package)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
-    parser = Parser(prog="resnet-gui", description="Train and inspect residual networks "
-                    "(the d2l ResNet chapter). With no command, opens the desktop app.")
+    parser = Parser(
+        prog="resnet-gui",
+        description="Train and inspect residual networks "
+        "(the d2l ResNet chapter). With no command, opens the desktop app.",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     sub.add_parser("gui", help="open the desktop app (the default)")
     _summary_parser(sub)
     _train_parser(sub)
 
     r = sub.add_parser("runs", help="list, show, compare or export recorded runs")
-    r.add_argument("action", nargs="?", default="list", choices=("list", "show", "compare", "export"),
-                   help="list (default); show ID; compare ID ID...; export ID --out FILE.csv|.json|.toml")
+    r.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        choices=("list", "show", "compare", "export"),
+        help="list (default); show ID; compare ID ID...; export ID --out FILE.csv|.json|.toml",
+    )
     r.add_argument("ids", nargs="*", type=int, metavar="ID")
     r.add_argument("--out", help="file to export to: .csv or .json metrics, .toml settings")
     r.add_argument("--force", action="store_true", help="overwrite --out if it exists")

@@ -31,6 +31,11 @@ class RunPrinter:
                 file=self.out,
                 flush=True,
             )
+            if event.batch_size > event.train_size > 0:
+                self.console.print(
+                    f"note: the batch ({event.batch_size:,}) is larger than the {event.train_size:,} "
+                    "training images, so each epoch is one step; lower --batch-size"
+                )
         elif isinstance(event, EpochEnd):
             self.close()
             if self.as_json:

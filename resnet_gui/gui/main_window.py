@@ -53,9 +53,9 @@ class MainWindow(QMainWindow):
         self.train_button, self.pause_button = self.controls.train_button, self.controls.pause_button
         self.stop_button, self.background_controls = self.controls.stop_button, self.controls.background
         self.tabs = QTabWidget()
-        pages = ((stacked(self.progress, self.plots), "Training"), (self.data_preview, "Data"),
-                 (self.layer_table, "Layers"), (self.architecture, "Architecture"), (self.runs_panel, "Runs"),
-                 (self.results, "Results"))
+        pages = [(stacked(self.progress, self.plots), "Training"), (self.data_preview, "Data")]
+        pages += [(self.layer_table, "Layers"), (self.architecture, "Architecture"), (self.runs_panel, "Runs")]
+        pages.append((self.results, "Results"))
         arrange_window(self, self.banner, self.form, self.controls, self.tabs, pages)
         self.menus = WindowMenus(self, self.session, self.jobs, self.form.config, self.plots.export)
         self._connect()
@@ -96,7 +96,8 @@ class MainWindow(QMainWindow):
         self.core.summary_ready.connect(self.layer_table.show_summary)
         self.core.memory_ready.connect(self.layer_table.show_memory)
         self.core.summary_failed.connect(
-            lambda message: self.layer_table.show_invalid(f"could not summarise these settings: {message}"))
+            lambda message: self.layer_table.show_invalid(f"could not summarise these settings: {message}")
+        )
         self.layer_table.summary_changed.connect(self.architecture.show_summary)
         self.layer_table.layer_selected.connect(self.architecture.select_layer)
         self.architecture.layer_selected.connect(self.layer_table.select_layer)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .config import MAX_STAGES, MAX_WIDEST_CHANNELS, SPECS, RunConfig, get_field
+from .config import MAX_STAGES, MAX_WIDEST_CHANNELS, SPECS, TRAIN_SIZES, RunConfig, get_field
 from .fields import Spec
 
 
@@ -114,6 +114,15 @@ def validate(cfg: RunConfig) -> list[Problem]:
         Problem(key, message) for key, spec in SPECS.items() if (message := check_value(spec, get_field(cfg, key)))
     ]
     return problems + _cross_checks(cfg, {p.field for p in problems})
+
+
+def notes(cfg: RunConfig) -> list[Problem]:
+    """Settings that are valid but probably not meant; they do not stop a run."""
+    images = TRAIN_SIZES.get(cfg.data.dataset)
+    batch = cfg.train.batch_size
+    if images and isinstance(batch, int) and batch > images:
+        return [Problem("train.batch_size", f"more than the {images:,} training images: one step per epoch")]
+    return []
 
 
 def problems_text(problems: list[Problem]) -> str:

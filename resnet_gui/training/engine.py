@@ -13,8 +13,9 @@ import contextlib
 import math
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,20 +31,14 @@ from ..model.resnet import build_model, count_params
 from ..runs.status import RunStatus
 from ..settings.config import RunConfig
 from ..settings.validation import validate
-from .checkpoint import (
-    BEST,
-    LAST,
-    CheckpointError,
-    architecture_difference,
-    atomic_save,
-    make_checkpoint,
-)
+from .checkpoint import CheckpointError, architecture_difference, make_checkpoint
 from .devices import cpu_has_amx, resolve_device, resolve_precision
 from .distributed import DistContext
 from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunPaused, RunStarted
 from .host_memory import reuse_freed_memory
+from .optimisation import make_optimizer, make_scheduler, out_of_memory_as_error
 from .precision import autocast
-from .schedules import lr_factor
+from .saving import CheckpointFolder, epoch_state, restore_training_state
 from .small_map_conv import use_small_map_weight_grads
 
 
@@ -60,33 +55,6 @@ class FitResult:
     best_checkpoint: str | None = None
 
 
-def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
-    """Adam (the seed's) or SGD with Nesterov momentum, with the configured weight decay."""
-    t = cfg.train
-    if t.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=t.lr, momentum=t.momentum,
-                               weight_decay=t.weight_decay, nesterov=t.momentum > 0)
-    return torch.optim.Adam(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
-
-
-def _is_oom(err: BaseException) -> bool:
-    return isinstance(err, (torch.OutOfMemoryError, MemoryError)) or (
-        isinstance(err, RuntimeError) and ("out of memory" in str(err) or "can't allocate memory" in str(err)))
-
-
-@contextlib.contextmanager
-def out_of_memory_as_error(cfg: RunConfig, device: str) -> Iterator[None]:
-    """Turn running out of memory (building the model or training) into a TrainingError saying what to lower."""
-    try:
-        yield
-    except Exception as e:
-        if not _is_oom(e):
-            raise
-        resize = f" and {cfg.data.resize} px" if cfg.data.resize else ""
-        raise TrainingError(f"Out of memory on {device} at batch size {cfg.train.batch_size}{resize}: lower the "
-                            "batch size, the resize, or the network's channels or blocks.") from None
-
-
 class Trainer:
     """One run, set up in named steps (minGPT's shape): the model and the data may come from outside.
 
@@ -94,29 +62,38 @@ class Trainer:
     (its architecture must still be the one ``cfg.model`` describes, for checkpoints and resuming).
     """
 
-    def __init__(self, cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Event | None = None,
-                 pause: threading.Event | None = None, data: DataSet | None = None, model: nn.Module | None = None,
-                 report_every_s: float = 0.5, initial_state: dict[str, torch.Tensor] | None = None,
-                 checkpoint_dir: str | Path | None = None, resume: dict[str, Any] | None = None,
-                 dist_ctx: DistContext | None = None) -> None:
+    def __init__(
+        self,
+        cfg: RunConfig,
+        callbacks: Sequence[Callback] = (),
+        stop: threading.Event | None = None,
+        pause: threading.Event | None = None,
+        data: DataSet | None = None,
+        model: nn.Module | None = None,
+        report_every_s: float = 0.5,
+        initial_state: dict[str, torch.Tensor] | None = None,
+        checkpoint_dir: str | Path | None = None,
+        resume: dict[str, Any] | None = None,
+        dist_ctx: DistContext | None = None,
+    ) -> None:
         problems = validate(cfg)
         if problems:
             raise ConfigError("; ".join(str(p) for p in problems))
         self.cfg, self.callbacks, self.report_every_s = cfg, list(callbacks), report_every_s
         self.stop, self.pause = stop or threading.Event(), pause or threading.Event()
-        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.dist = dist_ctx or DistContext()
+        self.checkpoints = CheckpointFolder(checkpoint_dir, writes=self.dist.is_main)
         self.device = self._pick_device()
         self.precision = resolve_precision(cfg.train.precision, self.device)
         dataset = self._load_data(data)
-        check_run_fits(cfg, self.model_cfg, (dataset.train_x, dataset.test_x), self.device, self.precision,
-                       self.dist.world_size)  # refuse before the model is built
+        check_run_fits(
+            cfg, self.model_cfg, (dataset.train_x, dataset.test_x), self.device, self.precision, self.dist.world_size
+        )  # refuse before the model is built
         self._seed()
         # Measured on the development CPU: channels_last is 7 % (96 px) to 33 % (28 px) faster in fp32
         # too, and more in bf16; cuDNN prefers it as well.
         self.channels_last = self.device.type in ("cpu", "cuda")
-        self.net = self._build_model(dataset, model, resume["model"] if resume is not None else initial_state,
-                                     resume)
+        self.net = self._build_model(dataset, model, resume["model"] if resume is not None else initial_state, resume)
         self.train, self.test = self._batchers(dataset)
         self.optimizer, self.scheduler = self._optimisation()
         self.loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.train.label_smoothing)
@@ -135,8 +112,10 @@ class Trainer:
         except ValueError as e:
             raise ConfigError(f"train.device: {e}") from None
         if self.dist.enabled and t.batch_size % self.dist.world_size:
-            raise ConfigError(f"train.batch_size: {t.batch_size} does not split evenly over "
-                              f"{self.dist.world_size} processes; use a multiple of {self.dist.world_size}")
+            raise ConfigError(
+                f"train.batch_size: {t.batch_size} does not split evenly over "
+                f"{self.dist.world_size} processes; use a multiple of {self.dist.world_size}"
+            )
         self.dist.init(device)
         if device.type == "cuda":
             torch.backends.cudnn.benchmark = True
@@ -159,8 +138,13 @@ class Trainer:
             torch.manual_seed(seed)
         self.gen = torch.Generator().manual_seed(seed if seed is not None else time.time_ns() % 2**32)
 
-    def _build_model(self, dataset: DataSet, model: nn.Module | None, state: dict[str, torch.Tensor] | None,
-                     resume: dict[str, Any] | None) -> nn.Module:
+    def _build_model(
+        self,
+        dataset: DataSet,
+        model: nn.Module | None,
+        state: dict[str, torch.Tensor] | None,
+        resume: dict[str, Any] | None,
+    ) -> nn.Module:
         """The network on the device, with the weights to start from and the CPU's fast bf16 path."""
         if resume is not None:
             diff = architecture_difference(resume, self.model_cfg)
@@ -171,8 +155,9 @@ class Trainer:
             try:
                 net.load_state_dict(state)
             except RuntimeError as e:  # a model_config that does not describe the weights stored with it
-                raise CheckpointError(f"The checkpoint's weights do not fit its network "
-                                      f"({str(e).splitlines()[0]}): it is damaged.") from None
+                raise CheckpointError(
+                    f"The checkpoint's weights do not fit its network ({str(e).splitlines()[0]}): it is damaged."
+                ) from None
         t = self.cfg.train
         if self.dist.enabled and t.sync_bn:
             net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
@@ -187,20 +172,15 @@ class Trainer:
         """Training batches (shuffled, augmented) and test batches (as stored), cut on the device."""
         t, resize = self.cfg.train, self.cfg.data.resize
         shard = self.dist.shard if self.dist.enabled else None
-        train = DeviceBatcher(dataset.train_x, dataset.train_y, t.batch_size, self.device, resize,
-                              augment=t.augment, channels_last=self.channels_last, shard=shard)
-        test = DeviceBatcher(dataset.test_x, dataset.test_y, t.batch_size, self.device, resize,
-                             channels_last=self.channels_last, shard=shard)
-        return train, test
+        cut = partial(DeviceBatcher, device=self.device, resize=resize, channels_last=self.channels_last, shard=shard)
+        return cut(dataset.train_x, dataset.train_y, t.batch_size, augment=t.augment), cut(
+            dataset.test_x, dataset.test_y, t.batch_size
+        )
 
     def _optimisation(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
         """The optimiser and its per-step learning-rate schedule."""
-        t = self.cfg.train
         optimizer = make_optimizer(self.net, self.cfg)
-        steps = len(self.train)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lr_factor(t.schedule, t.epochs * steps, int(t.warmup_epochs * steps)))
-        return optimizer, scheduler
+        return optimizer, make_scheduler(optimizer, self.cfg, len(self.train))
 
     def _wrap(self, net: nn.Module) -> nn.Module:
         """What the steps call: the network, under DDP when distributed, compiled when asked."""
@@ -217,21 +197,20 @@ class Trainer:
             cb(event)
 
     def _restore(self, ckpt: dict[str, Any]) -> None:
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        self.scheduler.load_state_dict(ckpt["scheduler"])
-        torch.set_rng_state(ckpt["rng"]["torch"])
-        self.gen.set_state(ckpt["rng"]["generator"])
-        if "cuda" in ckpt["rng"] and self.device.type == "cuda":
-            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
-        self.history.extend(EpochEnd(**e) for e in ckpt["history"])
-        self.epoch_state = ckpt.get("epoch_state")
+        history, self.epoch_state = restore_training_state(ckpt, self.optimizer, self.scheduler, self.gen, self.device)
+        self.history.extend(history)
 
     def run(self) -> FitResult:
         """Train the remaining epochs; returns when finished or stopped."""
         t = self.cfg.train
         start_epoch = len(self.history) + 1
-        self.emit(RunStarted(t.epochs, len(self.train), self.train.size, self.test.size, self.device.type,
-                             self.precision, self.class_names, count_params(self.net), start_epoch))
+        sizes = (len(self.train), self.train.size, self.test.size)
+        params = count_params(self.net)
+        self.emit(
+            RunStarted(
+                t.epochs, *sizes, self.device.type, self.precision, self.class_names, params, start_epoch, t.batch_size
+            )
+        )
         for past in self.history:
             self.emit(past)
         self.run_start = time.perf_counter()
@@ -256,13 +235,14 @@ class Trainer:
             if self.dist.enabled:
                 test_acc = self._distributed_accuracy()
             else:
-                predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision),
-                                                   self.cfg.train.test_flips)
-                report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names,
-                                          self.test_images)
+                predicted, probs = predict_batches(
+                    self.model, self.test, autocast(self.device, self.precision), self.cfg.train.test_flips
+                )
+                report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names, self.test_images)
                 test_acc = report.accuracy
-            self.history.append(replace(trained, test_acc=test_acc,
-                                        seconds=trained.seconds + time.perf_counter() - eval_start))
+            self.history.append(
+                replace(trained, test_acc=test_acc, seconds=trained.seconds + time.perf_counter() - eval_start)
+            )
             self._save_epoch_end()
             if report is not None:
                 self.emit(report)
@@ -315,8 +295,10 @@ class Trainer:
         for b in range(first + 1, n_batches + 1):
             self._wait_while_paused(epoch, b - 1)
             if self._should_stop(b):
-                self._save_stopped(epoch, order, b - 1, loss_sum.item(), int(correct.item()), seen,
-                                   time.perf_counter() - start)
+                elapsed = time.perf_counter() - start
+                self._save_stopped(
+                    epoch, epoch_state(order, b - 1, loss_sum.item(), int(correct.item()), seen, elapsed)
+                )
                 return None
             X, y = next(batches)
             with autocast(self.device, self.precision):
@@ -334,52 +316,73 @@ class Trainer:
                 total = loss_sum.item()
                 chunk = (total - reported_loss) / (b - reported_batch)
                 if not math.isfinite(chunk):
-                    raise TrainingError(f"The loss became {chunk} in epoch {epoch}, batch {b}: training "
-                                        "diverged. Lower the learning rate (e.g. by 10x) and train again.")
+                    raise TrainingError(
+                        f"The loss became {chunk} in epoch {epoch}, batch {b}: training "
+                        "diverged. Lower the learning rate (e.g. by 10x) and train again."
+                    )
                 done = (epoch - 1) * n_batches + b
                 rate = (now - self.run_start) / max(1, done - self.start_step)
-                self.emit(BatchEnd(epoch, b, n_batches, chunk, seen / (now - start), now - self.run_start,
-                                   rate * (self.cfg.train.epochs * n_batches - done)))
+                self.emit(
+                    BatchEnd(
+                        epoch,
+                        b,
+                        n_batches,
+                        chunk,
+                        seen / (now - start),
+                        now - self.run_start,
+                        rate * (self.cfg.train.epochs * n_batches - done),
+                    )
+                )
                 reported_loss, reported_batch, last_report = total, b, now
         elapsed = time.perf_counter() - start
         if self.dist.enabled:
-            totals = self.dist.sum(torch.stack([loss_sum.float() / self.dist.world_size, correct.float(),
-                                                torch.tensor(float(seen), device=self.device)]))
+            totals = self.dist.sum(
+                torch.stack(
+                    [
+                        loss_sum.float() / self.dist.world_size,
+                        correct.float(),
+                        torch.tensor(float(seen), device=self.device),
+                    ]
+                )
+            )
             loss_total, correct_total, seen = totals[0].item(), totals[1].item(), int(totals[2].item())
         else:
             loss_total, correct_total = loss_sum.item(), correct.item()
         return EpochEnd(epoch, loss_total / n_batches, correct_total / seen, 0.0, elapsed, seen / elapsed, lr)
 
     def _checkpoint(self, epochs_done: int, epoch_state: dict[str, Any] | None = None) -> dict[str, Any]:
-        return make_checkpoint(self.cfg, self.model_cfg, self.net, self.optimizer, self.scheduler,
-                               epochs_done, self.history, self.gen, epoch_state, self.class_names,
-                               self.image_shape)
+        return make_checkpoint(
+            self.cfg,
+            self.model_cfg,
+            self.net,
+            self.optimizer,
+            self.scheduler,
+            epochs_done,
+            self.history,
+            self.gen,
+            epoch_state,
+            self.class_names,
+            self.image_shape,
+        )
 
     def _save_epoch_end(self) -> None:
-        if self.checkpoint_dir is None or not self.dist.is_main:
-            return
-        ckpt = self._checkpoint(len(self.history))
-        last = self.checkpoint_dir / LAST
-        atomic_save(ckpt, last)
-        self.result.last_checkpoint = str(last)
-        accs = [e.test_acc for e in self.history]
-        if accs[-1] >= max(accs):
-            atomic_save(ckpt, self.checkpoint_dir / BEST)
-            self.result.best_checkpoint = str(self.checkpoint_dir / BEST)
+        last, best = self.checkpoints.epoch_end(self._checkpoint(len(self.history)), [e.test_acc for e in self.history])
+        self.result.last_checkpoint = last or self.result.last_checkpoint
+        self.result.best_checkpoint = best or self.result.best_checkpoint
 
-    def _save_stopped(self, epoch: int, order: torch.Tensor, next_batch: int, loss_sum: float,
-                      correct: int, seen: int, elapsed: float) -> None:
-        if self.checkpoint_dir is None or not self.dist.is_main:
-            return
-        state = {"order": order, "next_batch": next_batch, "loss_sum": loss_sum, "correct": correct,
-                 "seen": seen, "elapsed": elapsed} if next_batch > 0 else None
-        last = self.checkpoint_dir / LAST
-        atomic_save(self._checkpoint(epoch - 1, state), last)
-        self.result.last_checkpoint = str(last)
+    def _save_stopped(self, epoch: int, state: dict[str, Any] | None) -> None:
+        if self.checkpoints.writes:
+            self.result.last_checkpoint = self.checkpoints.stopped(self._checkpoint(epoch - 1, state))
 
 
-def fit(cfg: RunConfig, callbacks: Sequence[Callback] = (), stop: threading.Event | None = None,
-        data: DataSet | None = None, report_every_s: float = 0.5, **kwargs: Any) -> FitResult:
+def fit(
+    cfg: RunConfig,
+    callbacks: Sequence[Callback] = (),
+    stop: threading.Event | None = None,
+    data: DataSet | None = None,
+    report_every_s: float = 0.5,
+    **kwargs: Any,
+) -> FitResult:
     """Train as ``cfg`` says; raise UserError subclasses with a message for anything the user can fix.
 
     ``data`` replaces loading the configured data set. Further keywords (``pause``,

@@ -47,6 +47,7 @@ class RunStarted:
     class_names: tuple[str, ...]
     params: int
     start_epoch: int = 1
+    batch_size: int = 0  # the global batch (0: not known, e.g. a run followed from the run history)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ def test_a_newer_job_with_the_same_key_supersedes_the_older(qtbot, jobs: Jobs) -
     lane.submit("Other", work(99), key="other", on_done=results.append)
     qtbot.waitUntil(lambda: not lane.busy, timeout=10000)
     assert results == [4, 99]  # only the latest of each key reports
-    assert stops[:4] == [True] * 4  # the superseded ones were told to stop
+    # The two that reported ran to the end; a superseded job either never started or saw its stop flag.
+    assert stops.count(False) == 2 and all(stops[: len(stops) - 2])
 
 
 def test_an_unexpected_error_reaches_the_banner_signal_with_its_label(qtbot, jobs: Jobs, capfd) -> None:

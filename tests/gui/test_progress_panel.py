@@ -46,3 +46,14 @@ def test_download_progress_and_durations(qtbot) -> None:
     assert "2.5 MB" in panel.epoch_bar.format()
     assert format_duration(59.6) == "1:00" and format_duration(3725) == "1:02:05"
     assert format_duration(-3) == "0:00"
+
+
+def test_a_batch_larger_than_the_training_set_is_explained_at_the_start(qtbot) -> None:
+    from resnet_gui.training.events import RunStarted
+
+    panel = ProgressPanel()
+    qtbot.addWidget(panel)
+    panel.show_started(RunStarted(5, 1, 120, 30, "cpu", "fp32", ("a", "b", "c"), 1000, 1, 256))
+    assert "larger than the 120 training images" in panel.status_label.text()
+    panel.show_started(RunStarted(5, 4, 1200, 30, "cpu", "fp32", ("a", "b", "c"), 1000, 1, 256))
+    assert "larger than" not in panel.status_label.text()

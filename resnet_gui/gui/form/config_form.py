@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...settings.config import SPECS, TRAIN_SIZES, DataConfig, ModelConfig, RunConfig, get_field, with_values
+from ...settings.config import SPECS, DataConfig, ModelConfig, RunConfig, get_field, with_values
 from ...settings.presets import MODEL_PRESETS, PRESETS, apply_depth, apply_recipe
-from ...settings.validation import validate
+from ...settings.validation import notes, validate
 from ..qt_compat import emit
 from ..widgets.collapsible_section import CollapsibleSection
 from ..widgets.palette import ERROR_BORDER, ERROR_STYLE, MUTED_TEXT
@@ -377,16 +377,8 @@ class ConfigForm(QWidget):
             else:
                 self._inputs[key].setEnabled(key not in unused)
 
-    def _hints(self) -> dict[str, str]:
-        """Notes on settings that are valid but probably not meant (they do not block Train)."""
-        data, train = self._draft.data, self._draft.train
-        images = TRAIN_SIZES.get(data.dataset)
-        if images and isinstance(train.batch_size, int) and train.batch_size > images:
-            return {"train.batch_size": f"more than the {images:,} training images: one step per epoch"}
-        return {}
-
     def _update_errors(self) -> None:
-        hints = self._hints()
+        hints = {note.field: note.message for note in notes(self._draft)}
         for key, label in self._error_labels.items():
             message = self._errors.get(key, "")
             hint = "" if message else hints.get(key, "")

@@ -70,14 +70,26 @@ def _summarize(model_cfg: ModelConfig, shape: tuple[int, int, int], train: Train
     except ValueError as e:
         return LayerReport(summary, memory_line=f"Memory: {e}", fits=False)
     precision = resolve_precision(train.precision, device)
-    estimate = estimate_memory(model_cfg, shape, train.batch_size, precision, train.optimizer, train.momentum,
-                               device=device.type, summary=summary)
+    estimate = estimate_memory(
+        model_cfg,
+        shape,
+        train.batch_size,
+        precision,
+        train.optimizer,
+        train.momentum,
+        device=device.type,
+        summary=summary,
+    )
     line = memory_line(estimate, train.batch_size, precision, train.optimizer, device.type)
     free = available_bytes(device)
     if estimate.peak_bytes <= free:
         return LayerReport(summary, estimate, line)
-    return LayerReport(summary, estimate, f"{line} — more than the {format_bytes(free)} free here: training would "
-                                          "be refused", fits=False)
+    return LayerReport(
+        summary,
+        estimate,
+        f"{line} — more than the {format_bytes(free)} free here: training would be refused",
+        fits=False,
+    )
 
 
 class CoreLoader(QObject):
@@ -124,12 +136,17 @@ class CoreLoader(QObject):
         """Begin importing the core (once)."""
         if not self._started:
             self._started = True
-            self._lane.submit("Loading PyTorch", load_core, key="load", on_done=self._on_loaded,
-                              on_error=lambda message, _offer: emit(self.load_failed,
-                                                                    f"Could not load the training core: {message}"))
+            self._lane.submit(
+                "Loading PyTorch",
+                load_core,
+                key="load",
+                on_done=self._on_loaded,
+                on_error=lambda message, _offer: emit(self.load_failed, f"Could not load the training core: {message}"),
+            )
 
-    def request_summary(self, model_cfg: ModelConfig, shape: tuple[int, int, int],
-                        train: TrainConfig | None = None) -> None:
+    def request_summary(
+        self, model_cfg: ModelConfig, shape: tuple[int, int, int], train: TrainConfig | None = None
+    ) -> None:
         """Summarise ``model_cfg`` soon, with the memory training it as ``train`` says needs (when given);
         earlier requests not yet delivered are dropped."""
         self._pending = (model_cfg, shape, train)
@@ -146,9 +163,13 @@ class CoreLoader(QObject):
             return
         model_cfg, shape, train = self._pending
         self._pending = None
-        self._lane.submit("Summarising the network", lambda _ctx: _summarize(model_cfg, shape, train),
-                          key="summary", on_done=self._on_summarized,
-                          on_error=lambda message, _offer: emit(self.summary_failed, message))
+        self._lane.submit(
+            "Summarising the network",
+            lambda _ctx: _summarize(model_cfg, shape, train),
+            key="summary",
+            on_done=self._on_summarized,
+            on_error=lambda message, _offer: emit(self.summary_failed, message),
+        )
 
     def _on_summarized(self, report: LayerReport) -> None:
         emit(self.summary_ready, report.summary)

@@ -260,7 +260,7 @@ class ArchitectureView(QWidget):
         self._render(painter, QRectF(0, 0, size.width(), size.height()), source)
         painter.end()
         target = Path(path)
-        if not image.save(str(target), b"PNG"):
+        if not image.save(str(target), "PNG"):  # type: ignore[call-overload]  # stubs say bytes; PySide wants str
             raise OSError(f"could not write {target}")
         self._status.setText(f"saved {target.name}")
         return target

@@ -81,19 +81,28 @@ class LayerTable(QWidget):
         self._memory.setObjectName("layer-memory")
         self._memory.setWordWrap(True)
         self._memory.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._memory.setToolTip("Parameters, gradients and optimizer state in float32, and the activations "
-                                "backward keeps, with what the allocator holds around them (measured)")
+        self._memory.setToolTip(
+            "Parameters, gradients and optimizer state in float32, and the activations "
+            "backward keeps, with what the allocator holds around them (measured)"
+        )
         self._memory.hide()
 
         self.expand_button = tool_button("Expand all", "Show every block and its layers", self._on_expand_all)
         self.collapse_button = tool_button("Collapse all", "Show only the top-level layers", self._on_collapse_all)
-        self.copy_button = tool_button("Copy", "Copy the whole table, tab-separated, to the clipboard",
-                                        self._on_copy_clicked)
+        self.copy_button = tool_button(
+            "Copy", "Copy the whole table, tab-separated, to the clipboard", self._on_copy_clicked
+        )
         self.csv_button = tool_button("Export CSV…", "Save every row as CSV (raw numbers)", self._on_export_csv)
-        self.markdown_button = tool_button("Export Markdown…", "Save the layers and blocks as a Markdown table",
-                                            self._on_export_markdown)
-        self._buttons = (self.expand_button, self.collapse_button, self.copy_button, self.csv_button,
-                         self.markdown_button)
+        self.markdown_button = tool_button(
+            "Export Markdown…", "Save the layers and blocks as a Markdown table", self._on_export_markdown
+        )
+        self._buttons = (
+            self.expand_button,
+            self.collapse_button,
+            self.copy_button,
+            self.csv_button,
+            self.markdown_button,
+        )
 
         top = QHBoxLayout()
         top.addWidget(self._input, 1)
@@ -269,12 +278,12 @@ class LayerTable(QWidget):
         self.copy_to_clipboard()
 
     def _on_export_csv(self) -> None:
-        self._export_with_dialog("Export the layer table as CSV", "layers.csv", "CSV files (*.csv)",
-                                 self.export_csv)
+        self._export_with_dialog("Export the layer table as CSV", "layers.csv", "CSV files (*.csv)", self.export_csv)
 
     def _on_export_markdown(self) -> None:
-        self._export_with_dialog("Export the layer table as Markdown", "layers.md", "Markdown files (*.md)",
-                                 self.export_markdown)
+        self._export_with_dialog(
+            "Export the layer table as Markdown", "layers.md", "Markdown files (*.md)", self.export_markdown
+        )
 
     def _export_with_dialog(self, title: str, default: str, filters: str, export: Any) -> None:
         path, _ = QFileDialog.getSaveFileName(self, title, default, filters)

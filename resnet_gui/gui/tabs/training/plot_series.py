@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
 
 INITIAL_CAPACITY = 1024
+DISPLAY_POINTS = 40_000  # beyond this, a long curve is drawn from min/max bins
 
 
 def ema(values: Sequence[float], weight: float, start: Sequence[float] = ()) -> list[float]:
@@ -53,16 +55,24 @@ def render_svg(widget: pg.PlotWidget, path: Path) -> None:
 class Series:
     """The points behind one curve, in growing numpy buffers (a week of batches is over a million).
 
-    ``long`` curves draw only what is in view, thinned to about one point per pixel (pyqtgraph's
-    clip-to-view and peak downsampling), so a redraw costs the same after a minute or a week.
+    A ``long`` curve is handed to pyqtgraph as at most ``DISPLAY_POINTS`` points: beyond that, whole
+    bins of a power-of-two number of points become their minimum and maximum (spikes stay
+    visible), kept from one redraw to the next so only new bins are computed; pyqtgraph then draws
+    only what is in view, about one point per pixel. A redraw so costs about the same after a
+    minute or a week. The full points stay here, for the hover read-out and the CSV export.
     """
 
     def __init__(self, name: str, curve: pg.PlotDataItem, long: bool = False) -> None:
         self.name = name
         self.curve = curve
+        self.long = long
         self._x = np.empty(INITIAL_CAPACITY)
         self._y = np.empty(INITIAL_CAPACITY)
         self._n = 0
+        self._bin = 1  # points per display bin
+        self._binned_x: list[np.ndarray] = []
+        self._binned_y: list[np.ndarray] = []
+        self._binned = 0  # points already in the display bins
         if long:
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
@@ -90,21 +100,48 @@ class Series:
         need = self._n + len(xs)
         if need > len(self._x):
             size = max(need, 2 * len(self._x))
-            self._x, self._y = np.resize(self._x, size), np.resize(self._y, size)
+            grown_x, grown_y = np.empty(size), np.empty(size)
+            grown_x[: self._n], grown_y[: self._n] = self.x, self.y
+            self._x, self._y = grown_x, grown_y
         self._x[self._n : need], self._y[self._n : need] = xs, ys
         self._n = need
 
     def truncate(self, n: int) -> None:
         """Keep the first ``n`` points."""
         self._n = min(self._n, n)
+        self._forget_bins()
 
     def clear(self) -> None:
         """Forget every point."""
         self._n = 0
+        self._forget_bins()
+
+    def _forget_bins(self) -> None:
+        self._bin, self._binned, self._binned_x, self._binned_y = 1, 0, [], []
+
+    def display(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points to hand to pyqtgraph (see the class's description)."""
+        n = self._n
+        if not self.long or n <= DISPLAY_POINTS:
+            return self.x, self.y
+        size = 1 << math.ceil(math.log2(2 * n / DISPLAY_POINTS))
+        if size != self._bin:
+            self._forget_bins()
+            self._bin = size
+        whole = n // size * size
+        if whole > self._binned:
+            ys = self._y[self._binned : whole].reshape(-1, size)
+            self._binned_x.append(np.repeat(self._x[self._binned : whole : size], 2))
+            self._binned_y.append(np.column_stack([ys.min(axis=1), ys.max(axis=1)]).ravel())
+            self._binned = whole
+        return (
+            np.concatenate([*self._binned_x, self._x[whole:n]]),
+            np.concatenate([*self._binned_y, self._y[whole:n]]),
+        )
 
     def push(self) -> None:
         """Hand the points to the curve."""
-        self.curve.setData(self.x, self.y)
+        self.curve.setData(*self.display())
 
     def nearest(self, x: float) -> int | None:
         """Index of the point whose x is closest to ``x`` (None when empty)."""

@@ -24,6 +24,16 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def one_step_warning(event: RunStarted) -> str:
+    """A note when the batch is larger than the training set (one step per epoch), else ""."""
+    if event.batch_size > event.train_size > 0:
+        return (
+            f" — note: the batch ({event.batch_size:,}) is larger than the {event.train_size:,} training "
+            "images, so each epoch is one step; lower the batch size"
+        )
+    return ""
+
+
 class ProgressPanel(QWidget):
     """Shows where a run is: epoch and run bars, images/s, ETA, device and precision."""
 
@@ -129,7 +139,7 @@ class ProgressPanel(QWidget):
         self.epoch_bar.setFormat(f"epoch {event.start_epoch}/{event.epochs}")
         self.run_bar.setValue(self._run_steps(event.start_epoch - 1))
         self.run_bar.setFormat("%p%")
-        self.status_label.setText(f"Training on {self._setup}")
+        self.status_label.setText(f"Training on {self._setup}{one_step_warning(event)}")
 
     def show_batch(self, event: BatchEnd) -> None:
         """Progress inside an epoch, with throughput and time left."""

@@ -1,0 +1,53 @@
+"""The optimiser, its learning-rate schedule, and running out of memory said in words."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+from ..errors import TrainingError
+from ..settings.config import RunConfig
+from .schedules import lr_factor
+
+
+def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
+    """Adam (the seed's) or SGD with Nesterov momentum, with the configured weight decay."""
+    t = cfg.train
+    if t.optimizer == "sgd":
+        return torch.optim.SGD(
+            model.parameters(), lr=t.lr, momentum=t.momentum, weight_decay=t.weight_decay, nesterov=t.momentum > 0
+        )
+    return torch.optim.Adam(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+
+
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, cfg: RunConfig, steps_per_epoch: int
+) -> torch.optim.lr_scheduler.LRScheduler:
+    """The per-step learning-rate schedule of ``cfg`` (see ``schedules.lr_factor``)."""
+    t = cfg.train
+    factor = lr_factor(t.schedule, t.epochs * steps_per_epoch, int(t.warmup_epochs * steps_per_epoch))
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _is_oom(err: BaseException) -> bool:
+    return isinstance(err, (torch.OutOfMemoryError, MemoryError)) or (
+        isinstance(err, RuntimeError) and ("out of memory" in str(err) or "can't allocate memory" in str(err))
+    )
+
+
+@contextlib.contextmanager
+def out_of_memory_as_error(cfg: RunConfig, device: str) -> Iterator[None]:
+    """Turn running out of memory (building the model or training) into a TrainingError saying what to lower."""
+    try:
+        yield
+    except Exception as e:
+        if not _is_oom(e):
+            raise
+        resize = f" and {cfg.data.resize} px" if cfg.data.resize else ""
+        raise TrainingError(
+            f"Out of memory on {device} at batch size {cfg.train.batch_size}{resize}: lower the "
+            "batch size, the resize, or the network's channels or blocks."
+        ) from None
