@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..training.checkpoint import BEST, LAST
 from ..training.events import BatchEnd, EpochEnd, Event, RunEnd, RunStarted
-from .schema import RunStoreError
+from .schema import EPOCH_COLUMNS, RunStoreError
 
 if TYPE_CHECKING:
     from .store import RunStore
@@ -80,17 +80,9 @@ class RunRecorder:
         elif isinstance(event, EpochEnd):
             d = asdict(event)
             db.execute(
-                "INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self.run_id,
-                    d["epoch"],
-                    d["loss"],
-                    d["train_acc"],
-                    d["test_acc"],
-                    d["seconds"],
-                    d["images_per_s"],
-                    d["lr"],
-                ),
+                f"INSERT OR REPLACE INTO epochs (run_id, {', '.join(EPOCH_COLUMNS)}) "
+                f"VALUES (?{', ?' * len(EPOCH_COLUMNS)})",
+                (self.run_id, *(d[c] for c in EPOCH_COLUMNS)),
             )
             db.execute(
                 "UPDATE runs SET epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?), "

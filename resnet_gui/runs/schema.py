@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
+from dataclasses import fields
 from pathlib import Path
 
 from ..errors import UserError
 from ..training.checkpoint import BEST, LAST
+from ..training.events import EpochEnd
 
 
 class RunStoreError(UserError):
@@ -58,8 +60,20 @@ MIGRATIONS: tuple[str, ...] = (
     # Each run gets a checkpoint folder no other run can share (two databases in one folder, or a
     # database recreated, used to reuse "run-1"); ``_adopt_legacy_folders`` moves the old ones.
     "ALTER TABLE runs ADD COLUMN uid TEXT NOT NULL DEFAULT ''",
+    # Tags for filtering the comparison, the duration estimated before the run, the test loss and
+    # the machine's load per epoch.
+    """
+    ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN estimated_s REAL;
+    ALTER TABLE epochs ADD COLUMN test_loss REAL;
+    ALTER TABLE epochs ADD COLUMN cpu_percent REAL;
+    ALTER TABLE epochs ADD COLUMN ram_bytes REAL;
+    ALTER TABLE epochs ADD COLUMN gpu_percent REAL;
+    ALTER TABLE epochs ADD COLUMN gpu_bytes REAL
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+EPOCH_COLUMNS = tuple(f.name for f in fields(EpochEnd))  # the epochs table holds every EpochEnd field
 LEGACY_SLACK_S = 120  # a legacy folder belongs to a run when its files were written during that run
 
 

@@ -17,7 +17,7 @@ import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..settings.config import RunConfig
 from ..training.events import EpochEnd
 from .processes import process_alive
-from .schema import RunStoreError, checkpoint_root, explain, migrate
+from .schema import EPOCH_COLUMNS, RunStoreError, checkpoint_root, explain, migrate
 
 __all__ = ["RunRecord", "RunStore", "RunStoreError", "default_db_path", "library_versions"]
 from .status import RunStatus
@@ -68,6 +68,8 @@ class RunRecord:
     versions: dict[str, str]
     pid: int | None = None  # the process that last trained it
     host: str = ""
+    tags: tuple[str, ...] = ()
+    estimated_s: float | None = None  # the duration estimated before the run started
 
     @property
     def trained_checkpoint(self) -> str:
@@ -92,7 +94,14 @@ class RunRecord:
             "created_at": self.created_at,
             "device": self.device,
             "error": self.error or None,
+            "tags": list(self.tags),
+            "estimated_s": self.estimated_s,
         }
+
+
+def split_tags(text: str) -> tuple[str, ...]:
+    """``"lr, sweep,lr"`` -> ``("lr", "sweep")``: trimmed, empty ones and repeats dropped, order kept."""
+    return tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
 
 
 def _saved_config(text: str) -> RunConfig:
@@ -232,6 +241,14 @@ class RunStore:
         """Give a run a new name."""
         self._update(run_id, name=name)
 
+    def set_tags(self, run_id: int, tags: Iterable[str]) -> None:
+        """Replace the run's tags (stored comma-separated, trimmed, without duplicates)."""
+        self._update(run_id, tags=",".join(split_tags(",".join(tags))))
+
+    def set_estimate(self, run_id: int, seconds: float | None) -> None:
+        """Store the duration estimated for the run before it started."""
+        self._update(run_id, estimated_s=seconds)
+
     def set_notes(self, run_id: int, notes: str) -> None:
         """Replace a run's notes."""
         self._update(run_id, notes=notes)
@@ -269,6 +286,8 @@ class RunStore:
             json.loads(row["versions"]),
             row["pid"],
             row["host"],
+            split_tags(row["tags"]),
+            row["estimated_s"],
         )
 
     def find(self, name: str) -> int | None:
@@ -295,8 +314,7 @@ class RunStore:
         """The run's per-epoch metrics in order."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT epoch, loss, train_acc, test_acc, seconds, images_per_s, lr FROM epochs "
-                "WHERE run_id = ? ORDER BY epoch",
+                f"SELECT {', '.join(EPOCH_COLUMNS)} FROM epochs WHERE run_id = ? ORDER BY epoch",
                 (run_id,),
             ).fetchall()
         return [EpochEnd(*r) for r in rows]

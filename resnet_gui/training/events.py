@@ -82,6 +82,13 @@ class EpochEnd:
     seconds: float
     images_per_s: float
     lr: float
+    test_loss: float | None = None  # mean cross-entropy on the test set (None: not measured, e.g. older runs)
+    # The machine's load over the epoch (None where it could not be read): CPU busy %, this process's
+    # resident memory, and on a GPU its utilisation % and the memory torch holds.
+    cpu_percent: float | None = None
+    ram_bytes: float | None = None
+    gpu_percent: float | None = None
+    gpu_bytes: float | None = None
 
     def line(self) -> str:
         """The seed's epoch line: ``epoch 1, loss 0.4321, train acc 0.853, ...``."""

@@ -85,3 +85,39 @@ def test_listing_100_runs_is_fast(tmp_path: Path) -> None:
     runs = store.list()
     assert len(runs) == 100 and runs[0].name == "r99"
     assert time.perf_counter() - start < 1.0
+
+
+def test_tags_estimate_and_an_old_database_brought_up_to_date(tmp_path: Path) -> None:
+    from resnet_gui.runs.schema import MIGRATIONS
+    from resnet_gui.training.events import EpochEnd
+
+    path = tmp_path / "runs.sqlite"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[:2]:
+        db.executescript(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.execute(
+        "INSERT INTO runs (name, created_at, status, config, epochs_planned) VALUES ('old', 1.0, 'finished', '{}', 1)"
+    )
+    db.execute("INSERT INTO epochs VALUES (1, 1, 0.5, 0.8, 0.7, 2.0, 100.0, 0.1)")
+    db.commit()
+    db.close()
+    store = RunStore(path)
+    old = store.get(1)
+    assert (old.tags, old.estimated_s) == ((), None)
+    assert store.epochs(1) == [EpochEnd(1, 0.5, 0.8, 0.7, 2.0, 100.0, 0.1)]
+    store.set_tags(1, [" lr ", "sweep", "lr", ""])
+    store.set_estimate(1, 12.5)
+    assert (store.get(1).tags, store.get(1).estimated_s) == (("lr", "sweep"), 12.5)
+    assert store.get(1).summary()["tags"] == ["lr", "sweep"]
+
+
+def test_test_loss_and_machine_load_are_kept_per_epoch(tmp_path: Path) -> None:
+    from resnet_gui.training.events import EpochEnd
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(CFG)
+    epoch = EpochEnd(1, 0.5, 0.8, 0.7, 2.0, 100.0, 0.1, 0.6, 87.5, 2.5e9, None, None)
+    recorder = store.recorder(run_id)
+    recorder(epoch)
+    assert store.epochs(run_id) == [epoch]
