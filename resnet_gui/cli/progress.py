@@ -4,6 +4,7 @@ and on a terminal a live progress bar (rich) on stderr for downloads, decoding a
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import TextIO
 
 from rich.console import Console
@@ -39,20 +40,7 @@ class RunPrinter:
         elif isinstance(event, EpochEnd):
             self.close()
             if self.as_json:
-                print(
-                    json.dumps(
-                        {
-                            "epoch": event.epoch,
-                            "loss": event.loss,
-                            "train_acc": event.train_acc,
-                            "test_acc": event.test_acc,
-                            "seconds": event.seconds,
-                            "images_per_s": event.images_per_s,
-                        }
-                    ),
-                    file=self.out,
-                    flush=True,
-                )
+                print(json.dumps(asdict(event)), file=self.out, flush=True)
             else:
                 print(event.line(), file=self.out, flush=True)
         elif self.live and isinstance(event, BatchEnd):

@@ -8,11 +8,17 @@ loss and correct counts with the others, so the epoch line equals a single-proce
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from torch import nn
+
+from ..data.batching import DeviceBatcher
+from ..inference.metrics import MIN_PROB
+from ..inference.predictions import class_probabilities
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,24 @@ class DistContext:
         if self.enabled and dist.is_initialized():
             dist.barrier()  # leaving while a peer is still in a collective aborts it
             dist.destroy_process_group()
+
+
+def distributed_scores(
+    model: nn.Module,
+    test: DeviceBatcher,
+    ctx: DistContext,
+    autocast_ctx: contextlib.AbstractContextManager,
+    flips: bool,
+) -> tuple[float, float]:
+    """Test accuracy and loss, each rank scoring its shard of ``test`` and the sums added over ranks."""
+    model.eval()
+    device = next(model.parameters()).device
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    loss = torch.zeros((), dtype=torch.float64, device=device)
+    with torch.no_grad(), autocast_ctx:
+        for X, y in test.batches():
+            scores = class_probabilities(model, X, flips)
+            correct += (scores.argmax(dim=1) == y).sum()
+            loss -= scores.float().gather(1, y[:, None]).clamp_min(MIN_PROB).log().sum().double()
+    model.train()
+    return ctx.sum(correct).item() / test.size, ctx.sum(loss).item() / test.size

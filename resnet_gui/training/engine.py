@@ -25,7 +25,7 @@ from torch import nn
 from ..data.batching import DeviceBatcher
 from ..data.datasets import DataSet, check_dataset, load_dataset
 from ..errors import Cancelled, ConfigError, TrainingError
-from ..inference.predictions import class_probabilities, predict_batches
+from ..inference.predictions import predict_batches
 from ..model.memory import check_run_fits
 from ..model.resnet import build_model, count_params
 from ..runs.status import RunStatus
@@ -33,7 +33,7 @@ from ..settings.config import RunConfig
 from ..settings.validation import validate
 from .checkpoint import CheckpointError, architecture_difference, make_checkpoint
 from .devices import cpu_has_amx, resolve_device, resolve_precision
-from .distributed import DistContext
+from .distributed import DistContext, distributed_scores
 from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunPaused, RunStarted
 from .host_memory import reuse_freed_memory
 from .optimisation import make_optimizer, make_scheduler, out_of_memory_as_error
@@ -233,16 +233,17 @@ class Trainer:
             eval_start = time.perf_counter()
             report = None
             if self.dist.enabled:
-                test_acc = self._distributed_accuracy()
+                test_acc, test_loss = distributed_scores(
+                    self.model, self.test, self.dist, autocast(self.device, self.precision), self.cfg.train.test_flips
+                )
             else:
                 predicted, probs = predict_batches(
                     self.model, self.test, autocast(self.device, self.precision), self.cfg.train.test_flips
                 )
                 report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names, self.test_images)
-                test_acc = report.accuracy
-            self.history.append(
-                replace(trained, test_acc=test_acc, seconds=trained.seconds + time.perf_counter() - eval_start)
-            )
+                test_acc, test_loss = report.accuracy, report.loss
+            seconds = trained.seconds + time.perf_counter() - eval_start
+            self.history.append(replace(trained, test_acc=test_acc, test_loss=test_loss, seconds=seconds))
             self._save_epoch_end()
             if report is not None:
                 self.emit(report)
@@ -254,17 +255,6 @@ class Trainer:
         # Ranks agree at fixed batches so that all stop at the same one (a collective can't be skipped).
         every = 10 if self.device.type == "cuda" else 1
         return batch % every == 0 and self.dist.any(self.stop.is_set(), self.device)
-
-    def _distributed_accuracy(self) -> float:
-        """Test accuracy with each rank scoring its shard and the counts summed over ranks."""
-        self.model.eval()
-        correct = torch.zeros((), dtype=torch.long, device=self.device)
-        with torch.no_grad(), autocast(self.device, self.precision):
-            for X, y in self.test.batches():
-                scores = class_probabilities(self.model, X, self.cfg.train.test_flips)
-                correct += (scores.argmax(dim=1) == y).sum()
-        self.model.train()
-        return self.dist.sum(correct).item() / self.test.size
 
     def _wait_while_paused(self, epoch: int, batches_done: int) -> None:
         if not self.pause.is_set() or self.stop.is_set():

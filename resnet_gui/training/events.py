@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..inference.metrics import confusion_counts
+from ..inference.metrics import confusion_counts, log_loss
 from ..runs.status import RunStatus
 
 
@@ -116,6 +116,11 @@ class EpochPredictions:
     def accuracy(self) -> float:
         """The share of test images predicted right."""
         return float((self.labels == self.predicted).mean()) if len(self.labels) else 0.0
+
+    @property
+    def loss(self) -> float:
+        """The test loss: mean cross-entropy of the probabilities against the labels."""
+        return log_loss(self.probs, self.labels)
 
     def confusion(self) -> np.ndarray:
         """Counts (true class rows, predicted class columns)."""

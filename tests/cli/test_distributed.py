@@ -125,6 +125,8 @@ def test_two_gloo_processes_match_one(tmp_path: Path) -> None:
     # The test accuracy after the first epoch, at the schedule's highest learning rate, varies more.
     assert b[0]["test_acc"] == pytest.approx(a[0]["test_acc"], abs=2.5 * TEST_ACC_TOL), differ("test_acc", a[0], b[0])
     assert b[-1]["test_acc"] == pytest.approx(a[-1]["test_acc"], abs=TEST_ACC_TOL), differ("test_acc", a[-1], b[-1])
+    # A loss summed over one rank's shard only would be half the single-process one.
+    assert b[-1]["test_loss"] == pytest.approx(a[-1]["test_loss"], rel=0.15), differ("test_loss", a[-1], b[-1])
     runs = RunStore(tmp_path / "two" / "runs.sqlite").list()
     assert len(runs) == 1 and runs[0].status == "finished" and runs[0].epochs_done == 2
     assert runs[0].best_test_acc == max(e["test_acc"] for e in b)

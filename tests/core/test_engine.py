@@ -107,3 +107,13 @@ def test_invalid_settings_and_bad_data_are_user_errors() -> None:
     broken = type(ds)("sample", ds.train_x[:10], ds.train_y[:5], ds.test_x, ds.test_y, ds.class_names)
     with pytest.raises(DataError, match="malformed"):
         fit(TINY, data=broken)
+
+
+def test_each_epoch_reports_the_test_loss_as_the_cross_entropy_of_its_answers() -> None:
+    events: list = []
+    fit(with_changes(TINY, train={"epochs": 1}), callbacks=[events.append], report_every_s=0)
+    (epoch,) = [e for e in events if isinstance(e, EpochEnd)]
+    (answers,) = [e for e in events if isinstance(e, EpochPredictions)]
+    picked = answers.probs[np.arange(len(answers.labels)), answers.labels]
+    assert epoch.test_loss == pytest.approx(float(-np.log(picked).mean()), rel=1e-5)
+    assert 0.1 < epoch.test_loss < 5
