@@ -24,6 +24,7 @@ from .tabs.results.results_view import ResultsView
 from .tabs.runs.runs_panel import RunsPanel
 from .tabs.training.plots import TrainingPlots
 from .tabs.training.progress_panel import ProgressPanel
+from .tabs.training.result_summary import ResultSummary
 from .widgets.error_banner import ErrorBanner
 
 STATUS_MS = 8000
@@ -45,7 +46,7 @@ class MainWindow(QMainWindow):
         self.core.start_after_first_paint(self)
         db = str(self.session.runs_db)
         self.form, self.controls, self.banner = ConfigForm(), RunControls(), ErrorBanner()
-        self.progress, self.plots = ProgressPanel(), TrainingPlots()
+        self.progress, self.plots, self.result_line = ProgressPanel(), TrainingPlots(), ResultSummary()
         self.layer_table, self.architecture = LayerTable(), ArchitectureView()
         self.data_preview = DataPreviewView(self.jobs)
         self.runs_panel = RunsPanel(db, self.jobs)
@@ -53,7 +54,7 @@ class MainWindow(QMainWindow):
         self.train_button, self.pause_button = self.controls.train_button, self.controls.pause_button
         self.stop_button, self.background_controls = self.controls.stop_button, self.controls.background
         self.tabs = QTabWidget()
-        pages = [(stacked(self.progress, self.plots), "Training"), (self.data_preview, "Data")]
+        pages = [(stacked(self.progress, self.result_line, self.plots), "Training"), (self.data_preview, "Data")]
         pages += [(self.layer_table, "Layers"), (self.architecture, "Architecture"), (self.runs_panel, "Runs")]
         pages.append((self.results, "Results"))
         arrange_window(self, self.banner, self.form, self.controls, self.tabs, pages)
@@ -67,7 +68,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         s, bar = self.session, self.statusBar()
-        for view in (self.progress, self.plots, self.results, self.runs_panel, self.controls):
+        for view in (self.progress, self.result_line, self.plots, self.results, self.runs_panel, self.controls):
             view.bind(s)
         s.status.connect(lambda text: bar.showMessage(text, STATUS_MS))
         s.error.connect(self.banner.show_error)

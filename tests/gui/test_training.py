@@ -37,6 +37,11 @@ def test_a_short_run_finishes_with_two_epoch_points_and_full_progress(qtbot, win
     status = window.progress.status_label.text()
     assert status.startswith("Finished") and "cpu" in status and ("fp32" in status or "bf16" in status)
     assert [e.epoch for e in window.session.history] == [1, 2]
+    best = max(e.test_acc for e in window.session.history)
+    summary = window.result_line.text()
+    assert window.result_line.isVisible() and summary.startswith(f"Run {window.session.run_id} finished: ")
+    assert f"best test accuracy {best:.3f}" in summary and "2 of 2 epochs in 0:" in summary
+    assert "test loss" in summary
     assert window.train_button.isEnabled() and not window.stop_button.isEnabled()
     assert not window.training
     assert not window.banner.isVisible()
