@@ -1,6 +1,8 @@
 """Regenerate the README's screenshots from the real main window (run by hand, offscreen).
 
-    python docs/screenshots.py            # writes docs/screenshot-*.png
+    python docs/screenshots.py                 # writes docs/screenshot-*.png (light theme)
+    python docs/screenshots.py --theme dark    # writes docs/screenshot-*-dark.png
+    RESNET_GUI_SHOTS=/tmp/shots RESNET_GUI_THEME=dark python docs/screenshots.py   # elsewhere, dark
 
 Trains a small ResNet on the bundled sample through the Train button, then grabs the Training,
 Architecture, Data and Results tabs as a user would see them at 1200x760; then trains a second run
@@ -9,6 +11,7 @@ with another learning rate and grabs the Runs tab comparing the two.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -24,6 +27,7 @@ os.environ["RESNET_GUI_OFFLINE"] = "1"
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
+from resnet_gui.gui import theme  # noqa: E402
 from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
 from resnet_gui.gui.main_window import MainWindow  # noqa: E402
 from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
@@ -44,10 +48,24 @@ def wait(cond, ms: int = 600_000) -> None:
         raise TimeoutError("the window did not get there in time")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Regenerate the README's screenshots.")
+    parser.add_argument(
+        "--theme",
+        choices=("light", "dark"),
+        default=os.environ.get("RESNET_GUI_THEME", "light"),
+        help="the window's theme; dark shots are named screenshot-*-dark.png (default: $RESNET_GUI_THEME or light)",
+    )
+    chosen = parser.parse_args(argv).theme
+    suffix = "" if chosen == "light" else f"-{chosen}"
+
+    def shot(name: str) -> None:
+        win.grab().save(str(OUT / f"screenshot-{name}{suffix}.png"))
+
     app = create_app([])
     guard = collect_garbage_in_gui_thread()  # noqa: F841
     win = MainWindow(settings=None)
+    theme.apply_theme(app, chosen)
     win.resize(1200, 760)
     win.show()
     wait(lambda: win.core.info is not None and not win.core.busy)
@@ -72,14 +90,14 @@ def main() -> None:
     win.train_button.click()
     wait(lambda: bool(done))
     app.processEvents()
-    win.grab().save(str(OUT / "screenshot-main.png"))
+    shot("main")
     win.tabs.setCurrentWidget(win.architecture)
     app.processEvents()
-    win.grab().save(str(OUT / "screenshot-architecture.png"))
+    shot("architecture")
     win.tabs.setCurrentWidget(win.data_preview)
     wait(lambda: win.data_preview.preview is not None and not win.data_preview.busy)
     app.processEvents()
-    win.grab().save(str(OUT / "screenshot-data.png"))
+    shot("data")
     win.tabs.setCurrentWidget(win.results)
     r = win.results
     wait(lambda: r.model_info is not None)
@@ -88,7 +106,7 @@ def main() -> None:
     t, k = np.unravel_index(counts.argmax(), counts.shape)
     r.confusion.select_cell(int(t), int(k))
     app.processEvents()
-    win.grab().save(str(OUT / "screenshot-results.png"))
+    shot("results")
     print("test accuracy per epoch:", [round(e.test_acc, 3) for e in win.session.history])
 
     # A second run with another learning rate, then both compared on the Runs tab.
@@ -104,7 +122,7 @@ def main() -> None:
     panel.select_runs([first, panel.last_run_id])
     wait(lambda: not panel.busy)
     app.processEvents()
-    win.grab().save(str(OUT / "screenshot-runs.png"))
+    shot("runs")
     win.shutdown()
 
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from ..settings.config import RunConfig
 from ..settings.validation import validate
-from . import window_settings
+from . import view_menu, window_settings
 from .form.config_form import ConfigForm
 from .form.run_controls import RunControls
 from .jobs import Jobs
@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         pages.append((self.results, "Results"))
         arrange_window(self, self.banner, self.form, self.controls, self.tabs, pages)
         self.menus = WindowMenus(self, self.session, self.jobs, self.form.config, self.plots.export)
+        self.theme_menu = view_menu.ViewMenu(self, self._settings)
         self._connect()
         remembered = window_settings.restore(self._settings, self)
         if remembered is not None:

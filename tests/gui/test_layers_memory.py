@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel
 
 from resnet_gui.gui.jobs import Jobs
 from resnet_gui.gui.session.core import CoreLoader
-from resnet_gui.gui.widgets.palette import ERROR_TEXT
+from resnet_gui.gui.widgets import palette
 from resnet_gui.model.memory import estimate_memory, memory_line
 from resnet_gui.settings.config import ModelConfig, RunConfig, TrainConfig, with_changes
 from resnet_gui.training.devices import resolve_device, resolve_precision
@@ -58,10 +58,10 @@ def test_a_run_that_cannot_fit_is_marked(qtbot, window) -> None:
     window.form.set_config(with_changes(RunConfig(), data={"resize": 512}, train={"batch_size": 65536}))
     line = wait_for_memory(qtbot, window, "Memory for batch 65,536")
     assert "free here: training would be refused" in line
-    assert ERROR_TEXT in memory_label(window).styleSheet()
+    assert palette.current().error_text in memory_label(window).styleSheet()
     window.form.set_config(RunConfig())
     line = wait_for_memory(qtbot, window, "Memory for batch 256")
-    assert "refused" not in line and ERROR_TEXT not in memory_label(window).styleSheet()
+    assert "refused" not in line and palette.current().error_text not in memory_label(window).styleSheet()
 
 
 def test_invalid_settings_clear_the_line(qtbot, window) -> None:

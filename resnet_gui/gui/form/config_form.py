@@ -32,7 +32,7 @@ from ...settings.presets import MODEL_PRESETS, PRESETS, apply_depth, apply_recip
 from ...settings.validation import notes, validate
 from ..qt_compat import emit
 from ..widgets.collapsible_section import CollapsibleSection
-from ..widgets.palette import ERROR_BORDER, ERROR_STYLE, MUTED_TEXT
+from ..widgets.palette import set_tone
 from .inputs import connect_edited, make_input, read_input, write_input
 from .preset_box import CUSTOM, PresetBox, change_summary, shown_preset
 
@@ -109,7 +109,7 @@ class ConfigForm(QWidget):
         self._preset_note = QLabel()
         self._preset_note.setObjectName("preset-note")
         self._preset_note.setWordWrap(True)
-        self._preset_note.setStyleSheet(f"color: {MUTED_TEXT};")
+        set_tone(self._preset_note, "muted")
         self._preset_note.hide()
         layout.addWidget(self._preset_note)
         for title, keys in SECTIONS.items():
@@ -124,7 +124,7 @@ class ConfigForm(QWidget):
             label.setFixedWidth(width)
 
         self._general_error = QLabel()
-        self._general_error.setStyleSheet(ERROR_STYLE)
+        set_tone(self._general_error, "error")
         self._general_error.setWordWrap(True)
         self._general_error.hide()
         layout.addWidget(self._general_error)
@@ -141,7 +141,7 @@ class ConfigForm(QWidget):
         shown: QWidget = self._with_browse_button(field) if key == "data.root" else field
         error = QLabel()
         error.setObjectName(f"error:{key}")
-        error.setStyleSheet(ERROR_STYLE)
+        set_tone(error, "error")
         error.setWordWrap(True)
         error.hide()
         box = QWidget()
@@ -383,9 +383,9 @@ class ConfigForm(QWidget):
             message = self._errors.get(key, "")
             hint = "" if message else hints.get(key, "")
             label.setText(message or hint)
-            label.setStyleSheet(ERROR_STYLE if message else f"color: {MUTED_TEXT};")
+            set_tone(label, "error" if message else "muted")
             label.setVisible(bool(message or hint))
-            self._inputs[key].setStyleSheet(ERROR_BORDER if message else "")
+            set_tone(self._inputs[key], "error-field" if message else "")
             if message and not self._section_of[key].is_expanded():
                 self._section_of[key].set_expanded(True)
         general = self._errors.get("form", "")

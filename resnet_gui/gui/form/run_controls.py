@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpin
 
 from ..qt_compat import emit
 from ..session.run_session import RunSession, SessionState
-from ..widgets.palette import ERROR_STYLE
+from ..widgets.palette import set_tone
 
 
 class BackgroundControls(QWidget):
@@ -34,7 +34,7 @@ class BackgroundControls(QWidget):
             "(Gloo on CPU); the batch size must be divisible by N"
         )
         self.warning = QLabel()
-        self.warning.setStyleSheet(ERROR_STYLE)
+        set_tone(self.warning, "error")
         self.warning.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -13,11 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..qt_compat import emit
-
-HEADER_STYLE = (
-    "QToolButton { border: none; font-weight: bold; padding: 4px 0px; text-align: left; }"
-    "QToolButton:hover { color: #1565c0; }"
-)
+from .palette import set_tone
 
 
 class CollapsibleSection(QWidget):
@@ -34,7 +30,7 @@ class CollapsibleSection(QWidget):
         self._header.setChecked(expanded)
         self._header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._header.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._header.setStyleSheet(HEADER_STYLE)
+        set_tone(self._header, "section")
         self._header.toggled.connect(self._on_header_toggled)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)

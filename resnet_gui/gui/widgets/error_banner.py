@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ..qt_compat import emit
+from .palette import set_tone
 
 
 class ErrorBanner(QFrame):
@@ -16,10 +17,7 @@ class ErrorBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("error-banner")
-        self.setStyleSheet(
-            "#error-banner { background: #fdecea; border: 1px solid #e57373; "
-            "border-radius: 4px; } QLabel { color: #8e1b1b; }"
-        )
+        set_tone(self, "banner")
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

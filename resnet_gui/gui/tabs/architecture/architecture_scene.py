@@ -228,7 +228,7 @@ class DiagramBuilder:
                 "identity",
                 QPointF(x + 6, mid),
                 dashed=True,
-                label_color="#00838f",
+                shortcut=True,
             )
             return
         conv = side[0]

@@ -15,7 +15,6 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QShowEvent, QWheelEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
-    QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QHBoxLayout,
@@ -26,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...qt_compat import emit
+from ...widgets import palette
 from ...widgets.buttons import tool_button
 from ...widgets.file_dialogs import ask_save_path
 from .architecture_scene import DiagramBuilder
-from .diagram_items import Diagram, DiagramBox, font
+from .diagram_items import Diagram, DiagramBox, DiagramScene, font
 
 # Networks with at most this many blocks start with every stage expanded; bigger ones collapsed.
 EXPAND_BLOCK_LIMIT = 8
@@ -60,12 +60,11 @@ class ArchitectureView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._scene = QGraphicsScene(self)
-        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self._scene = DiagramScene(self)
+        self._scene.setItemIndexMethod(DiagramScene.ItemIndexMethod.NoIndex)
         self._scene.selectionChanged.connect(self._on_scene_selection_changed)
         self._view = _DiagramView(self._scene)
         self._view.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        self._view.setBackgroundBrush(QColor("#ffffff"))
         self._view.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self._view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
 
@@ -73,7 +72,7 @@ class ArchitectureView(QWidget):
         self._caption.setObjectName("architecture-caption")
         self._caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._status = QLabel()
-        self._status.setStyleSheet("color: #616161;")
+        palette.set_tone(self._status, "muted")
         self.expand_button = tool_button("Expand all", "Show every block of every stage", self._on_expand_all)
         self.collapse_button = tool_button("Collapse all", "Show each stage as one box", self._on_collapse_all)
         self.zoom_out_button = tool_button("−", "Zoom out (Ctrl + wheel)", self._on_zoom_out)
@@ -100,7 +99,7 @@ class ArchitectureView(QWidget):
                 top.addSpacing(12)
         top.addStretch(1)
         hint = QLabel("Click a stage's header to fold it; click a box to find it in the Layers tab.")
-        hint.setStyleSheet("color: #616161;")
+        palette.set_tone(hint, "muted")
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bottom = QHBoxLayout()
         bottom.addWidget(self._caption, 1)
@@ -119,11 +118,12 @@ class ArchitectureView(QWidget):
         self._selected = ""
         self._overrides: dict[str, tuple[bool, int]] = {}  # stage -> (expanded, its block count)
         self._update_buttons()
+        palette.follow(self._apply_theme)
 
     # -- public API --------------------------------------------------------------------------
 
     @property
-    def scene(self) -> QGraphicsScene:
+    def scene(self) -> DiagramScene:
         """The scene holding the diagram."""
         return self._scene
 
@@ -168,7 +168,7 @@ class ArchitectureView(QWidget):
             if self._summary is None:
                 note = QGraphicsSimpleTextItem(INVALID_TEXT)
                 note.setFont(font("text"))
-                note.setBrush(QColor("#c62828"))
+                note.setBrush(QColor(self._scene.theme.error_text))
                 self._scene.addItem(note)
             else:
                 builder = DiagramBuilder(self._scene, self.is_stage_expanded, self._on_stage_toggled)
@@ -254,7 +254,7 @@ class ArchitectureView(QWidget):
         source = self._export_rect()
         size = QSize(max(1, round(source.width() * scale)), max(1, round(source.height() * scale)))
         image = QImage(size, QImage.Format.Format_ARGB32)
-        image.fill(QColor("#ffffff"))
+        image.fill(QColor(palette.EXPORT.diagram.background))
         painter = QPainter(image)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self._render(painter, QRectF(0, 0, size.width(), size.height()), source)
@@ -278,7 +278,7 @@ class ArchitectureView(QWidget):
         painter = QPainter()
         if not painter.begin(generator):
             raise OSError(f"could not write {target}")
-        painter.fillRect(QRectF(0, 0, source.width(), source.height()), QColor("#ffffff"))
+        painter.fillRect(QRectF(0, 0, source.width(), source.height()), QColor(palette.EXPORT.diagram.background))
         self._render(painter, QRectF(0, 0, source.width(), source.height()), source)
         painter.end()
         self._status.setText(f"saved {target.name}")
@@ -314,16 +314,26 @@ class ArchitectureView(QWidget):
         return self._scene.itemsBoundingRect().adjusted(-EXPORT_MARGIN, -EXPORT_MARGIN, EXPORT_MARGIN, EXPORT_MARGIN)
 
     def _render(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
-        """Render without the selection highlight."""
+        """Render for an export: in the export (light) theme, without the selection highlight."""
         selected = [item for item in self._scene.selectedItems()]
         self._syncing = True
+        self._scene.theme = palette.EXPORT
         try:
             self._scene.clearSelection()
             self._scene.render(painter, target, source)
             for item in selected:
                 item.setSelected(True)
         finally:
+            self._scene.theme = palette.current()
             self._syncing = False
+
+    def _apply_theme(self, theme: palette.Theme) -> None:
+        self._scene.theme = theme
+        self._view.setBackgroundBrush(QColor(theme.diagram.background))
+        for item in self._scene.items():
+            if isinstance(item, QGraphicsSimpleTextItem):  # the note shown instead of a diagram
+                item.setBrush(QColor(theme.error_text))
+        self._scene.update()
 
     def _on_stage_toggled(self, name: str) -> None:
         # Deferred: the click arrives inside the frame's own event handler, which a redraw deletes.

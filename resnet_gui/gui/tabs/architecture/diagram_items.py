@@ -26,9 +26,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
+    QGraphicsScene,
     QStyleOptionGraphicsItem,
     QWidget,
 )
+
+from ...widgets import palette
+from ...widgets.palette import DiagramColors
 
 # Geometry (scene units = pixels at 100 %).
 TOP_W, BOX_W, SHORT_W = 250.0, 210.0, 160.0
@@ -40,25 +44,6 @@ STAGE_LEFT, STAGE_RIGHT = -320.0, 340.0
 HEADER_H = 44.0
 BLOCK_TITLE_H = 40.0
 ADD_R = 11.0
-SELECT_COLOR = QColor("#ff6f00")
-
-KIND_STYLES: dict[str, tuple[str, str]] = {  # kind -> (fill, border)
-    "input": ("#eceff1", "#546e7a"),
-    "output": ("#eceff1", "#546e7a"),
-    "conv": ("#e3f2fd", "#1e88e5"),
-    "norm": ("#f3e5f5", "#8e24aa"),
-    "activation": ("#fff8e1", "#f9a825"),
-    "pool": ("#e8f5e9", "#43a047"),
-    "fc": ("#fff3e0", "#fb8c00"),
-    "layer": ("#fafafa", "#757575"),
-    "shortcut": ("#e0f7fa", "#00838f"),
-    "stage": ("#f5f7fa", "#90a4ae"),
-    "stage-collapsed": ("#e8eaf6", "#3949ab"),
-    "block": ("#ffffff", "#b0bec5"),
-    "add": ("#ffffff", "#37474f"),
-    "fork": ("#ffffff", "#37474f"),
-}
-
 _fonts: dict[str, QFont] = {}
 
 
@@ -70,6 +55,20 @@ def font(role: str) -> QFont:
         f.setBold(role == "title")
         _fonts[role] = f
     return _fonts[role]
+
+
+class DiagramScene(QGraphicsScene):
+    """The diagram's scene: its items paint in ``theme``'s colours (an export switches to the light theme)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme = palette.current()
+
+
+def colors_of(item: QGraphicsItem) -> DiagramColors:
+    """The diagram colours ``item`` paints in: its scene's theme, else the current one."""
+    scene = item.scene()
+    return (scene.theme if isinstance(scene, DiagramScene) else palette.current()).diagram
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -100,9 +99,6 @@ class DiagramBox(QGraphicsItem):
         self._dashed = dashed
         self._circle = circle
         self._plain = plain
-        fill, border = KIND_STYLES.get(kind, KIND_STYLES["layer"])
-        self._brush = QBrush(QColor(fill))
-        self._pen = QPen(QColor(border), 1.2, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
         if name:
             self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
             self.setToolTip(name)
@@ -116,24 +112,38 @@ class DiagramBox(QGraphicsItem):
         """Every line of the box, joined by newlines."""
         return "\n".join(self.lines)
 
+    def colors(self) -> tuple[QColor, QColor]:
+        """The box's fill and border in the theme it paints in."""
+        kinds = colors_of(self).kinds
+        fill, border = kinds.get(self.kind, kinds["layer"])
+        return QColor(fill), QColor(border)
+
+    def _outline(self, colors: DiagramColors) -> tuple[QPen, QBrush]:
+        """The pen (the selection's when selected) and the brush of the box."""
+        fill, border = self.colors()
+        if self.isSelected():
+            return QPen(QColor(colors.select), 2.6), QBrush(fill)
+        return QPen(border, 1.2, Qt.PenStyle.DashLine if self._dashed else Qt.PenStyle.SolidLine), QBrush(fill)
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Draw the outline, the fill and the text."""
+        colors = colors_of(self)
         if self._plain:
-            painter.setPen(QColor("#616161"))
+            painter.setPen(QColor(colors.muted))
             painter.setFont(font("small"))
             painter.drawText(self.rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, self.text())
             return
-        pen = QPen(SELECT_COLOR, 2.6) if self.isSelected() else self._pen
+        pen, brush = self._outline(colors)
         painter.setPen(pen)
-        painter.setBrush(self._brush)
+        painter.setBrush(brush)
         if self._circle:
             painter.drawEllipse(self.rect)
         else:
             painter.drawRoundedRect(self.rect, 5, 5)
-        self._paint_text(painter)
+        self._paint_text(painter, colors)
 
-    def _paint_text(self, painter: QPainter) -> None:
-        painter.setPen(QColor("#212121"))
+    def _paint_text(self, painter: QPainter, colors: DiagramColors) -> None:
+        painter.setPen(QColor(colors.text))
         if self._circle:
             painter.setFont(font("title"))
             painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.lines[0] if self.lines else "")
@@ -174,18 +184,19 @@ class StageFrame(DiagramBox):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """The frame, a shaded header strip with a toggle arrow, and the header text."""
-        pen = QPen(SELECT_COLOR, 2.6) if self.isSelected() else self._pen
+        colors = colors_of(self)
+        pen, brush = self._outline(colors)
         painter.setPen(pen)
-        painter.setBrush(self._brush)
+        painter.setBrush(brush)
         painter.drawRoundedRect(self.rect, 7, 7)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#e3e8ee"))
+        painter.setBrush(QColor(colors.header))
         painter.drawRoundedRect(self.header.adjusted(1.5, 1.5, -1.5, 0), 6, 6)
-        painter.setPen(QColor("#37474f"))
+        painter.setPen(QColor(colors.header_text))
         painter.setFont(font("title"))
         arrow = QRectF(self.header.left() + 6, self.header.top() + 4, 16, 18)
         painter.drawText(arrow, Qt.AlignmentFlag.AlignCenter, "▾" if self.expanded else "▸")
-        painter.setPen(QColor("#212121"))
+        painter.setPen(QColor(colors.text))
         # The text keeps to the left of the main column, which runs through the header at x = 0.
         text_area = QRectF(self.header.left() + 24, self.header.top() + 4, -10 - self.header.left() - 24, HEADER_H - 6)
         self.paint_lines(painter, text_area, Qt.AlignmentFlag.AlignLeft)
@@ -207,15 +218,15 @@ class DiagramEdge(QGraphicsItem):
         label_at: QPointF | None = None,
         dashed: bool = False,
         arrow: bool = True,
-        label_color: str = "#455a64",
+        shortcut: bool = False,
     ) -> None:
         super().__init__()
         self.points = list(points)
         self.label = label
         self._label_at = label_at
         self._arrow = arrow
-        self._pen = QPen(QColor("#546e7a"), 1.3, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
-        self._label_color = QColor(label_color)
+        self._style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+        self._shortcut = shortcut
         self.setZValue(3)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         path = QPainterPath(self.points[0])
@@ -237,18 +248,19 @@ class DiagramEdge(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Draw the line, its arrowhead and its label."""
+        colors = colors_of(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self._pen)
+        painter.setPen(QPen(QColor(colors.edge), 1.3, self._style))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
         if self._arrow and len(self.points) >= 2:
-            self._paint_arrow(painter, self.points[-2], self.points[-1])
+            self._paint_arrow(painter, self.points[-2], self.points[-1], QColor(colors.edge))
         if not self._label_rect.isNull():
-            painter.setPen(self._label_color)
+            painter.setPen(QColor(colors.shortcut_label if self._shortcut else colors.edge_label))
             painter.setFont(font("small"))
             painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.label)
 
-    def _paint_arrow(self, painter: QPainter, a: QPointF, b: QPointF) -> None:
+    def _paint_arrow(self, painter: QPainter, a: QPointF, b: QPointF, color: QColor) -> None:
         dx, dy = b.x() - a.x(), b.y() - a.y()
         length = max((dx * dx + dy * dy) ** 0.5, 1e-6)
         ux, uy = dx / length, dy / length
@@ -256,7 +268,7 @@ class DiagramEdge(QGraphicsItem):
         left = QPointF(b.x() - ux * size - uy * size * 0.6, b.y() - uy * size + ux * size * 0.6)
         right = QPointF(b.x() - ux * size + uy * size * 0.6, b.y() - uy * size - ux * size * 0.6)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#546e7a"))
+        painter.setBrush(color)
         painter.drawPolygon(QPolygonF([b, left, right]))
 
 

@@ -32,7 +32,7 @@ from ....settings.config import SPECS, DataConfig
 from ....training.events import DataProgress, DownloadProgress
 from ...jobs import Jobs
 from ...widgets.collapsible_section import CollapsibleSection
-from ...widgets.palette import ERROR_BOX, INFO_BOX
+from ...widgets.palette import set_tone
 from .describe import capitalised, describe_source, preview_key, skipped_entry
 from .parts import (
     ClassCountChart,
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
 
 DEBOUNCE_MS = 250
 AUTO_DATASETS = ("sample",)  # cheap to load: previewed as soon as chosen
-ERROR_STYLE = f"QLabel#data-message {{ {ERROR_BOX} padding: 6px; }}"
-INFO_STYLE = f"QLabel#data-message {{ {INFO_BOX} padding: 6px; }}"
 PROGRESS_STEPS = 1000
 
 
@@ -388,6 +386,6 @@ class DataPreviewView(QWidget):
 
     def _show_message(self, text: str, error: bool = False, offer_sample: bool = False) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+        set_tone(self.message_label, "error-box" if error else "info-box")
         self.message_label.setVisible(bool(text))
         self.sample_button.setVisible(bool(text) and offer_sample)

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from ...widgets import palette
 from ...widgets.images import to_qimage
+from ...widgets.plot_style import style_plots
 
 TILE = 36  # px: the side of one image tile
 CLASS_LABEL_WIDTH = 96
 TRAIN_BRUSH = palette.TRAIN_SPLIT
 TEST_BRUSH = palette.TEST_SPLIT
 BAR_HEIGHT = 0.38
-EMPTY_TILE_STYLE = "border: 1px dashed #bbb;"
 
 
 def tile_pixmap(image: np.ndarray, side: int = TILE) -> QPixmap:
@@ -41,7 +41,7 @@ def image_tile(image: np.ndarray | None, tip: str = "") -> QLabel:
     label.setFixedSize(TILE, TILE)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     if image is None:
-        label.setStyleSheet(EMPTY_TILE_STYLE)
+        palette.set_tone(label, "empty-tile")
     else:
         label.setPixmap(tile_pixmap(image))
     label.setToolTip(tip)
@@ -135,6 +135,10 @@ class ClassCountChart(pg.PlotWidget):
         self.addItem(self.train_bars)
         self.addItem(self.test_bars)
         self._names: tuple[str, ...] = ()
+        palette.follow(self._apply_theme)
+
+    def _apply_theme(self, theme: palette.Theme) -> None:
+        style_plots(theme, self)
 
     def show_counts(self, class_names: Sequence[str], train: Sequence[int], test: Sequence[int]) -> None:
         """Draw the counts; the tooltip lists them as numbers."""

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ...qt_compat import emit
 from ...widgets.buttons import tool_button
-from ...widgets.palette import ERROR_STYLE
+from ...widgets.palette import set_tone
 from .layer_rows import (
     COL_LAYER,
     COL_MACS,
@@ -76,7 +76,7 @@ class LayerTable(QWidget):
         self._totals.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._status = QLabel()
         self._status.setObjectName("layer-table-status")
-        self._status.setStyleSheet("color: #616161;")
+        set_tone(self._status, "muted")
         self._memory = QLabel()
         self._memory.setObjectName("layer-memory")
         self._memory.setWordWrap(True)
@@ -145,7 +145,7 @@ class LayerTable(QWidget):
         """Show ``report.memory_line`` (a ``LayerReport``'s) under the totals, in red when it does not fit."""
         line = report.memory_line if report is not None else ""
         self._memory.setText(line)
-        self._memory.setStyleSheet("" if report is None or report.fits else ERROR_STYLE)
+        set_tone(self._memory, "" if report is None or report.fits else "error")
         self._memory.setVisible(bool(line))
 
     def status_text(self) -> str:

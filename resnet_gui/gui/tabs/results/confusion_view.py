@@ -39,7 +39,6 @@ from ...widgets.images import scaled_pixmap, to_qimage
 
 MAX_THUMBNAILS = 400
 THUMB_PX = 56
-ACCURACY_RGB = (236, 236, 236)  # the accuracy column, set apart from the counts
 MIN_COLUMN_PX = 48
 EMPTY_TEXT = "The confusion matrix of the test set appears after the first epoch of a run."
 
@@ -85,6 +84,12 @@ class ConfusionModel(QAbstractTableModel):
         self.fractions = np.zeros((0, 0))
         self.class_names: tuple[str, ...] = ()
         self.normalized = False
+        self.theme = palette.current()
+
+    def set_theme(self, theme: palette.Theme) -> None:
+        """Shade the cells in ``theme``'s colours."""
+        self.theme = theme
+        self._changed_all()
 
     def set_counts(self, counts: np.ndarray, class_names: tuple[str, ...]) -> None:
         """Show a new matrix; the table keeps its size when the classes are the same."""
@@ -132,7 +137,7 @@ class ConfusionModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.UserRole:
                 return self.accuracy(r)
             if role == Qt.ItemDataRole.BackgroundRole:
-                return QBrush(QColor(*ACCURACY_RGB))
+                return QBrush(QColor(*self.theme.accuracy_cell))
             if role == Qt.ItemDataRole.ToolTipRole:
                 return f"{self.class_names[r]}: {self.accuracy(r):.1%} of its test images are predicted correctly"
         elif role == Qt.ItemDataRole.DisplayRole:
@@ -140,10 +145,9 @@ class ConfusionModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.UserRole:
             return self.value(r, c)
         elif role == Qt.ItemDataRole.BackgroundRole:
-            t = float(self.fractions[r, c])
-            return QBrush(QColor(*(round(255 + (v - 255) * t) for v in palette.HEAT)))
+            return QBrush(QColor(*self.theme.heat(float(self.fractions[r, c]))))
         elif role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor("white" if self.fractions[r, c] > 0.5 else "black"))
+            return QBrush(QColor(*palette.text_on(self.theme.heat(float(self.fractions[r, c])))))
         elif role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"true {self.class_names[r]}, predicted {self.class_names[c]}: {int(self.counts[r, c])} images "
@@ -188,7 +192,7 @@ class ConfusionView(QWidget):
         self.summary.setObjectName("confusion-summary")
         self.summary.setWordWrap(True)
         axes = QLabel("Rows: true class · columns: predicted class")
-        axes.setStyleSheet("color: gray;")
+        palette.set_tone(axes, "muted")
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -223,6 +227,7 @@ class ConfusionView(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.cell_label)
         layout.addWidget(self.thumbnails, 1)
+        palette.follow(self.model.set_theme)
 
     def clear(self) -> None:
         """Forget the matrix (a new run starts)."""

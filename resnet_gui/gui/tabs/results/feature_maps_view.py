@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from ...qt_compat import emit
 from ...widgets.images import scaled_pixmap, to_qimage
-from ...widgets.palette import IMAGE_BACKGROUND
+from ...widgets.palette import set_tone
 from .inspection import FeatureMapGrid, ModelInfo
 
 IMAGE_PX = 112
@@ -48,7 +48,7 @@ class FeatureMapsView(QWidget):
         self.image_label = QLabel()
         self.image_label.setFixedSize(IMAGE_PX, IMAGE_PX)
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image_label.setStyleSheet(IMAGE_BACKGROUND)
+        set_tone(self.image_label, "image")
         self.image_caption = QLabel("")
         self.image_caption.setWordWrap(True)
         self.image_caption.setFixedWidth(IMAGE_PX + 60)

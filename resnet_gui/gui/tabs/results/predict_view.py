@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...qt_compat import emit
 from ...widgets.images import scaled_pixmap, to_qimage
-from ...widgets.palette import ERROR_STYLE, IMAGE_BACKGROUND
+from ...widgets.palette import set_tone
 from .inspection import NO_MODEL, TOP_K, ModelInfo, Prediction
 
 PREVIEW_PX = 168
@@ -55,13 +55,13 @@ class PredictView(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("predict-message")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
+        set_tone(self.message, "error")
         self.message.hide()
 
         self.input_label = QLabel()
         self.input_label.setFixedSize(PREVIEW_PX, PREVIEW_PX)
         self.input_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.input_label.setStyleSheet(IMAGE_BACKGROUND)
+        set_tone(self.input_label, "image")
         self.input_caption = QLabel("Network input (28×28)")
         self.input_caption.setWordWrap(True)
         self.input_caption.setMaximumWidth(PREVIEW_PX + 40)

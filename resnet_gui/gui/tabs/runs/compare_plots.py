@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ....training.events import EpochEnd
 from ...widgets import palette
+from ...widgets.plot_style import style_plots
 
 SYMBOLS = ("o", "s", "t", "d", "+", "x")
 
@@ -54,6 +55,10 @@ class ComparePlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.acc_plot, 1)
+        palette.follow(self._apply_theme)
+
+    def _apply_theme(self, theme: palette.Theme) -> None:
+        style_plots(theme, self.loss_plot, self.acc_plot)
 
     def show_runs(self, runs: list[tuple[str, list[EpochEnd]]]) -> None:
         """Replace the curves with one per (legend name, epochs) pair."""

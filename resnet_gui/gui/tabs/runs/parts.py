@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...widgets.palette import WARNING_BOX
+from ...widgets.palette import set_tone
 from .runs_table import NAME_COLUMN, RUN_ID_ROLE, SORT_ROLE, RunsTableModel
 
 COLUMN_WIDTHS = (130, 118, 130, 56, 48, 54, 70, 100, 64)
@@ -101,7 +101,7 @@ class ConfirmBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("confirm-delete")
-        self.setStyleSheet(f"#confirm-delete {{ {WARNING_BOX} border-radius: 4px; }}")
+        set_tone(self, "warning-box")
         self.label = QLabel()
         self.confirm_button = QPushButton("Delete")
         self.cancel_button = QPushButton("Cancel")

@@ -31,6 +31,7 @@ from ....training.events import EpochEnd
 from ...jobs import Jobs
 from ...qt_compat import emit
 from ...session.training_job import TENSORBOARD_FOLDER
+from ...widgets.palette import set_tone
 from .compare_plots import ComparePlots, DifferencesTable
 from .parts import RESUME_TIP, ConfirmBar, RunActions, RunsTableView, split_view
 from .run_notes import RunNotes
@@ -95,7 +96,7 @@ class RunsPanel(QWidget):
         self.notes_edit = RunNotes()
         self.compare = ComparePlots()
         self.differences = DifferencesTable()
-        self.status_label.setStyleSheet("color: palette(mid);")
+        set_tone(self.status_label, "muted")
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)

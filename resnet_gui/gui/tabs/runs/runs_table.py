@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from ....settings.config import RunConfig
 from ....training.events import EpochEnd
 from ...qt_compat import emit
-from ...widgets.palette import STATUS_COLORS
+from ...widgets.palette import status_color
 from ..training.progress_panel import format_duration
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -112,7 +112,7 @@ class RunsTableModel(QAbstractTableModel):
         if role == RUN_ID_ROLE:
             return run.id
         if role == Qt.ItemDataRole.ForegroundRole and col == len(COLUMNS) - 1:
-            rgb = STATUS_COLORS.get(run.status)
+            rgb = status_color(run.status)
             return QColor(*rgb) if rgb else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == len(COLUMNS) - 1 and run.error:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from ....training.events import BatchEnd, EpochEnd
 from ...widgets import palette
 from ...widgets.file_dialogs import ask_save_path
+from ...widgets.plot_style import drawn_in, style_plots
 from .plot_series import Series as _Series
 from .plot_series import ema_continue, render_svg
 
@@ -44,7 +45,6 @@ MAX_SMOOTHING = 0.99
 EXPORT_WIDTH_PX = 1200
 PLOTS = ("loss", "accuracy")
 FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV data (*.csv)"}
-FAINT_ALPHA = 110
 READOUT_HINT = "Hover over a plot to read its values."
 
 
@@ -69,7 +69,7 @@ class TrainingPlots(QWidget):
         self.batch_loss = _Series(
             "batch loss",
             long=True,
-            curve=self.loss_plot.plot(name="batch loss", pen=pg.mkPen(palette.RAW_BATCH_LOSS, width=1)),
+            curve=self.loss_plot.plot(name="batch loss"),
         )
         self.smoothed_loss = _Series(
             "batch loss (smoothed)",
@@ -137,7 +137,7 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.acc_plot, 1)
         layout.addWidget(self.readout)
-        self._update_raw_pen()
+        palette.follow(self._apply_theme)
 
     def _build_toolbar(self) -> None:
         self.log_check = QCheckBox("Log-scale loss")
@@ -252,10 +252,15 @@ class TrainingPlots(QWidget):
         self._dirty = True
         self._update_curves()
 
-    def _update_raw_pen(self) -> None:
+    def _apply_theme(self, theme: palette.Theme) -> None:
+        style_plots(theme, self.loss_plot, self.acc_plot)
+        self._update_raw_pen(theme)
+
+    def _update_raw_pen(self, theme: palette.Theme | None = None) -> None:
         """Raw batch losses are faint under a smoothed curve, solid without one."""
-        alpha = FAINT_ALPHA if self._smoothing > 0 else 255
-        self.batch_loss.curve.setPen(pg.mkPen((*palette.RAW_BATCH_LOSS, alpha), width=1))
+        theme = theme or palette.current()
+        alpha = theme.raw_batch_alpha if self._smoothing > 0 else 255
+        self.batch_loss.curve.setPen(pg.mkPen((*theme.raw_batch_loss, alpha), width=1))
 
     def _update_smoothed(self) -> None:
         s, raw = self.smoothed_loss, self.batch_loss
@@ -333,23 +338,25 @@ class TrainingPlots(QWidget):
         return (self.train_acc, self.test_acc)
 
     def export_png(self, plot: str, path: str | Path, width: int = EXPORT_WIDTH_PX) -> Path:
-        """Save ``plot`` ("loss" or "accuracy") as a PNG image ``width`` pixels wide."""
+        """Save ``plot`` ("loss" or "accuracy") as a PNG image ``width`` pixels wide, in the light theme."""
         self.flush()
-        exporter = ImageExporter(self._plot(plot).getPlotItem())
-        exporter.parameters()["width"] = width
-        exporter.export(str(path))
+        with drawn_in(palette.EXPORT, self._apply_theme):
+            exporter = ImageExporter(self._plot(plot).getPlotItem())
+            exporter.parameters()["width"] = width
+            exporter.export(str(path))
         return Path(path)
 
     def export_svg(self, plot: str, path: str | Path) -> Path:
-        """Save ``plot`` ("loss" or "accuracy") as an SVG drawing."""
+        """Save ``plot`` ("loss" or "accuracy") as an SVG drawing, in the light theme."""
         self.flush()
         widget = self._plot(plot)
-        try:
-            SVGExporter(widget.getPlotItem()).export(str(path))
-        except ValueError:
-            # pyqtgraph <= 0.14.0 cannot parse the closed paths ("... Z") that Qt >= 6.10 writes
-            # (pyqtgraph issue #3495): draw the plot through Qt's own SVG generator instead.
-            render_svg(widget, Path(path))
+        with drawn_in(palette.EXPORT, self._apply_theme):
+            try:
+                SVGExporter(widget.getPlotItem()).export(str(path))
+            except ValueError:
+                # pyqtgraph <= 0.14.0 cannot parse the closed paths ("... Z") that Qt >= 6.10 writes
+                # (pyqtgraph issue #3495): draw the plot through Qt's own SVG generator instead.
+                render_svg(widget, Path(path))
         return Path(path)
 
     def export_csv(self, plot: str, path: str | Path) -> Path:
