@@ -20,6 +20,7 @@ NATIVE: dict[str, tuple[int, int]] = {
 
 def input_shape(data: DataConfig) -> tuple[int, int, int]:
     """The shape one image has when it reaches the network: the data set's, after ``data.resize``."""
+    channels: int
     if data.dataset == "folder":
         channels, native = data.channels, data.image_size
     else:

@@ -8,6 +8,7 @@ Throughput and time left are estimated from how fast batches arrive between poll
 
 from __future__ import annotations
 
+import math
 import time
 
 from ..training.events import BatchEnd, Event, RunEnd, RunStarted
@@ -35,18 +36,21 @@ class RunWatcher:
                 RunStarted(run.epochs_planned, 0, 0, 0, run.device or "?", run.precision or "?", (), run.params or 0, 1)
             )
         epochs = self.store.epochs(self.run_id)
-        new_epochs: list[Event] = list(epochs[self._epochs_seen :])
+        new_epochs = epochs[self._epochs_seen :]
         self._epochs_seen = len(epochs)
         rows = self.store.batches_after(self.run_id, *self._last)
+        batches = self._batches(run, rows) if rows else []
         if rows:
-            events += self._batches(run, rows)
             self._last = rows[-1][:2]
-        events += new_epochs
+        # In the order they happened: an epoch's end after its batches, before the next epoch's.
+        timeline: list[tuple[tuple[int, float], Event]] = [((b.epoch, b.batch), b) for b in batches]
+        timeline += [((e.epoch, math.inf), e) for e in new_epochs]
+        events += [event for _, event in sorted(timeline, key=lambda pair: pair[0])]
         if run.status != RunStatus.RUNNING:
             events.append(RunEnd(run.status, run.epochs_done, run.error))
         return run, events
 
-    def _batches(self, run: RunRecord, rows: list[tuple[int, int, int, float]]) -> list[Event]:
+    def _batches(self, run: RunRecord, rows: list[tuple[int, int, int, float]]) -> list[BatchEnd]:
         now = time.monotonic()
         epoch, batch, batches, _ = rows[-1]
         done = (epoch - 1) * batches + batch

@@ -121,3 +121,18 @@ def test_test_loss_and_machine_load_are_kept_per_epoch(tmp_path: Path) -> None:
     recorder = store.recorder(run_id)
     recorder(epoch)
     assert store.epochs(run_id) == [epoch]
+
+
+def test_a_followed_run_s_events_come_in_the_order_they_happened(tmp_path: Path) -> None:
+    from resnet_gui.runs.follow import RunWatcher
+    from resnet_gui.training.events import BatchEnd, EpochEnd, RunStarted
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(CFG)
+    record = store.recorder(run_id)
+    record(BatchEnd(1, 2, 2, 0.5, 1.0, 1.0, 1.0))
+    record(EpochEnd(1, 0.5, 0.8, 0.7, 2.0, 1500.0, 1e-3))
+    record(BatchEnd(2, 1, 2, 0.4, 1.0, 1.0, 1.0))
+    _, events = RunWatcher(store, run_id).poll()
+    kinds = [(type(e).__name__, e.epoch) for e in events if not isinstance(e, RunStarted)]
+    assert kinds == [("BatchEnd", 1), ("EpochEnd", 1), ("BatchEnd", 2)]
