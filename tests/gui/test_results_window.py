@@ -83,6 +83,19 @@ def test_after_a_run_the_results_tab_shows_its_matrix_images_and_model(qtbot, wi
     with qtbot.waitSignal(results.inspector.maps_ready, timeout=WAIT_MS):
         results.tabs.setCurrentWidget(results.feature_maps)
     assert results.feature_maps.stage == "resnet_block1" and results.feature_maps.tile_count() == 8
+    old_grid = results.feature_maps.grid
+
+    # The next run starts: nothing of this run's maps stays, and a late answer for its model is dropped.
+    window.form.set_config(tiny_config(epochs=1, batch_size=500))
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
+        assert results.feature_maps.tile_count() == 0 and results.feature_maps.caption.text() == ""
+        assert results.feature_maps.image_caption.text() == "" and results.feature_maps.stage is None
+        results.inspector.maps_ready.emit(old_grid)
+        assert results.feature_maps.tile_count() == 0
+    qtbot.waitUntil(lambda: results.model_info is not None and results.model_info != old_grid.model, timeout=WAIT_MS)
+    results.inspector.maps_ready.emit(old_grid)
+    assert results.feature_maps.grid is not old_grid
 
 
 def test_a_dragged_non_file_is_refused(qtbot, window) -> None:

@@ -147,6 +147,20 @@ class FeatureMapsView(QWidget):
         """Number of activation maps shown."""
         return self.grid.maps if self.grid is not None and self.mosaic_label.pixmap() is not None else 0
 
+    def clear(self, text: str = NO_IMAGES) -> None:
+        """Forget the shown image, its maps and the model's stages (a new run begins), saying ``text``."""
+        self.grid, self.mosaic_image = None, None
+        self.image_label.clear()
+        self.image_caption.setText("")
+        self.mosaic_label.clear()
+        self.caption.setText("")
+        self.stage_combo.blockSignals(True)
+        self.stage_combo.clear()
+        self.stage_combo.blockSignals(False)
+        self.stage_combo.setEnabled(False)
+        self.set_image_count(0)
+        self.show_message(text)
+
     def show_message(self, text: str) -> None:
         """Why there is nothing (new) to show."""
         self.message.setText(text)

@@ -107,7 +107,8 @@ class ResultsView(QWidget):
         """A new run: nothing of the last one stays (its maps would show under the new run's images)."""
         self.confusion.clear()
         self._run_id, self._live = None, True
-        self.feature_maps.set_image_count(0)
+        self.model_info = None
+        self.feature_maps.clear(WAITING_FOR_MODEL)
         self.set_model_source(None)
 
     def accept_drops_on(self, widget: QWidget) -> None:
@@ -272,6 +273,8 @@ class ResultsView(QWidget):
         self.inspector.request_maps(p.images[index], stage, index)
 
     def _on_maps_ready(self, grid: FeatureMapGrid) -> None:
+        if self._maps_key is None or self.model_info is None or grid.model != self.model_info:
+            return  # asked for before a new run or model came: it would show under the new one's image
         self.feature_maps.show_grid(grid)
 
     def _on_maps_failed(self, message: str) -> None:
