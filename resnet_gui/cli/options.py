@@ -118,7 +118,8 @@ def _train_parser(sub: Any) -> None:
     for key in TRAIN_KEYS:
         add_setting(t, key)
     t.add_argument("--json", action="store_true", help="one JSON object per epoch per line")
-    t.add_argument("--name", help="a name for the run in the run history")
+    t.add_argument("--name", help="a name for the run in the run history (default: its network, lr and data)")
+    t.add_argument("--tags", metavar="A,B", help="tags for the run in the run history, separated by commas")
     t.add_argument(
         "--resume", metavar="RUN_ID_OR_CHECKPOINT", help="continue a stopped or crashed run from its last checkpoint"
     )
@@ -138,17 +139,21 @@ def build_parser() -> argparse.ArgumentParser:
     _summary_parser(sub)
     _train_parser(sub)
 
-    r = sub.add_parser("runs", help="list, show, compare or export recorded runs")
+    r = sub.add_parser("runs", help="list, show, compare, tag or export recorded runs")
     r.add_argument(
         "action",
         nargs="?",
         default="list",
-        choices=("list", "show", "compare", "export"),
-        help="list (default); show ID; compare ID ID...; export ID --out FILE.csv|.json|.toml",
+        choices=("list", "show", "compare", "tag", "export"),
+        help="list (default); show ID; compare ID ID...; tag ID... --tags A,B (or --add, --remove); "
+        "export ID --out FILE.csv|.json|.toml",
     )
     r.add_argument("ids", nargs="*", type=int, metavar="ID")
     r.add_argument("--out", help="file to export to: .csv or .json metrics, .toml settings")
     r.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    r.add_argument("--tags", metavar="A,B", help="tag: replace the runs' tags with these ('' removes them all)")
+    r.add_argument("--add", metavar="A,B", help="tag: add these tags to the runs")
+    r.add_argument("--remove", metavar="A,B", help="tag: remove these tags from the runs")
     r.add_argument("--runs-db", help=RUNS_DB_HELP)
     r.add_argument("--json", action="store_true", help="print JSON")
 

@@ -10,13 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import UserError
+from ..runs.describe import describe_data
 from ..runs.export import export_run
-from ..runs.store import RunRecord, RunStore
+from ..runs.store import RunRecord, RunStore, split_tags
 from ..settings.config import config_differences
 
 
 def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
-    """One row per run: id, name, status, epochs, best accuracy, checkpoint (full text when piped)."""
+    """One row per run: id, name, status, epochs, best accuracy, data, tags, checkpoint (full text when piped)."""
     console = Console(file=out, highlight=False, width=None if out.isatty() else 10_000)
     table = Table(box=None, pad_edge=False, header_style="bold")
     for title, justify in (
@@ -26,6 +27,7 @@ def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
         ("epochs", "right"),
         ("best acc", "right"),
         ("data", "left"),
+        ("tags", "left"),
         ("checkpoint", "left"),
     ):
         table.add_column(title, justify=justify, overflow="fold")  # type: ignore[arg-type]
@@ -37,7 +39,8 @@ def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
             str(r.status),
             f"{r.epochs_done}/{r.epochs_planned}",
             best,
-            r.config.data.dataset,
+            describe_data(r.config),
+            ",".join(r.tags) or "-",
             r.last_checkpoint or "-",
         )
     console.print(table)
@@ -46,9 +49,10 @@ def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
 def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
     """The ``runs`` actions."""
     store = RunStore(args.runs_db)
-    needed = {"list": 0, "show": 1, "export": 1}.get(args.action, 2)
+    needed = {"list": 0, "show": 1, "export": 1, "tag": 1}.get(args.action, 2)
     if len(args.ids) < needed or (args.action in ("show", "export") and len(args.ids) != 1):
-        raise UserError(f"runs {args.action}: give {'one run id' if needed == 1 else 'two or more run ids'}")
+        what = {"tag": "one or more run ids", "compare": "two or more run ids"}.get(args.action, "one run id")
+        raise UserError(f"runs {args.action}: give {what}")
     try:
         runs = [store.get(i) for i in args.ids] if args.ids else store.list()
     except KeyError as e:
@@ -62,6 +66,8 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
             print_runs_table(runs, out)
     elif args.action == "show":
         _show(store, runs[0], args.json, out)
+    elif args.action == "tag":
+        _tag(store, runs, args, out)
     elif args.action == "compare":
         diffs = config_differences([r.config for r in runs])
         if args.json:
@@ -76,6 +82,22 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
             raise UserError("runs export: give --out FILE.csv, FILE.json or FILE.toml")
         print(f"wrote {export_run(store, runs[0].id, args.out, overwrite=args.force)}", file=out)
     return 0
+
+
+def _tag(store: RunStore, runs: list[RunRecord], args: argparse.Namespace, out: TextIO) -> None:
+    """Replace, add or remove the runs' tags (with no option, print them)."""
+    removed = set(split_tags(args.remove or ""))
+    for i, run in enumerate(runs):
+        if args.tags is not None or args.add or args.remove:
+            tags = split_tags(args.tags) if args.tags is not None else run.tags
+            tags = split_tags(",".join((*tags, args.add or "")))
+            store.set_tags(run.id, [t for t in tags if t not in removed])
+            runs[i] = store.get(run.id)
+    if args.json:
+        print(json.dumps([r.summary() for r in runs], indent=2), file=out)
+        return
+    for run in runs:
+        print(f"run {run.id} ({run.name}): {', '.join(run.tags) or 'no tags'}", file=out)
 
 
 def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
@@ -93,6 +115,8 @@ def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
     print_runs_table([run], out)
     if run.error:
         print(f"  error: {run.error}", file=out)
+    if run.tags:
+        print(f"  tags: {', '.join(run.tags)}", file=out)
     if run.notes:
         print(f"  notes: {run.notes}", file=out)
     for e in epochs:

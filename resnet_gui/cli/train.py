@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import UserError
+from ..runs.describe import run_name
 from ..runs.status import RunStatus
-from ..runs.store import RunStore
+from ..runs.store import RunStore, split_tags
 from ..settings.config import RunConfig
 from ..settings.validation import problems_text, validate
 from ..training.events import Callback
@@ -78,7 +79,9 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if ctx.is_main:
         assert store is not None
         if run_id is None:
-            run_id = store.create_run(cfg, args.name)
+            run_id = store.create_run(cfg, args.name or run_name(cfg))
+            if args.tags:
+                store.set_tags(run_id, split_tags(args.tags))
         else:
             from ..training.checkpoint import resume_position
 

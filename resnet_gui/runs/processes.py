@@ -28,13 +28,15 @@ BACKGROUND_FOLDER = "background"
 
 @dataclass(frozen=True)
 class Launch:
-    """A started background run: its process (the session leader), name, settings file and log."""
+    """A started background run: its process (the session leader), name, settings file and log, and
+    when it was started (``time.time()``: its run is recorded after that)."""
 
     pid: int
     name: str
     config_file: Path
     log_file: Path
     processes: int
+    started_at: float = 0.0
 
 
 def command(config_file: Path, db_path: Path, name: str, processes: int = 1) -> list[str]:
@@ -46,14 +48,19 @@ def command(config_file: Path, db_path: Path, name: str, processes: int = 1) -> 
 
 
 def launch(cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | None = None) -> Launch:
-    """Write the settings beside the run history and start the run in a session of its own."""
+    """Write the settings beside the run history and start the run in a session of its own.
+
+    Its name says what it is (``describe.run_name``) unless ``name`` is given.
+    """
     from ..settings.toml_io import save_toml
+    from .describe import run_name
 
     db_path = Path(db_path)
     folder = db_path.parent / BACKGROUND_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 100000}"
-    name = name or f"background {time.strftime('%H:%M:%S')} ({cfg.data.dataset}, {cfg.train.epochs} epochs)"
+    name = name or run_name(cfg)
+    started_at = time.time()
     config_file = folder / f"run-{stamp}.toml"
     log_file = folder / f"run-{stamp}.log"
     save_toml(cfg, config_file)
@@ -71,7 +78,7 @@ def launch(cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | 
         )
     # Reap it when it ends, so that it does not linger as a zombie.
     threading.Thread(target=proc.wait, name="resnet-gui reap", daemon=True).start()
-    return Launch(proc.pid, name, config_file, log_file, processes)
+    return Launch(proc.pid, name, config_file, log_file, processes, started_at)
 
 
 def process_alive(pid: int | None) -> bool:

@@ -290,10 +290,12 @@ class RunStore:
             row["estimated_s"],
         )
 
-    def find(self, name: str) -> int | None:
-        """The id of the newest run called ``name`` (None when there is none yet)."""
+    def find(self, name: str, since: float = 0.0) -> int | None:
+        """The id of the newest run called ``name`` created at ``since`` or later (None when there is none yet)."""
         with self._connect() as db:
-            row = db.execute("SELECT id FROM runs WHERE name = ? ORDER BY id DESC LIMIT 1", (name,)).fetchone()
+            row = db.execute(
+                "SELECT id FROM runs WHERE name = ? AND created_at >= ? ORDER BY id DESC LIMIT 1", (name, since)
+            ).fetchone()
         return int(row[0]) if row else None
 
     def list(self) -> list[RunRecord]:

@@ -34,13 +34,15 @@ def follow_run(
     name: str = "",
     launcher_pid: int | None = None,
     interval_s: float = POLL_INTERVAL_S,
+    since: float = 0.0,
 ) -> RunStatus:
-    """Poll run ``run_id`` (or the newest run called ``name``, once it appears) until it ends or
-    ``ctx.stop``; returns how it ended (the run itself goes on when only the following stops)."""
+    """Poll run ``run_id`` (or the newest run called ``name`` created at ``since`` or later, once it
+    appears) until it ends or ``ctx.stop``; returns how it ended (the run itself goes on when only
+    the following stops). Names repeat (they say what a run is), hence ``since``."""
     store = RunStore(db_path)
     started = time.monotonic()
     while run_id is None:
-        run_id = store.find(name)
+        run_id = store.find(name, since)
         if run_id is not None:
             break
         if (launcher_pid and not process_alive(launcher_pid)) or time.monotonic() - started > RUN_APPEAR_TIMEOUT_S:

@@ -251,9 +251,10 @@ class RunSession(QObject):
         self._begin(cfg, SessionState.FOLLOWING)
         self.run_id, self._launcher_pid = run_id, launcher_pid
         db = self.runs_db
+        since = self.launched.started_at if self.launched is not None and name == self.launched.name else 0.0
         self._job = self._jobs.lane("follow", latest_wins=True).submit(
             "Following the run",
-            lambda ctx: follow_run(ctx, db, run_id, name, launcher_pid),
+            lambda ctx: follow_run(ctx, db, run_id, name, launcher_pid, since=since),
             on_done=self._on_follow_done,
             on_error=self._on_failed,
             on_cancelled=lambda: None,
