@@ -7,17 +7,19 @@ Test modules import the fixtures ``runs_db`` (autouse: a run history of the test
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 
+from resnet_gui.gui.tabs.runs.runs_panel import RunsPanel
 from resnet_gui.gui.tabs.runs.runs_table import RUN_ID_ROLE
 from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import RunConfig
 from resnet_gui.training.engine import fit
+from resnet_gui.training.events import EpochEnd, RunEnd
 
 
 def record_run(store: RunStore, cfg: RunConfig | None = None, name: str | None = None) -> int:
@@ -25,6 +27,26 @@ def record_run(store: RunStore, cfg: RunConfig | None = None, name: str | None =
     cfg = cfg or tiny_config()
     run_id = store.create_run(cfg, name)
     fit(cfg, callbacks=[store.recorder(run_id)], report_every_s=0, checkpoint_dir=store.get(run_id).checkpoint_dir)
+    return run_id
+
+
+def fake_run(
+    store: RunStore,
+    name: str,
+    cfg: RunConfig | None = None,
+    seconds: tuple[float, ...] = (1.0, 1.0),
+    status: str = "finished",
+    error: str = "",
+) -> int:
+    """A run recorded without training: one epoch per entry of ``seconds`` (its duration), then ``status``."""
+    run_id = store.create_run(cfg or tiny_config(), name)
+    recorder = store.recorder(run_id)
+    for epoch, took in enumerate(seconds, start=1):
+        recorder(EpochEnd(epoch, 1.0 / epoch, 0.5, 0.5 + epoch / 100, took, 1000.0, 0.001))
+    if status == "failed":
+        store.finish(run_id, "failed", error)
+    elif status != "running":
+        recorder(RunEnd(status, len(seconds)))
     return run_id
 
 
@@ -78,6 +100,32 @@ def runs_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     yield path
     if was_enabled:
         gc.enable()
+
+
+@pytest.fixture
+def store(runs_db: Path) -> RunStore:
+    """This test's run history, opened here."""
+    return RunStore(runs_db)
+
+
+@pytest.fixture
+def make_panel(qtbot, runs_db: Path) -> Iterator[Callable[[], RunsPanel]]:
+    """Makes Runs panels on this test's history, shown and filled; shut down after the test."""
+    panels: list[RunsPanel] = []
+
+    def make() -> RunsPanel:
+        panel = RunsPanel(str(runs_db))
+        qtbot.addWidget(panel)
+        panel.resize(1100, 750)
+        panel.show()
+        wait_for_panel(qtbot, panel)
+        panels.append(panel)
+        return panel
+
+    yield make
+    for panel in panels:
+        panel.shutdown()
+    settle_garbage()
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def test_background_run_survives_the_window_and_is_followed_and_stopped(
     win2 = _new_window(qtbot)
     win2.tabs.setCurrentWidget(win2.runs_panel)
     qtbot.waitUntil(lambda: any(r.id == run_id for r in win2.runs_panel.runs()), timeout=START_TIMEOUT_MS)
-    assert table_texts(win2.runs_panel, run_id)  # listed
+    assert table_texts(win2.runs_panel, run_id)["Name"] == "resnet 1 · lr 0.001 · sample"  # says what it is
     assert win2.runs_panel.run(run_id).status == "running"
     win2.runs_panel.select_runs([run_id])
     wait_for_panel(qtbot, win2.runs_panel)

@@ -11,44 +11,23 @@ from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from runs_helpers import (
+    make_panel,
     record_run,
     refreshed,
     runs_db,
     settle_garbage,
+    store,
     table_texts,
     wait_for_panel,
     window,
 )
 
+from resnet_gui.gui.tabs.runs.run_columns import TITLES
 from resnet_gui.gui.tabs.runs.runs_panel import RunsPanel
 from resnet_gui.runs.store import RunStore
 from resnet_gui.training.events import EpochEnd, RunEnd
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
-
-
-@pytest.fixture
-def store(runs_db: Path) -> RunStore:
-    return RunStore(runs_db)
-
-
-@pytest.fixture
-def make_panel(qtbot, runs_db: Path) -> Iterator:
-    panels: list[RunsPanel] = []
-
-    def make() -> RunsPanel:
-        panel = RunsPanel(str(runs_db))
-        qtbot.addWidget(panel)
-        panel.resize(1100, 750)
-        panel.show()
-        wait_for_panel(qtbot, panel)
-        panels.append(panel)
-        return panel
-
-    yield make
-    for panel in panels:
-        panel.shutdown()
-    settle_garbage()
 
 
 def test_a_finished_run_appears_in_the_table_with_its_best_accuracy(qtbot, window, runs_db: Path) -> None:
@@ -63,7 +42,7 @@ def test_a_finished_run_appears_in_the_table_with_its_best_accuracy(qtbot, windo
     row = table_texts(panel, run_id)
     assert row["Best test acc"] == f"{max(e.test_acc for e in window.session.history):.3f}"
     assert (row["Epochs"], row["LR"], row["Batch"], row["Optimizer"]) == ("2/2", "0.001", "512", "adam")
-    assert row["Model"] == "1 · 8 ch · basic"
+    assert row["Model"] == "ResNet 1 · 8 ch · basic"
     assert row["Name"] == f"run {run_id}" and row["Duration"].count(":") == 1
     assert panel.db_path == str(runs_db)
 
@@ -171,10 +150,11 @@ def test_a_hundred_runs_fill_the_panel_within_a_second(qtbot, store, runs_db: Pa
         qtbot.waitUntil(lambda: panel.proxy.rowCount() == 100, timeout=5000)
         elapsed = time.perf_counter() - t0
         assert elapsed < 1.0, f"the panel took {elapsed:.2f} s to fill"
-        panel.table.sortByColumn(7, Qt.SortOrder.DescendingOrder)
-        assert panel.proxy.index(0, 7).data() == "0.519"
-        panel.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)
-        assert panel.proxy.index(0, 3).data() == "0.001" and panel.proxy.index(99, 3).data() == "0.1"
+        best, lr = TITLES.index("Best test acc"), TITLES.index("LR")
+        panel.table.sortByColumn(best, Qt.SortOrder.DescendingOrder)
+        assert panel.proxy.index(0, best).data() == "0.519"
+        panel.table.sortByColumn(lr, Qt.SortOrder.AscendingOrder)
+        assert panel.proxy.index(0, lr).data() == "0.001" and panel.proxy.index(99, lr).data() == "0.1"
     finally:
         panel.shutdown()
         settle_garbage()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,6 +25,20 @@ from ...widgets import palette
 from ...widgets.plot_style import style_plots
 
 SYMBOLS = ("o", "s", "t", "d", "+", "x")
+Series = Sequence[tuple[str, Sequence[EpochEnd]]]
+
+
+def time_unit(runs: Series) -> tuple[float, str]:
+    """(seconds per unit, unit) that fits the longest of ``runs``' recorded training: s, min or h."""
+    longest = max((sum(e.seconds for e in epochs) for _, epochs in runs), default=0.0)
+    if longest >= 2 * 3600:
+        return 3600.0, "h"
+    return (60.0, "min") if longest >= 120 else (1.0, "s")
+
+
+def wall_times(epochs: Sequence[EpochEnd], scale: float) -> list[float]:
+    """The time at the end of each epoch, counting the recorded epochs' seconds, in units of ``scale`` seconds."""
+    return list(accumulate(e.seconds / scale for e in epochs))
 
 
 def format_setting(value: Any) -> str:
@@ -34,7 +53,8 @@ def format_setting(value: Any) -> str:
 
 
 class ComparePlots(QWidget):
-    """Loss and test accuracy per epoch, one coloured curve per run, with a legend."""
+    """Loss and test accuracy per epoch, one coloured curve per run, with a legend; the x axis is the
+    epoch or the wall time (the recorded epochs' seconds added up)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,8 +71,19 @@ class ComparePlots(QWidget):
         self.acc_plot.setXLink(self.loss_plot)
         self.loss_curves: list[pg.PlotDataItem] = []
         self.acc_curves: list[pg.PlotDataItem] = []
+        self._runs: list[tuple[str, Sequence[EpochEnd]]] = []
+        self.x_axis = QComboBox()
+        self.x_axis.addItem("epoch", "epoch")
+        self.x_axis.addItem("wall time", "time")
+        self.x_axis.setToolTip("Plot against the epoch, or the time spent training (the epochs' times added up)")
+        self.x_axis.currentIndexChanged.connect(lambda _i: self.show_runs(list(self._runs)))
+        x_row = QHBoxLayout()
+        x_row.addStretch(1)
+        x_row.addWidget(QLabel("x axis:"))
+        x_row.addWidget(self.x_axis)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(x_row)
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.acc_plot, 1)
         palette.follow(self._apply_theme)
@@ -60,9 +91,14 @@ class ComparePlots(QWidget):
     def _apply_theme(self, theme: palette.Theme) -> None:
         style_plots(theme, self.loss_plot, self.acc_plot)
 
-    def show_runs(self, runs: list[tuple[str, list[EpochEnd]]]) -> None:
+    def show_runs(self, runs: Series) -> None:
         """Replace the curves with one per (legend name, epochs) pair."""
         self.clear()
+        self._runs = list(runs)
+        scale, unit = time_unit(runs)
+        by_time = self.x_axis.currentData() == "time"
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setLabel("bottom", f"wall time ({unit})" if by_time else "epoch")
         for i, (name, epochs) in enumerate(runs):
             color = palette.run_color(i)
             style = {
@@ -73,7 +109,7 @@ class ComparePlots(QWidget):
                 "symbolPen": color,
                 "name": name,
             }
-            x = [e.epoch for e in epochs]
+            x = wall_times(epochs, scale) if by_time else [e.epoch for e in epochs]
             self.loss_curves.append(self.loss_plot.plot(x, [e.loss for e in epochs], **style))
             self.acc_curves.append(self.acc_plot.plot(x, [e.test_acc for e in epochs], **style))
         for plot in (self.loss_plot, self.acc_plot):
@@ -81,6 +117,7 @@ class ComparePlots(QWidget):
 
     def clear(self) -> None:
         """No curves."""
+        self._runs = []
         for plot, curves in ((self.loss_plot, self.loss_curves), (self.acc_plot, self.acc_curves)):
             for curve in curves:
                 plot.removeItem(curve)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,10 +20,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ....runs.status import RESUMABLE, RunStatus
 from ...widgets.palette import set_tone
-from .runs_table import NAME_COLUMN, RUN_ID_ROLE, SORT_ROLE, RunsTableModel
+from .run_columns import COLUMNS, DATE_COLUMN, NAME_COLUMN, TAGS_COLUMN
+from .runs_filter import RunsFilter
+from .runs_table import RUN_ID_ROLE, RunsTableModel
 
-COLUMN_WIDTHS = (130, 118, 130, 56, 48, 54, 70, 100, 64)
+
+def has_model(run: Any) -> bool:
+    """Whether the run saved a trained model (it finished at least one epoch)."""
+    return bool(run.best_checkpoint or run.last_checkpoint)
+
+
+def can_resume(run: Any, training: bool) -> bool:
+    """Whether Resume applies: the window is free and the run stopped or crashed after a checkpoint."""
+    return not training and run.status in RESUMABLE and bool(run.last_checkpoint)
 
 
 def tensorboard_installed() -> bool:
@@ -32,17 +43,16 @@ def tensorboard_installed() -> bool:
 
 
 class RunsTableView(QTableView):
-    """A sortable, multi-select table of runs, newest first, names editable in place."""
+    """A sortable, filtered, multi-select table of runs, newest first, names and tags editable in place."""
 
     def __init__(self, model: RunsTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs_model = model
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = RunsFilter(self)
         self.proxy.setSourceModel(model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.setModel(self.proxy)
         self.setSortingEnabled(True)
-        self.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.sortByColumn(DATE_COLUMN, Qt.SortOrder.DescendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -52,8 +62,9 @@ class RunsTableView(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate(COLUMN_WIDTHS):
-            self.setColumnWidth(col, width)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        for col, column in enumerate(COLUMNS):
+            self.setColumnWidth(col, column.width)
 
     def runs(self) -> list[Any]:
         """The RunRecords in the table, in the view's (sorted) order."""
@@ -90,9 +101,18 @@ class RunsTableView(QTableView):
 
     def edit_name(self, run_id: int) -> None:
         """Start editing the run's name in place."""
-        index = self.proxy.mapFromSource(self.runs_model.index(self.runs_model.row_of(run_id), NAME_COLUMN))
-        self.setCurrentIndex(index)
-        self.edit(index)
+        self._edit(run_id, NAME_COLUMN)
+
+    def edit_tags(self, run_id: int) -> None:
+        """Start editing the run's tags in place (comma-separated)."""
+        self._edit(run_id, TAGS_COLUMN)
+
+    def _edit(self, run_id: int, column: int) -> None:
+        index = self.proxy.mapFromSource(self.runs_model.index(self.runs_model.row_of(run_id), column))
+        if index.isValid():
+            self.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.scrollTo(index)
+            self.edit(index)
 
 
 class ConfirmBar(QFrame):
@@ -131,13 +151,14 @@ def titled(title: str, widget: QWidget) -> QWidget:
 
 
 class RunActions(QWidget):
-    """The row of buttons acting on the selected runs, and the TensorBoard box."""
+    """The row of buttons acting on the selected runs, and the TensorBoard box (placed by the panel)."""
 
     def __init__(self, tensorboard_folder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rename = _button("Rename", "Rename the selected run (or double-click its name)")
+        self.tags = _button("Tags…", "Edit the selected run's tags, separated by commas (or double-click its tags)")
         self.delete = _button("Delete…", "Delete the selected runs with their metrics and checkpoints")
-        self.load = _button("Load settings into the form", "Put the selected run's settings into the form on the left")
+        self.load = _button("Load settings", "Put the selected run's settings into the form on the left")
         self.resume = _button("Resume run", RESUME_TIP)
         self.follow = _button("Follow", "Show a running background run's progress live on the Training tab")
         self.inspect = _button(
@@ -155,10 +176,41 @@ class RunActions(QWidget):
         )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for button in (self.rename, self.delete, self.load, self.resume, self.follow, self.inspect):
+        for button in (self.rename, self.tags, self.delete, self.load, self.resume, self.follow, self.inspect):
             layout.addWidget(button)
         layout.addStretch(1)
-        layout.addWidget(self.tensorboard)
+
+    def update_for(self, runs: list[Any], training: bool) -> None:
+        """Enable the buttons that apply to the selected ``runs`` (while the window trains or not)."""
+        one = runs[0] if len(runs) == 1 else None
+        self.rename.setEnabled(one is not None)
+        self.tags.setEnabled(one is not None)
+        self.delete.setEnabled(any(r.status != RunStatus.RUNNING for r in runs))
+        self.load.setEnabled(one is not None and not training)
+        self.resume.setEnabled(one is not None and can_resume(one, training))
+        self.follow.setEnabled(one is not None and not training and one.status == RunStatus.RUNNING)
+        self.inspect.setEnabled(one is not None and has_model(one))
+        if one is not None and one.status in RESUMABLE and not one.last_checkpoint:
+            self.resume.setToolTip("This run stopped before its first checkpoint; train it again instead")
+        else:
+            self.resume.setToolTip(RESUME_TIP)
+
+
+class ErrorLine(QLabel):
+    """Under the table: why the selected run failed (hidden for any other selection)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        set_tone(self, "error")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hide()
+
+    def show_run(self, run: Any | None) -> None:
+        """Show ``run``'s error when it has one; else hide."""
+        error = run.error if run is not None else ""
+        self.setText(f"Run '{run.name}' {run.status}: {error}" if run is not None and error else "")
+        self.setVisible(bool(error))
 
 
 RESUME_TIP = "Continue a stopped or crashed run from its last checkpoint"

@@ -85,6 +85,10 @@ class RunsHistory(QObject):
         """Replace a run's notes; ``changed`` follows."""
         self._ask("Saving the notes", lambda store: store.set_notes(run_id, notes), lambda _: emit(self.changed))
 
+    def set_tags(self, run_id: int, tags: list[str]) -> None:
+        """Replace a run's tags; ``changed`` follows."""
+        self._ask("Saving the tags", lambda store: store.set_tags(run_id, tags), lambda _: emit(self.changed))
+
     def delete(self, run_ids: list[int]) -> None:
         """Delete runs with their checkpoints; ``changed`` follows."""
 

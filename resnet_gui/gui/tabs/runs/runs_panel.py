@@ -1,8 +1,9 @@
-"""The Runs tab: every recorded run in a sortable table, compared, renamed, annotated, resumed.
+"""The Runs tab: every recorded run in a sortable table, searched, filtered, compared, renamed, tagged, resumed.
 
-The table lists the run store; selecting runs overlays their epoch curves and lists the
-settings that differ. Rename (inline), notes (saved as typed), delete (with an inline
-confirmation), "Load settings" and "Resume run" act on the selection. All store access goes
+The table lists the run store; the search box and the status and tag filters hide the runs that
+do not match; selecting runs overlays their epoch curves and lists the settings that differ.
+Rename and tags (inline), notes (saved as typed), delete (with an inline confirmation), "Load
+settings" and "Resume run" act on the selection. All store access goes
 through ``RunsHistory`` (jobs in the "runs" lane); the panel refreshes when the session's run
 starts, ends an epoch or finishes, and every few seconds while any run is going on.
 """
@@ -21,32 +22,28 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
 )
 
-from ....runs.status import RESUMABLE, RunStatus
+from ....runs.status import RunStatus
 from ....training.events import EpochEnd
 from ...jobs import Jobs
 from ...qt_compat import emit
 from ...session.training_job import TENSORBOARD_FOLDER
 from ...widgets.palette import set_tone
 from .compare_plots import ComparePlots, DifferencesTable
-from .parts import RESUME_TIP, ConfirmBar, RunActions, RunsTableView, split_view
+from .live_refresh import LIVE_REFRESH_MS, LiveRefresh
+from .parts import ConfirmBar, ErrorLine, RunActions, RunsTableView, can_resume, has_model, split_view
 from .run_notes import RunNotes
+from .runs_filter import FilterBar, count_line
 from .runs_history import RunsHistory
 from .runs_table import RunDetails, RunsTableModel
 
 if TYPE_CHECKING:
     from ...session.run_session import RunSession
-
-LIVE_REFRESH_MS = 2000
-
-
-def _has_model(run: Any) -> bool:
-    """Whether the run saved a trained model (it finished at least one epoch)."""
-    return bool(run.best_checkpoint or run.last_checkpoint)
 
 
 class RunsPanel(QWidget):
@@ -77,21 +74,23 @@ class RunsPanel(QWidget):
         self._loaded = False
         self._details_shown_for: tuple[int, ...] = ()
         self._pending_delete: list[int] = []
-        self._watching = False
         self._closed = False
-        self.last_run_id: int | None = None
+        self._live = LiveRefresh(self)
 
         self.model = RunsTableModel(self)
         self.table = RunsTableView(self.model)
         self.proxy = self.table.proxy
-        actions = RunActions(TENSORBOARD_FOLDER)
+        self.filter_bar = FilterBar()
+        self.action_row = actions = RunActions(TENSORBOARD_FOLDER)
         self.rename_button, self.delete_button, self.load_button = actions.rename, actions.delete, actions.load
+        self.tags_button = actions.tags
         self.resume_button, self.follow_button, self.inspect_button = actions.resume, actions.follow, actions.inspect
         self.tensorboard_check = actions.tensorboard
         self.confirm_bar = ConfirmBar()
         self.confirm_label = self.confirm_bar.label
         self.confirm_delete_button = self.confirm_bar.confirm_button
         self.cancel_delete_button = self.confirm_bar.cancel_button
+        self.error_line = ErrorLine()
         self.status_label = QLabel("Reading the run history…")
         self.notes_edit = RunNotes()
         self.compare = ComparePlots()
@@ -100,16 +99,20 @@ class RunsPanel(QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.filter_bar)
         top_layout.addWidget(self.table, 1)
+        top_layout.addWidget(self.error_line)
         top_layout.addWidget(self.confirm_bar)
         top_layout.addWidget(actions)
+        self.status_label.setWordWrap(True)  # a long history path wraps rather than widening the window
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.tensorboard_check)
         layout = QVBoxLayout(self)
         layout.addWidget(split_view(top, self.compare, self.differences, self.notes_edit), 1)
-        layout.addWidget(self.status_label)
+        layout.addLayout(bottom)
 
-        self._live_timer = QTimer(self)
-        self._live_timer.setInterval(LIVE_REFRESH_MS)
-        self._live_timer.timeout.connect(self.refresh)
+        self._live.refresh_needed.connect(self.refresh)
         self._connect()
         self._update_actions()
 
@@ -123,8 +126,11 @@ class RunsPanel(QWidget):
         self._store.failed.connect(self._on_store_failed)
         self.model.rename_requested.connect(self._store.rename)
         self.model.rename_requested.connect(self._on_renamed)
+        self.model.tags_requested.connect(self._store.set_tags)
+        self.filter_bar.changed.connect(self._on_filter_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.rename_button.clicked.connect(self._on_rename_clicked)
+        self.tags_button.clicked.connect(self._on_tags_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.confirm_delete_button.clicked.connect(self._on_confirm_delete_clicked)
         self.load_button.clicked.connect(self._on_load_clicked)
@@ -134,6 +140,11 @@ class RunsPanel(QWidget):
         self.notes_edit.save_requested.connect(self._save_notes)
 
     # --- public API ---------------------------------------------------------------------------
+
+    @property
+    def last_run_id(self) -> int | None:
+        """The id of the session's latest run (None before one is recorded)."""
+        return self._live.last_run_id
 
     @property
     def db_path(self) -> str:
@@ -165,9 +176,7 @@ class RunsPanel(QWidget):
     def bind(self, session: RunSession) -> None:
         """Follow ``session``'s run: refresh when it is recorded, ends an epoch and ends; no loading
         settings or resuming while it goes on."""
-        session.run_recorded.connect(self._on_run_recorded)
-        session.epoch_end.connect(self._on_epoch_end)
-        session.run_ended.connect(self._on_run_finished)
+        self._live.bind(session)
         session.state_changed.connect(lambda _state: self.set_training(session.busy))
 
     def set_training(self, training: bool) -> None:
@@ -209,7 +218,7 @@ class RunsPanel(QWidget):
     def shutdown(self) -> None:
         """Save pending notes, then stop the store thread and wait for it."""
         self._closed = True
-        self._live_timer.stop()
+        self._live.stop()
         self.notes_edit.flush()
         if self._own_jobs:
             self._jobs.shutdown()
@@ -233,9 +242,10 @@ class RunsPanel(QWidget):
         current = self.notes_edit.run_id
         if self.model.set_runs(runs):
             self.select_runs([i for i in selected if self.model.row_of(i) >= 0])
+        self.filter_bar.set_tags([t for r in runs for t in r.tags])
         self._update_status_text()
         self._update_actions()
-        self._update_live_timer()
+        self._live.update(self.model.runs)
         if selected and self._selection_signature() != before:
             self._request_details(force=True)
         if current is not None and self.model.row_of(current) < 0:
@@ -260,37 +270,12 @@ class RunsPanel(QWidget):
         self.status_label.setText(message)
         emit(self.error, message)
 
-    # --- watched run --------------------------------------------------------------------------
-
-    @Slot(int)
-    def _on_run_recorded(self, run_id: int) -> None:
-        self.last_run_id = run_id
-        self._watching = True
-        self._update_live_timer()
-        self.refresh()
-
-    @Slot(object)
-    def _on_epoch_end(self, _event: EpochEnd) -> None:
-        self.refresh()
-
-    @Slot(str, str, bool)
-    def _on_run_finished(self, _status: str, _message: str, _offer_sample: bool) -> None:
-        self._watching = False
-        self.refresh()
-
-    def _update_live_timer(self) -> None:
-        """Re-read every few seconds while a run is going on, here or in another process (the CLI)."""
-        live = not self._closed and (self._watching or any(r.status == RunStatus.RUNNING for r in self.model.runs))
-        if live and not self._live_timer.isActive():
-            self._live_timer.start()
-        elif not live:
-            self._live_timer.stop()
-
     # --- user actions -------------------------------------------------------------------------
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        self.confirm_bar.hide()
         ids = self.selected_run_ids()
+        self.confirm_bar.hide()
+        self._update_status_text()
         if len(ids) == 1:
             self.notes_edit.show_run(ids[0], self.run(ids[0]).notes)
         else:
@@ -324,6 +309,19 @@ class RunsPanel(QWidget):
         if len(ids) == 1:
             self.table.edit_name(ids[0])
 
+    def _on_tags_clicked(self) -> None:
+        ids = self.selected_run_ids()
+        if len(ids) == 1:
+            self.table.edit_tags(ids[0])
+
+    def _on_filter_changed(self) -> None:
+        """Hide the runs that do not match; the comparison keeps only the selected runs still shown."""
+        selected = self.selected_run_ids()
+        self.proxy.set_filter(*self.filter_bar.values())
+        self._update_status_text()
+        if self.selected_run_ids() != selected:
+            self._on_selection_changed(QItemSelection(), QItemSelection())
+
     def _on_delete_clicked(self) -> None:
         self.delete_selected(confirm=True)
 
@@ -341,7 +339,7 @@ class RunsPanel(QWidget):
 
     def _on_resume_clicked(self) -> None:
         ids = self.selected_run_ids()
-        if len(ids) == 1 and self._can_resume(self.run(ids[0])):
+        if len(ids) == 1 and can_resume(self.run(ids[0]), self._training):
             emit(self.resume_requested, ids[0], self.run(ids[0]).config)
 
     def _on_follow_clicked(self) -> None:
@@ -351,11 +349,8 @@ class RunsPanel(QWidget):
 
     def _on_inspect_clicked(self) -> None:
         ids = self.selected_run_ids()
-        if len(ids) == 1 and _has_model(self.run(ids[0])):
+        if len(ids) == 1 and has_model(self.run(ids[0])):
             emit(self.inspect_requested, ids[0], self.run(ids[0]).name)
-
-    def _can_resume(self, run: Any) -> bool:
-        return not self._training and run.status in RESUMABLE and bool(run.last_checkpoint)
 
     # --- notes --------------------------------------------------------------------------------
 
@@ -368,26 +363,10 @@ class RunsPanel(QWidget):
     # --- state --------------------------------------------------------------------------------
 
     def _update_actions(self) -> None:
-        ids = self.selected_run_ids()
-        runs = [self.run(i) for i in ids]
-        one = runs[0] if len(runs) == 1 else None
-        self.rename_button.setEnabled(one is not None)
-        self.delete_button.setEnabled(any(r.status != RunStatus.RUNNING for r in runs))
-        self.load_button.setEnabled(one is not None and not self._training)
-        self.resume_button.setEnabled(one is not None and self._can_resume(one))
-        self.follow_button.setEnabled(one is not None and not self._training and one.status == RunStatus.RUNNING)
-        self.inspect_button.setEnabled(one is not None and _has_model(one))
-        if one is not None and one.status in RESUMABLE and not one.last_checkpoint:
-            self.resume_button.setToolTip("This run stopped before its first checkpoint; train it again instead")
-        else:
-            self.resume_button.setToolTip(RESUME_TIP)
+        runs = [self.run(i) for i in self.selected_run_ids()]
+        self.action_row.update_for(runs, self._training)
+        self.error_line.show_run(runs[0] if len(runs) == 1 else None)
 
     def _update_status_text(self) -> None:
-        runs = self.model.runs
-        running = sum(r.status == RunStatus.RUNNING for r in runs)
-        text = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
-        if running:
-            text += f" · {running} running"
-        text += f" · history in {self._db_path}" if self._db_path else ""
-        text += " · select several runs to compare them"
-        self.status_label.setText(text)
+        hint = len(self.selected_run_ids()) < 2
+        self.status_label.setText(count_line(self.proxy.rowCount(), self.model.runs, self._db_path, hint))

@@ -2,43 +2,32 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from ....runs.store import split_tags
 from ....settings.config import RunConfig
 from ....training.events import EpochEnd
 from ...qt_compat import emit
 from ...widgets.palette import status_color
-from ..training.progress_panel import format_duration
+from .run_columns import COLUMNS, NAME_COLUMN, STATUS_COLUMN, TAGS_COLUMN, search_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-COLUMNS = ("Name", "Date", "Model", "LR", "Batch", "Epochs", "Optimizer", "Best test acc", "Duration", "Status")
-NAME_COLUMN = 0
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2  # the run's searchable text (column 0)
 Index = QModelIndex | QPersistentModelIndex
-
-
-def describe_model(cfg: RunConfig) -> str:
-    """ "2,2,2,2 · 64 ch · basic" (with the block style when it is not the seed's)."""
-    m = cfg.model
-    text = f"{','.join(str(b) for b in m.blocks)} · {m.channels} ch · {m.block}"
-    return text if m.block_style == "d2l" else f"{text} ({m.block_style})"
-
-
-def run_duration(run: Any, now: float | None = None) -> float:
-    """Seconds the run took, or has taken so far while it runs."""
-    end = run.ended_at if run.ended_at is not None else (now or time.time())
-    return max(0.0, end - run.created_at)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class RunsTableModel(QAbstractTableModel):
-    """One row per run (RunRecord); the name is editable and edits come out as ``rename_requested``."""
+    """One row per run (RunRecord); the name and tags are editable, and edits come out as
+    ``rename_requested(run_id, name)`` and ``tags_requested(run_id, [tag])``."""
 
     rename_requested = Signal(int, str)
+    tags_requested = Signal(int, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -92,89 +81,56 @@ class RunsTableModel(QAbstractTableModel):
     ) -> Any:
         """Column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return COLUMNS[section].title
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        """Every cell selectable; the name editable."""
+        """Every cell selectable; the name and the tags editable."""
         base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsEditable if index.column() == NAME_COLUMN else base
+        return base | Qt.ItemFlag.ItemIsEditable if index.column() in (NAME_COLUMN, TAGS_COLUMN) else base
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Display text, raw sort keys, status colours and tooltips."""
         if not index.isValid():
             return None
-        run, col = self._runs[index.row()], index.column()
+        run, column = self._runs[index.row()], COLUMNS[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return self._text(run, col)
+            return column.text(run)
         if role == SORT_ROLE:
-            return self._sort_key(run, col)
+            return column.sort(run)
         if role == RUN_ID_ROLE:
             return run.id
-        if role == Qt.ItemDataRole.ForegroundRole and col == len(COLUMNS) - 1:
+        if role == SEARCH_ROLE:
+            return search_text(run)
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == STATUS_COLUMN:
             rgb = status_color(run.status)
             return QColor(*rgb) if rgb else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == len(COLUMNS) - 1 and run.error:
-                return run.error
-            if col == NAME_COLUMN:
-                return f"Run {run.id}" + (f"\n{run.notes}" if run.notes else "") + "\nDouble-click to rename"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4, 5, 7, 8):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return (column.tip(run) if column.tip else column.text(run)) or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.right:
+            return RIGHT
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        """Renaming: the new name shows at once and ``rename_requested`` asks the store to keep it."""
-        if role != Qt.ItemDataRole.EditRole or index.column() != NAME_COLUMN:
+        """Renaming and tagging: the edit shows at once, and a signal asks the store to keep it."""
+        if role != Qt.ItemDataRole.EditRole or index.column() not in (NAME_COLUMN, TAGS_COLUMN):
             return False
-        name = str(value).strip()
         run = self._runs[index.row()]
+        if index.column() == TAGS_COLUMN:
+            tags = split_tags(str(value))
+            if tags == tuple(run.tags):
+                return False
+            self._runs[index.row()] = replace(run, tags=tags)
+            emit(self.dataChanged, index, index)
+            emit(self.tags_requested, run.id, list(tags))
+            return True
+        name = str(value).strip()
         if not name or name == run.name:
             return False
         self._runs[index.row()] = replace(run, name=name)
         emit(self.dataChanged, index, index)
         emit(self.rename_requested, run.id, name)
         return True
-
-    @staticmethod
-    def _text(run: Any, col: int) -> str:
-        t = run.config.train
-        if col == 0:
-            return run.name
-        if col == 1:
-            return time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created_at))
-        if col == 2:
-            return describe_model(run.config)
-        if col == 3:
-            return f"{t.lr:g}"
-        if col == 4:
-            return str(t.batch_size)
-        if col == 5:
-            return f"{run.epochs_done}/{run.epochs_planned}"
-        if col == 6:
-            return t.optimizer
-        if col == 7:
-            return "—" if run.best_test_acc is None else f"{run.best_test_acc:.3f}"
-        if col == 8:
-            return format_duration(run_duration(run))
-        return run.status
-
-    @staticmethod
-    def _sort_key(run: Any, col: int) -> Any:
-        t = run.config.train
-        keys: tuple[Any, ...] = (
-            run.name.lower(),
-            run.created_at,
-            describe_model(run.config),
-            t.lr,
-            t.batch_size,
-            run.epochs_done,
-            t.optimizer,
-            -1.0 if run.best_test_acc is None else run.best_test_acc,
-            run_duration(run),
-            run.status,
-        )
-        return keys[col]
 
 
 @dataclass(frozen=True)
