@@ -61,6 +61,12 @@ class BatchEnd:
     images_per_s: float
     elapsed_s: float
     eta_s: float
+    lr: float | None = None  # the learning rate the schedule set for the next step
+    # The machine's load since the previous report (as EpochEnd's, which sums up the epoch; None: not read).
+    cpu_percent: float | None = None
+    ram_bytes: float | None = None
+    gpu_percent: float | None = None
+    gpu_bytes: float | None = None
 
 
 @dataclass(frozen=True)

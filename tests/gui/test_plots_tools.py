@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
-from resnet_gui.gui.tabs.training.plot_series import ema
+from resnet_gui.gui.tabs.training.plot_series import POINTS_PER_EPOCH, ema, ema_continue
 from resnet_gui.gui.tabs.training.plots import READOUT_HINT, TrainingPlots
 from resnet_gui.training.events import BatchEnd, EpochEnd
 
@@ -44,6 +45,26 @@ def test_ema_by_hand() -> None:
     assert ema([], 0.9) == []
 
 
+def test_smoothing_is_per_fraction_of_an_epoch_so_sparse_points_do_not_trail(qtbot) -> None:
+    sparse = TrainingPlots()
+    qtbot.addWidget(sparse)
+    losses = [2.3 * 0.6**k for k in range(10)]  # a small data set: one batch, so one point, per epoch
+    for epoch, loss in enumerate(losses, start=1):
+        sparse.add_batch(BatchEnd(epoch, 1, 1, loss, 100.0, 1.0, 1.0))
+    sparse.flush()
+    _, y = sparse.smoothed_loss.curve.getData()
+    assert y[-1] == pytest.approx(losses[-1], rel=0.01)  # once per-point smoothing sat far above it
+    dense = TrainingPlots()
+    qtbot.addWidget(dense)
+    raw = [1.0 + (i % 7) / 7 for i in range(2 * POINTS_PER_EPOCH)]
+    for i, loss in enumerate(raw, start=1):
+        epoch, b = divmod(i - 1, POINTS_PER_EPOCH)
+        dense.add_batch(BatchEnd(epoch + 1, b + 1, POINTS_PER_EPOCH, loss, 100.0, 1.0, 1.0))
+    dense.flush()
+    _, y = dense.smoothed_loss.curve.getData()
+    assert list(y) == pytest.approx(ema(raw, dense.smoothing))  # at the reference density: the slider's weight
+
+
 def test_log_toggle_switches_the_loss_axis(plots) -> None:
     axis = plots.loss_plot.getAxis("left")
     assert not axis.logMode
@@ -64,7 +85,7 @@ def test_smoothing_keeps_the_raw_points_and_adds_a_curve_of_the_same_length(plot
     x, y = plots.smoothed_loss.curve.getData()
     rx, ry = plots.batch_loss.curve.getData()
     assert len(x) == raw and list(x) == list(rx)
-    assert list(y) == pytest.approx(ema(list(ry), 0.9))
+    assert list(y) == pytest.approx(ema_continue(list(ry), 0.9, ry[0], list(np.diff(rx, prepend=rx[0]))))
     assert max(y) - min(y) < max(ry) - min(ry)  # smoother than the raw loss
     plots.add_batch(BatchEnd(4, 1, BATCHES, 0.3, 1000.0, 1.0, 1.0))
     plots.flush()
@@ -103,8 +124,28 @@ def test_png_svg_and_csv_exports(plots, tmp_path: Path) -> None:
     rows = list(csv.reader(plots.export_csv("accuracy", tmp_path / "acc.csv").open(encoding="utf-8")))
     assert rows[0] == ["curve", "epoch", "accuracy"] and len(rows) == 1 + 2 * 3
     assert rows[1][0] == "train acc" and float(rows[1][2]) == pytest.approx(0.6)
-    with pytest.raises(ValueError, match="plot must be one of loss, accuracy"):
-        plots.export_csv("lr", tmp_path / "lr.csv")
+    rows = list(csv.reader(plots.export_csv("lr", tmp_path / "lr.csv").open(encoding="utf-8")))
+    assert rows == [["curve", "epoch", "lr"]] + [["learning rate", f"{e}.0", "0.001"] for e in (1, 2, 3)]
+    with pytest.raises(ValueError, match="plot must be one of loss, accuracy, lr"):
+        plots.export_csv("speed", tmp_path / "speed.csv")
+
+
+def test_test_loss_and_the_learning_rate_per_batch_are_drawn_and_read_out(qtbot) -> None:
+    p = TrainingPlots()
+    qtbot.addWidget(p)
+    for b in range(1, 5):
+        p.add_batch(BatchEnd(1, b, 4, 1.0, 100.0, 1.0, 1.0, lr=0.1 * b))
+    p.add_epoch(EpochEnd(1, 0.9, 0.6, 0.5, 1.0, 100.0, 0.4, test_loss=1.25))
+    p.flush()
+    x, y = p.lr.curve.getData()
+    assert list(x) == [0.25, 0.5, 0.75, 1.0] and list(y) == pytest.approx([0.1, 0.2, 0.3, 0.4])
+    x, y = p.test_loss.curve.getData()
+    assert list(x) == [1] and list(y) == [1.25]
+    text = p.readout_at(1.0)
+    assert "epoch 1: loss 0.9000, test loss 1.2500, train acc 0.600" in text and "lr 0.4" in text
+    assert p.lr_plot.isVisibleTo(p)
+    p.lr_check.click()
+    assert not p.lr_plot.isVisibleTo(p)
 
 
 def test_clear_empties_every_curve(plots) -> None:

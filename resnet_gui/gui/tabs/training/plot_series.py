@@ -13,6 +13,7 @@ from PySide6.QtGui import QPainter
 
 INITIAL_CAPACITY = 1024
 DISPLAY_POINTS = 40_000  # beyond this, a long curve is drawn from min/max bins
+POINTS_PER_EPOCH = 50  # the smoothing weight is per 1/50 of an epoch
 
 
 def ema(values: Sequence[float], weight: float, start: Sequence[float] = ()) -> list[float]:
@@ -26,11 +27,20 @@ def ema(values: Sequence[float], weight: float, start: Sequence[float] = ()) -> 
     return [*start, *ema_continue(values[len(start) :], weight, last)]
 
 
-def ema_continue(values: Sequence[float], weight: float, last: float) -> list[float]:
-    """The moving average of ``values`` going on from the smoothed value ``last``."""
+def ema_continue(
+    values: Sequence[float], weight: float, last: float, steps: Sequence[float] | None = None
+) -> list[float]:
+    """The moving average of ``values`` going on from the smoothed value ``last``.
+
+    ``steps``, when given, is each value's distance in epochs from the one before: ``weight`` is what
+    a step of ``1 / POINTS_PER_EPOCH`` keeps, a longer step keeps less (``weight ** (step * 50)``).
+    So a small data set reporting once per epoch is barely smoothed, instead of trailing its loss
+    by several epochs, and a run is smoothed alike however often it happens to report.
+    """
     out = []
-    for v in values:
-        last = weight * last + (1.0 - weight) * v
+    for i, v in enumerate(values):
+        w = weight if steps is None else weight ** max(0.0, steps[i] * POINTS_PER_EPOCH)
+        last = w * last + (1.0 - w) * v
         out.append(last)
     return out
 
@@ -50,6 +60,44 @@ def render_svg(widget: pg.PlotWidget, path: Path) -> None:
         widget.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     finally:
         painter.end()
+
+
+def readout(
+    x: float,
+    batch_loss: Series,
+    smoothed: Series,
+    epoch_loss: Series,
+    test_loss: Series,
+    train_acc: Series,
+    test_acc: Series,
+    lr: Series,
+) -> str:
+    """The hover line at epoch ``x``: the nearest batch loss, the nearest epoch's metrics, the learning rate."""
+    parts = []
+    i = batch_loss.nearest(x)
+    if i is not None:
+        text = f"epoch {batch_loss.x[i]:.2f}: batch loss {batch_loss.y[i]:.4f}"
+        if i < len(smoothed.y):
+            text += f" (smoothed {smoothed.y[i]:.4f})"
+        parts.append(text)
+    j = epoch_loss.nearest(x)
+    if j is not None:
+        text = f"epoch {epoch_loss.x[j]:g}: loss {epoch_loss.y[j]:.4f}"
+        if j < len(test_loss.y):
+            text += f", test loss {test_loss.y[j]:.4f}"
+        if j < len(train_acc.y):
+            text += f", train acc {train_acc.y[j]:.3f}, test acc {test_acc.y[j]:.3f}"
+        parts.append(text)
+    k = lr.nearest(x)
+    if k is not None:
+        parts.append(f"lr {lr.y[k]:.3g}")
+    return "   ·   ".join(parts) if parts else f"epoch {x:.2f}: no data yet"
+
+
+def epoch_series(plot: pg.PlotWidget, name: str, color: tuple[int, int, int], symbol: str) -> Series:
+    """A curve of one point per epoch on ``plot``: a line with a marker at each point."""
+    pen = pg.mkPen(color, width=2)
+    return Series(name, plot.plot(name=name, pen=pen, symbol=symbol, symbolSize=7, symbolBrush=color))
 
 
 class Series:

@@ -1,4 +1,4 @@
-"""The Training tab's two plots: loss, and train/test accuracy, with their tools.
+"""The Training tab's plots: train and test loss, train and test accuracy, and the learning rate.
 
 Curves are created once. Events append to plain lists and mark the plot dirty; a timer pushes
 the lists to the curves at most every ``REFRESH_MS``, so a burst of events costs one redraw.
@@ -9,14 +9,12 @@ over a plot shows the values under the mouse.
 
 from __future__ import annotations
 
-import csv
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter, SVGExporter
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,8 +31,10 @@ from ....training.events import BatchEnd, EpochEnd
 from ...widgets import palette
 from ...widgets.file_dialogs import ask_save_path
 from ...widgets.plot_style import drawn_in, style_plots
+from . import plot_exports
+from .plot_exports import FORMATS
 from .plot_series import Series as _Series
-from .plot_series import ema_continue, render_svg
+from .plot_series import ema_continue, epoch_series, readout
 
 if TYPE_CHECKING:
     from ...session.run_session import RunSession
@@ -42,14 +42,13 @@ if TYPE_CHECKING:
 REFRESH_MS = 150
 DEFAULT_SMOOTHING = 0.6
 MAX_SMOOTHING = 0.99
-EXPORT_WIDTH_PX = 1200
-PLOTS = ("loss", "accuracy")
-FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV data (*.csv)"}
+PLOTS = ("loss", "accuracy", "lr")
+TITLES = {"loss": "Loss", "accuracy": "Accuracy", "lr": "Learning rate"}
 READOUT_HINT = "Hover over a plot to read its values."
 
 
 class TrainingPlots(QWidget):
-    """Loss per batch and per epoch (x in epochs); train and test accuracy per epoch."""
+    """Loss per batch and per epoch with the test loss, accuracies per epoch, the learning rate (x in epochs)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,7 +61,11 @@ class TrainingPlots(QWidget):
         self.acc_plot.setLabel("left", "accuracy")
         self.acc_plot.addLegend(offset=(-10, -10))
         self.acc_plot.setXLink(self.loss_plot)
-        for plot in (self.loss_plot, self.acc_plot):
+        self.lr_plot = pg.PlotWidget(title="Learning rate")
+        self.lr_plot.setLabel("bottom", "epoch")
+        self.lr_plot.setLabel("left", "lr")
+        self.lr_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
 
@@ -77,44 +80,32 @@ class TrainingPlots(QWidget):
             curve=self.loss_plot.plot(name="batch loss (smoothed)", pen=pg.mkPen(palette.SMOOTHED_LOSS, width=2)),
         )
         self.smoothed_loss.curve.setZValue(5)
-        self.epoch_loss = _Series(
-            "epoch loss",
-            self.loss_plot.plot(
-                name="epoch loss",
-                pen=pg.mkPen(palette.EPOCH_LOSS, width=2),
-                symbol="o",
-                symbolSize=7,
-                symbolBrush=palette.EPOCH_LOSS,
-            ),
-        )
+        self.epoch_loss = epoch_series(self.loss_plot, "epoch loss", palette.EPOCH_LOSS, "o")
         self.epoch_loss.curve.setZValue(10)
-        self.train_acc = _Series(
-            "train acc",
-            self.acc_plot.plot(
-                name="train acc",
-                pen=pg.mkPen(palette.TRAIN_ACC, width=2),
-                symbol="o",
-                symbolSize=7,
-                symbolBrush=palette.TRAIN_ACC,
-            ),
+        self.test_loss = epoch_series(self.loss_plot, "test loss", palette.TEST_LOSS, "s")
+        self.test_loss.curve.setZValue(10)
+        self.train_acc = epoch_series(self.acc_plot, "train acc", palette.TRAIN_ACC, "o")
+        self.test_acc = epoch_series(self.acc_plot, "test acc", palette.TEST_ACC, "s")
+        # Per batch while a run trains here; per epoch for a run followed from the run history.
+        self.lr = _Series(
+            "learning rate", long=True, curve=self.lr_plot.plot(pen=pg.mkPen(palette.LEARNING_RATE, width=2))
         )
-        self.test_acc = _Series(
-            "test acc",
-            self.acc_plot.plot(
-                name="test acc",
-                pen=pg.mkPen(palette.TEST_ACC, width=2),
-                symbol="s",
-                symbolSize=7,
-                symbolBrush=palette.TEST_ACC,
-            ),
+        self._lr_per_batch = False
+        self._series = (
+            self.batch_loss,
+            self.smoothed_loss,
+            self.epoch_loss,
+            self.test_loss,
+            self.train_acc,
+            self.test_acc,
+            self.lr,
         )
-        self._series = (self.batch_loss, self.smoothed_loss, self.epoch_loss, self.train_acc, self.test_acc)
         self._dirty = False
         self._smoothing = DEFAULT_SMOOTHING
         self._hovering = False
 
         self._crosshairs: dict[pg.PlotWidget, pg.InfiniteLine] = {}
-        for plot in (self.loss_plot, self.acc_plot):
+        for plot in self._plots():
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(palette.CROSSHAIR, style=Qt.PenStyle.DashLine))
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
@@ -134,8 +125,9 @@ class TrainingPlots(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._toolbar)
-        layout.addWidget(self.loss_plot, 1)
-        layout.addWidget(self.acc_plot, 1)
+        layout.addWidget(self.loss_plot, 3)
+        layout.addWidget(self.acc_plot, 3)
+        layout.addWidget(self.lr_plot, 2)
         layout.addWidget(self.readout)
         palette.follow(self._apply_theme)
 
@@ -147,9 +139,16 @@ class TrainingPlots(QWidget):
         self.smooth_slider.setRange(0, int(MAX_SMOOTHING * 100))
         self.smooth_slider.setValue(int(DEFAULT_SMOOTHING * 100))
         self.smooth_slider.setMaximumWidth(160)
-        self.smooth_slider.setToolTip("Exponential moving average of the batch loss; 0 turns smoothing off")
+        self.smooth_slider.setToolTip(
+            "Exponential moving average of the batch loss, the weight kept per 1/50 of an epoch "
+            "(points further apart are smoothed less); 0 turns smoothing off"
+        )
         self.smooth_slider.valueChanged.connect(self._on_smoothing_changed)
         self.smooth_value = QLabel(f"{DEFAULT_SMOOTHING:.2f}")
+        self.lr_check = QCheckBox("Learning rate")
+        self.lr_check.setToolTip("Show the learning rate the schedule sets, below the accuracy")
+        self.lr_check.setChecked(True)
+        self.lr_check.toggled.connect(lambda on: self.lr_plot.setVisible(on))
         self.export_button = QToolButton()
         self.export_button.setText("Export")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -157,7 +156,7 @@ class TrainingPlots(QWidget):
         for plot in PLOTS:
             for fmt in FORMATS:
                 what = "data" if fmt == "csv" else "plot"
-                menu.addAction(f"{plot.capitalize()} {what} as {fmt.upper()}…", partial(self._on_export, plot, fmt))
+                menu.addAction(f"{TITLES[plot]} {what} as {fmt.upper()}…", partial(self._on_export, plot, fmt))
             if plot != PLOTS[-1]:
                 menu.addSeparator()
         self.export_button.setMenu(menu)
@@ -167,12 +166,14 @@ class TrainingPlots(QWidget):
         self._toolbar.addWidget(QLabel("Smoothing"))
         self._toolbar.addWidget(self.smooth_slider)
         self._toolbar.addWidget(self.smooth_value)
+        self._toolbar.addSpacing(16)
+        self._toolbar.addWidget(self.lr_check)
         self._toolbar.addStretch(1)
         self._toolbar.addWidget(self.export_button)
 
     def _add_plot_menus(self) -> None:
         """A "Save" submenu in each plot's right-click menu."""
-        for name, plot in zip(PLOTS, (self.loss_plot, self.acc_plot), strict=False):
+        for name, plot in zip(PLOTS, self._plots(), strict=True):
             menu = plot.getPlotItem().getViewBox().menu
             save = menu.addMenu("Save")
             for fmt in FORMATS:
@@ -191,9 +192,12 @@ class TrainingPlots(QWidget):
         session.run_ended.connect(lambda *_: self.flush())
 
     def add_batch(self, event: BatchEnd) -> None:
-        """Record a batch loss at its fractional epoch."""
+        """Record a batch loss (and the learning rate, when the event has it) at its fractional epoch."""
         x = event.epoch - 1 + event.batch / max(event.batches, 1)
         self.batch_loss.append(x, event.loss)
+        if event.lr is not None:
+            self._lr_per_batch = True
+            self.lr.append(x, event.lr)
         self._dirty = True
 
     def add_batch_points(self, points: list[tuple[float, float]]) -> None:
@@ -204,8 +208,12 @@ class TrainingPlots(QWidget):
         self._dirty = True
 
     def add_epoch(self, event: EpochEnd) -> None:
-        """Record an epoch's loss and accuracies."""
+        """Record an epoch's losses, accuracies and (for a followed run) learning rate."""
         self.epoch_loss.append(event.epoch, event.loss)
+        if event.test_loss is not None:
+            self.test_loss.append(event.epoch, event.test_loss)
+        if not self._lr_per_batch:
+            self.lr.append(event.epoch, event.lr)
         self.train_acc.append(event.epoch, event.train_acc)
         self.test_acc.append(event.epoch, event.test_acc)
         self._dirty = True
@@ -214,6 +222,7 @@ class TrainingPlots(QWidget):
         """Forget every point (a new run starts)."""
         for series in self._series:
             series.clear()
+        self._lr_per_batch = False
         self._dirty = True
         self._update_curves()
 
@@ -253,7 +262,7 @@ class TrainingPlots(QWidget):
         self._update_curves()
 
     def _apply_theme(self, theme: palette.Theme) -> None:
-        style_plots(theme, self.loss_plot, self.acc_plot)
+        style_plots(theme, *self._plots())
         self._update_raw_pen(theme)
 
     def _update_raw_pen(self, theme: palette.Theme | None = None) -> None:
@@ -272,7 +281,9 @@ class TrainingPlots(QWidget):
         done = len(s)
         if done < len(raw):  # only the new points: the smoothed prefix is kept
             last = float(s.y[-1]) if done else float(raw.y[0])
-            s.extend(raw.x[done:], np.asarray(ema_continue(raw.y[done:].tolist(), self._smoothing, last)))
+            steps = np.diff(raw.x[done - 1 :]) if done else np.diff(raw.x, prepend=raw.x[0])
+            smoothed = ema_continue(raw.y[done:].tolist(), self._smoothing, last, steps.tolist())
+            s.extend(raw.x[done:], np.asarray(smoothed))
 
     def _update_curves(self) -> None:
         if not self._dirty:
@@ -310,69 +321,52 @@ class TrainingPlots(QWidget):
 
     def readout_at(self, x: float) -> str:
         """The values nearest to epoch ``x``: the batch loss there and the closest epoch's metrics."""
-        parts = []
-        i = self.batch_loss.nearest(x)
-        if i is not None:
-            text = f"epoch {self.batch_loss.x[i]:.2f}: batch loss {self.batch_loss.y[i]:.4f}"
-            if i < len(self.smoothed_loss.y):
-                text += f" (smoothed {self.smoothed_loss.y[i]:.4f})"
-            parts.append(text)
-        j = self.epoch_loss.nearest(x)
-        if j is not None:
-            text = f"epoch {self.epoch_loss.x[j]:g}: loss {self.epoch_loss.y[j]:.4f}"
-            if j < len(self.train_acc.y):
-                text += f", train acc {self.train_acc.y[j]:.3f}, test acc {self.test_acc.y[j]:.3f}"
-            parts.append(text)
-        return "   ·   ".join(parts) if parts else f"epoch {x:.2f}: no data yet"
+        return readout(
+            x,
+            self.batch_loss,
+            self.smoothed_loss,
+            self.epoch_loss,
+            self.test_loss,
+            self.train_acc,
+            self.test_acc,
+            self.lr,
+        )
 
     # --- export -----------------------------------------------------------------------------
+
+    def _plots(self) -> tuple[pg.PlotWidget, ...]:
+        return (self.loss_plot, self.acc_plot, self.lr_plot)
 
     def _plot(self, plot: str) -> pg.PlotWidget:
         if plot not in PLOTS:
             raise ValueError(f"plot must be one of {', '.join(PLOTS)}, not {plot!r}")
-        return self.loss_plot if plot == "loss" else self.acc_plot
+        return self._plots()[PLOTS.index(plot)]
 
     def _plot_series(self, plot: str) -> tuple[_Series, ...]:
         if plot == "loss":
-            return (self.batch_loss, self.smoothed_loss, self.epoch_loss)
-        return (self.train_acc, self.test_acc)
+            return (self.batch_loss, self.smoothed_loss, self.epoch_loss, self.test_loss)
+        return (self.train_acc, self.test_acc) if plot == "accuracy" else (self.lr,)
 
-    def export_png(self, plot: str, path: str | Path, width: int = EXPORT_WIDTH_PX) -> Path:
-        """Save ``plot`` ("loss" or "accuracy") as a PNG image ``width`` pixels wide, in the light theme."""
+    def export_png(self, plot: str, path: str | Path, width: int = plot_exports.EXPORT_WIDTH_PX) -> Path:
+        """Save ``plot`` (one of ``PLOTS``) as a PNG image ``width`` pixels wide, in the light theme."""
         self.flush()
         with drawn_in(palette.EXPORT, self._apply_theme):
-            exporter = ImageExporter(self._plot(plot).getPlotItem())
-            exporter.parameters()["width"] = width
-            exporter.export(str(path))
-        return Path(path)
+            return plot_exports.export_png(self._plot(plot), path, width)
 
     def export_svg(self, plot: str, path: str | Path) -> Path:
-        """Save ``plot`` ("loss" or "accuracy") as an SVG drawing, in the light theme."""
+        """Save ``plot`` (one of ``PLOTS``) as an SVG drawing, in the light theme."""
         self.flush()
-        widget = self._plot(plot)
         with drawn_in(palette.EXPORT, self._apply_theme):
-            try:
-                SVGExporter(widget.getPlotItem()).export(str(path))
-            except ValueError:
-                # pyqtgraph <= 0.14.0 cannot parse the closed paths ("... Z") that Qt >= 6.10 writes
-                # (pyqtgraph issue #3495): draw the plot through Qt's own SVG generator instead.
-                render_svg(widget, Path(path))
-        return Path(path)
+            return plot_exports.export_svg(self._plot(plot), path)
 
     def export_csv(self, plot: str, path: str | Path) -> Path:
         """Save the points of ``plot``'s curves as CSV: a header, then one row per point."""
         self._plot(plot)
         self.flush()
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(["curve", "epoch", plot])
-            for series in self._plot_series(plot):
-                points = zip(series.x, series.y, strict=True)
-                writer.writerows((series.name, repr(float(x)), repr(float(y))) for x, y in points)
-        return Path(path)
+        return plot_exports.export_csv(self._plot_series(plot), plot, path)
 
     def export(self, plot: str, path: str | Path) -> Path:
-        """Save ``plot`` ("loss" or "accuracy") as PNG, SVG or CSV, by the file's suffix."""
+        """Save ``plot`` (one of ``PLOTS``) as PNG, SVG or CSV, by the file's suffix."""
         fmt = Path(path).suffix.lstrip(".").lower()
         exporters = {"png": self.export_png, "svg": self.export_svg, "csv": self.export_csv}
         if fmt not in exporters:
@@ -381,7 +375,11 @@ class TrainingPlots(QWidget):
 
     def _on_export(self, plot: str, fmt: str) -> None:
         path = ask_save_path(
-            self, f"Save the {plot} {'data' if fmt == 'csv' else 'plot'}", f"{plot}.{fmt}", FORMATS[fmt], fmt
+            self,
+            f"Save the {TITLES[plot].lower()} {'data' if fmt == 'csv' else 'plot'}",
+            f"{plot}.{fmt}",
+            FORMATS[fmt],
+            fmt,
         )
         if not path:
             return
