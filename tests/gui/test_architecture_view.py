@@ -96,6 +96,22 @@ def test_collapse_all_and_expand_all(qtbot, view, resnet18) -> None:
     assert len(view.boxes("block")) == 8
 
 
+def test_collapse_all_after_fit_on_an_expanded_resnet152_fits_again(qtbot, view, resnet152) -> None:
+    view.show_summary(resnet152)
+    qtbot.mouseClick(view.expand_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.fit_button, Qt.MouseButton.LeftButton)
+    tiny = view.view.transform().m11()
+    assert tiny < 0.2  # 50 blocks in 700 px
+    qtbot.mouseClick(view.collapse_button, Qt.MouseButton.LeftButton)
+    zoom = view.view.transform().m11()
+    assert zoom > 3 * tiny, "the collapsed diagram was left at the expanded one's tiny zoom"
+    drawn = view.view.mapFromScene(view.scene.itemsBoundingRect()).boundingRect()
+    assert drawn.height() <= view.view.viewport().height() + 2  # and it fits
+    view.view.scale(1.25, 1.25)  # the user zooms: expanding again keeps their zoom
+    qtbot.mouseClick(view.expand_button, Qt.MouseButton.LeftButton)
+    assert view.view.transform().m11() == pytest.approx(1.25 * zoom)
+
+
 def test_resnet152_redraws_collapsed_within_200_ms(view, resnet152) -> None:
     view.show_summary(None)
     start = time.perf_counter()

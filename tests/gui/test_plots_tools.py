@@ -179,3 +179,16 @@ def test_a_week_long_run_redraws_in_under_30_ms(plots) -> None:
         costs.append(time.thread_time() - start)
     assert statistics.median(costs) < 0.030, f"a redraw took {statistics.median(costs) * 1000:.0f} ms"
     assert len(plots.batch_loss.x) == n + 5 and len(plots.smoothed_loss.x) == n + 5
+
+
+def test_clearing_drops_the_last_run_s_axes_and_the_next_points_fit(plots) -> None:
+    plots.clear()
+    for plot in (plots.loss_plot, plots.acc_plot, plots.lr_plot):
+        (x0, x1), (y0, y1) = plot.getPlotItem().getViewBox().viewRange()
+        assert (x0, x1, y0, y1) == pytest.approx((0, 1, 0, 1)), "a failed start kept the previous run's axes"
+    plots.add_epoch(EpochEnd(1, 5.0, 0.2, 0.1, 1.0, 100.0, 0.5, test_loss=6.0))
+    plots.add_epoch(EpochEnd(2, 4.0, 0.3, 0.2, 1.0, 100.0, 0.5, test_loss=5.0))
+    plots.flush()
+    plots.loss_plot.getPlotItem().getViewBox().updateAutoRange()
+    (_, _), (y0, y1) = plots.loss_plot.getPlotItem().getViewBox().viewRange()
+    assert y0 < 4.0 and y1 > 6.0

@@ -117,6 +117,7 @@ class ArchitectureView(QWidget):
         self._syncing = False
         self._selected = ""
         self._overrides: dict[str, tuple[bool, int]] = {}  # stage -> (expanded, its block count)
+        self._fit_scale: float | None = None  # the zoom Fit chose, while the user has not zoomed since
         self._update_buttons()
         palette.follow(self._apply_theme)
 
@@ -352,9 +353,11 @@ class ArchitectureView(QWidget):
 
     def _on_expand_all(self) -> None:
         self.set_all_expanded(True)
+        self._refit_if_fitted()
 
     def _on_collapse_all(self) -> None:
         self.set_all_expanded(False)
+        self._refit_if_fitted()
 
     def _on_zoom_in(self) -> None:
         self._view.scale(ZOOM_STEP, ZOOM_STEP)
@@ -365,6 +368,14 @@ class ArchitectureView(QWidget):
     def _on_fit(self) -> None:
         self._ensure_drawn()
         self._view.fitInView(self._scene.itemsBoundingRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        if self._view.transform().m11() > 1.0:  # a small diagram is fitted at its natural size, not blown up
+            self._view.resetTransform()
+        self._fit_scale = self._view.transform().m11()
+
+    def _refit_if_fitted(self) -> None:
+        """After expanding or collapsing, a diagram the user fitted (and did not zoom since) is fitted again."""
+        if self._fit_scale is not None and abs(self._view.transform().m11() - self._fit_scale) < 1e-9:
+            self._on_fit()
 
     def _on_export_png(self) -> None:
         self._export_with_dialog("Export the diagram as PNG", "architecture.png", "PNG images (*.png)", self.export_png)

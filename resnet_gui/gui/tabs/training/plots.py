@@ -225,6 +225,9 @@ class TrainingPlots(QWidget):
         self._lr_per_batch = False
         self._dirty = True
         self._update_curves()
+        for plot in self._plots():  # not the last run's axes: empty plots start over, then fit the new points
+            plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            plot.enableAutoRange()
 
     def flush(self) -> None:
         """Push pending points to the curves now."""
