@@ -48,6 +48,7 @@ def test_data_set_model_and_tags_columns_say_what_each_run_is(store, make_panel)
     row = table_texts(panel, folder)
     assert row["Data set"] == "folder: flowers" and "/data/photos/flowers" in tooltip(panel, folder, "Data set")
     assert row["Model"] == "ResNet 1 · 8 ch · basic"
+    assert tooltip(panel, folder, "Name").startswith("photos\nrun 1, started ")
     model_tip = tooltip(panel, folder, "Model")
     assert model_tip.startswith("ResNet 1 · 8 ch · basic\n") and "stem: 7×7 conv, stride 2" in model_tip
     assert table_texts(panel, sample)["Data set"] == "sample"

@@ -37,7 +37,7 @@ def _data_tip(run: Any) -> str:
 
 def _name_tip(run: Any) -> str:
     notes = f"\n{run.notes}" if run.notes else ""
-    return f"Run {run.id}, started {_date(run)}{notes}\nDouble-click to rename"
+    return f"{run.name}\nrun {run.id}, started {_date(run)}{notes}\nDouble-click to rename"
 
 
 def _tags_tip(run: Any) -> str:
@@ -66,23 +66,31 @@ class Column:
     width: int
     tip: Callable[[Any], str] | None = None
     right: bool = False
+    header_tip: str = ""
 
 
 # What a user scans first comes first: what the run is and how it did; its date and training
 # settings follow (the settings that differ between selected runs are listed beside the plots).
 COLUMNS: tuple[Column, ...] = (
-    Column("Name", lambda r: r.name, lambda r: r.name.lower(), 130, _name_tip),
-    Column("Status", lambda r: str(r.status), lambda r: str(r.status), 70, _status_tip),
-    Column("Data set", lambda r: describe_data(r.config), lambda r: describe_data(r.config).lower(), 90, _data_tip),
+    Column("Name", lambda r: r.name, lambda r: r.name.lower(), 160, _name_tip),
+    Column("Status", lambda r: str(r.status), lambda r: str(r.status), 66, _status_tip),
+    Column("Data set", lambda r: describe_data(r.config), lambda r: describe_data(r.config).lower(), 100, _data_tip),
     Column(
         "Model",
         lambda r: describe_network(r.config),
         lambda r: describe_network(r.config),
-        165,
+        160,
         lambda r: network_details(r.config, r.params),
     ),
     Column("Tags", tags_text, lambda r: tags_text(r).lower(), 80, _tags_tip),
-    Column("Best test acc", _best, lambda r: -1.0 if r.best_test_acc is None else r.best_test_acc, 100, right=True),
+    Column(
+        "Best acc",
+        _best,
+        lambda r: -1.0 if r.best_test_acc is None else r.best_test_acc,
+        70,
+        right=True,
+        header_tip="The best test accuracy of the run's epochs",
+    ),
     Column("Epochs", lambda r: f"{r.epochs_done}/{r.epochs_planned}", lambda r: r.epochs_done, 54, right=True),
     Column("Duration", lambda r: format_duration(run_duration(r)), run_duration, 64, right=True),
     Column("Date", _date, lambda r: r.created_at, 118),

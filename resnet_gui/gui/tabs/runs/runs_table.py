@@ -79,9 +79,11 @@ class RunsTableModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        """Column titles."""
+        """Column titles (and what a short one means)."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section].title
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMNS[section].header_tip or None
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
