@@ -69,17 +69,14 @@ def test_background_run_survives_the_window_and_is_followed_and_stopped(
     assert process_alive(launcher)
     settle_garbage()
 
-    # A new window lists it as running; Follow attaches the plots again, live.
+    # A new window lists it as running and follows it by itself, live (not "Idle" until Follow is pressed).
     win2 = _new_window(qtbot)
     win2.tabs.setCurrentWidget(win2.runs_panel)
     qtbot.waitUntil(lambda: any(r.id == run_id for r in win2.runs_panel.runs()), timeout=START_TIMEOUT_MS)
     assert table_texts(win2.runs_panel, run_id)["Name"] == "resnet 1 · lr 0.001 · sample"  # says what it is
     assert win2.runs_panel.run(run_id).status == "running"
-    win2.runs_panel.select_runs([run_id])
-    wait_for_panel(qtbot, win2.runs_panel)
-    assert win2.runs_panel.follow_button.isEnabled()
-    win2.runs_panel.follow_button.click()
-    assert win2.session.following
+    qtbot.waitUntil(lambda: win2.session.following, timeout=START_TIMEOUT_MS)
+    assert win2.session.run_id == run_id and not win2.train_button.isEnabled()
     done = win2.runs_panel.run(run_id).epochs_done
     qtbot.waitUntil(lambda: win2.plots.epoch_points() >= max(done, 1) + 1, timeout=START_TIMEOUT_MS)
     assert f"pid {launcher}" in win2.statusBar().currentMessage() + win2.progress.status_label.text()

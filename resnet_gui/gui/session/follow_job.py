@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,3 +58,12 @@ def follow_run(
             return run.status
         if ctx.stop.wait(interval_s):
             return RunStatus.RUNNING
+
+
+def running_here(_ctx: JobContext, db_path: Path) -> int | None:
+    """The newest run that a live process on this machine is training (the window was reopened while a
+    background or command-line run went on), else None. Runs of other machines are left alone: their
+    process cannot be checked, so a "running" row may be one that died."""
+    here = socket.gethostname()
+    runs = RunStore(db_path).list()  # newest first; a dead process's run already reads "crashed"
+    return next((r.id for r in runs if r.status == RunStatus.RUNNING and r.host == here), None)

@@ -29,7 +29,7 @@ from ...training.events import (
 )
 from ..jobs import Job, Jobs
 from ..qt_compat import emit
-from .follow_job import FollowedRun, follow_run
+from .follow_job import FollowedRun, follow_run, running_here
 from .training_job import PastBatches, RunRecorded, TrainingOutcome, train_in_window
 
 
@@ -85,6 +85,9 @@ class RunSession(QObject):
         self.tensorboard = False
         self.selected_runs: list[int] = []  # chosen on the Runs tab
         self.newest_run: int | None = None  # in the run history
+        self._where = ""  # how far the run has got: "epoch 2/5 · batch 4/24"
+        self._looked_for_running = False
+        self._epochs_planned = 0
 
     # --- state ------------------------------------------------------------------------------
 
@@ -130,6 +133,7 @@ class RunSession(QObject):
 
     def _begin(self, cfg: RunConfig | None, state: SessionState) -> None:
         self.config, self.history, self.run_id, self.pid, self.last_status = cfg, [], None, None, ""
+        self._where, self._epochs_planned = "", 0
         self._pause.clear()
         emit(self.cleared)
         self._set_state(state)
@@ -194,11 +198,14 @@ class RunSession(QObject):
         elif isinstance(event, RunStarted):
             if self._state == SessionState.PREPARING:
                 self._set_state(SessionState.TRAINING)
+            self._epochs_planned = event.epochs
             emit(self.run_started, event)
         elif isinstance(event, BatchEnd):
+            self._where = f"epoch {event.epoch}/{self._epochs_planned} · batch {event.batch}/{event.batches}"
             emit(self.batch_end, event)
         elif isinstance(event, EpochEnd):
             self.history.append(event)
+            self._where = f"epoch {event.epoch}/{self._epochs_planned} done"
             emit(self.epoch_end, event)
         elif isinstance(event, EpochPredictions):
             emit(self.predictions, event)
@@ -239,6 +246,15 @@ class RunSession(QObject):
         emit(self.status, f"Background run (pid {launched.pid}) starting… log: {launched.log_file}")
         return True
 
+    def follow_running(self) -> None:
+        """Follow the newest run a process on this machine is training, if any, once found (in the background)."""
+        db = self.runs_db
+        self._jobs.lane("runs").submit(
+            "Looking for a run in progress",
+            lambda ctx: running_here(ctx, db),
+            on_done=lambda run_id: run_id is not None and not self.busy and self.follow(run_id),
+        )
+
     def follow(self, run_id: int) -> bool:
         """Show run ``run_id``, recorded by another process, live (Stop then stops that process)."""
         if self.busy:
@@ -269,8 +285,9 @@ class RunSession(QObject):
         for event in news.events:
             self._on_event(event)
         if self._state == SessionState.FOLLOWING:
-            epochs = f" · epoch {len(self.history)}" if self.history else ""
-            emit(self.status, f"Background run {news.run_id} (pid {self.pid}) is running{epochs}")
+            # Where the run is, in the progress bars' words (from the same events).
+            where = f" · {self._where}" if self._where else ""
+            emit(self.status, f"Background run {news.run_id} (pid {self.pid}) is running{where}")
 
     def _on_follow_done(self, status: RunStatus) -> None:
         if status == RunStatus.RUNNING:  # only the following ended (the window is closing)
@@ -293,6 +310,9 @@ class RunSession(QObject):
     def set_listed_runs(self, run_ids: list[int]) -> None:
         """The runs in the history, as last read."""
         self.newest_run = max(run_ids) if run_ids else None
+        if not self._looked_for_running:  # the window's first look at the history: catch up with a run going on
+            self._looked_for_running = True
+            self.follow_running()
 
     def export_run_id(self) -> int | None:
         """The run exports act on: the first selected, else this window's last, else the newest."""
