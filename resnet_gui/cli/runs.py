@@ -14,6 +14,7 @@ from ..runs.describe import describe_data
 from ..runs.export import export_run
 from ..runs.store import RunRecord, RunStore, split_tags
 from ..settings.config import config_differences
+from ..units import describe_load
 
 
 def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
@@ -120,4 +121,5 @@ def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
     if run.notes:
         print(f"  notes: {run.notes}", file=out)
     for e in epochs:
-        print("  " + e.line(), file=out)
+        load = describe_load(e.cpu_percent, e.ram_bytes, e.gpu_percent, e.gpu_bytes)
+        print("  " + e.line() + (f" · {load}" if load else ""), file=out)

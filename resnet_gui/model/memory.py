@@ -25,6 +25,7 @@ import torch
 
 from ..errors import TrainingError
 from ..settings.config import ModelConfig, RunConfig
+from ..units import format_bytes
 from .summary import LayerRow, Summary, summarize
 
 FLOAT32, BFLOAT16, INT64 = 4, 2, 8
@@ -77,15 +78,6 @@ def memory_line(estimate: MemoryEstimate, batch_size: int, precision: str, optim
     """ "Memory for batch 256 (bf16, Adam, cpu): about 1.3 GB at the peak — parameters 45 MB, ..."."""
     name = {"adam": "Adam", "sgd": "SGD"}.get(optimizer, optimizer)
     return f"Memory for batch {batch_size:,} ({precision}, {name}, {device}): {estimate.describe()}"
-
-
-def format_bytes(n: float) -> str:
-    """Decimal units with two or three significant digits: "512 B", "43 MB", "1.3 GB", "411 GB"."""
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= size:
-            value = n / size
-            return f"{value:.1f} {unit}" if value < 9.95 else f"{value:,.0f} {unit}"
-    return f"{int(n)} B"
 
 
 def optimizer_states(optimizer: str, momentum: float = 0.0) -> int:

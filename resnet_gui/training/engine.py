@@ -36,6 +36,7 @@ from .devices import cpu_has_amx, resolve_device, resolve_precision
 from .distributed import DistContext, distributed_scores
 from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunPaused, RunStarted
 from .host_memory import reuse_freed_memory
+from .machine_load import LoadMeter
 from .optimisation import make_optimizer, make_scheduler, out_of_memory_as_error
 from .precision import autocast
 from .saving import CheckpointFolder, epoch_state, restore_training_state
@@ -99,6 +100,7 @@ class Trainer:
         self.loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.train.label_smoothing)
         self.model = self._wrap(self.net)
         self.history: list[EpochEnd] = []
+        self.load = LoadMeter(self.device)
         self.epoch_state: dict[str, Any] | None = None
         if resume is not None:
             self._restore(resume)
@@ -243,7 +245,8 @@ class Trainer:
                 report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names, self.test_images)
                 test_acc, test_loss = report.accuracy, report.loss
             seconds = trained.seconds + time.perf_counter() - eval_start
-            self.history.append(replace(trained, test_acc=test_acc, test_loss=test_loss, seconds=seconds))
+            load = self.load.epoch()
+            self.history.append(replace(trained, test_acc=test_acc, test_loss=test_loss, seconds=seconds, **load))
             self._save_epoch_end()
             if report is not None:
                 self.emit(report)
@@ -266,6 +269,7 @@ class Trainer:
     def _train_epoch(self, epoch: int) -> EpochEnd | None:
         """Train one epoch: its EpochEnd without the test accuracy, or None when stopped part-way."""
         self.model.train()
+        self.load.start_epoch()
         state = self.epoch_state or {}
         self.epoch_state = None
         order = state.get("order")
@@ -321,6 +325,7 @@ class Trainer:
                         seen / (now - start),
                         now - self.run_start,
                         rate * (self.cfg.train.epochs * n_batches - done),
+                        **self.load.now(),
                     )
                 )
                 reported_loss, reported_batch, last_report = total, b, now

@@ -1,4 +1,6 @@
-"""Epoch and run progress bars with throughput and ETA, data preparation (downloads, decoding), and the status line."""
+"""Epoch and run progress bars with throughput and ETA, data preparation (downloads, decoding), the status line, and
+the machine's load (CPU, memory, GPU) as the engine samples it: with each progress report for a run in the window,
+per epoch for a run followed from the run history."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QWidget
 
 from ....training.events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, RunStarted
+from ....units import describe_load
 
 if TYPE_CHECKING:
     from ...session.run_session import RunSession
@@ -48,8 +51,14 @@ class ProgressPanel(QWidget):
         layout.addRow("Epoch", self.epoch_bar)
         layout.addRow("Run", self.run_bar)
         layout.addRow("Status", self.status_label)
+        self.load_label = QLabel()
+        self.load_label.setObjectName("machine-load")
+        self.load_label.setToolTip(
+            "The machine's CPU busy share and this run's process memory (and on a GPU its utilisation and the memory "
+            "PyTorch holds), sampled with each progress report; each epoch's average and peak go into the run history"
+        )
+        layout.addRow("Machine", self.load_label)
         self._epochs = 1
-        self._first_epoch = 1
         self._setup = ""
         self._preparing = False  # from Train until RunStarted: loading, downloading or decoding the data
         self._before_pause = ""
@@ -91,6 +100,8 @@ class ProgressPanel(QWidget):
             bar.setValue(0)
             bar.setFormat("")
         self._setup = ""
+        self._epoch_load = ""
+        self.load_label.setText("—")
 
     def run_percent(self) -> float:
         """The run bar's fill, 0 to 100."""
@@ -132,7 +143,6 @@ class ProgressPanel(QWidget):
         """The run is set up: show device, precision and data sizes."""
         self._preparing = False
         self._epochs = max(event.epochs, 1)
-        self._first_epoch = event.start_epoch
         sizes = f"{event.train_size:,} train / {event.test_size:,} test images · " if event.train_size else ""
         self._setup = f"{event.device} · {event.precision} · {sizes}{event.params:,} parameters"
         self.epoch_bar.setValue(0)
@@ -151,6 +161,9 @@ class ProgressPanel(QWidget):
             self.run_bar.setFormat(f"%p% · {event.images_per_s:,.0f} img/s · ETA {format_duration(event.eta_s)}")
         else:  # a followed run before its speed is known
             self.run_bar.setFormat("%p%")
+        load = describe_load(event.cpu_percent, event.ram_bytes, event.gpu_percent, event.gpu_bytes)
+        if load:  # a followed run's batches carry none: its epochs' figures stay
+            self.load_label.setText(load)
 
     def show_epoch(self, event: EpochEnd) -> None:
         """An epoch finished."""
@@ -158,6 +171,10 @@ class ProgressPanel(QWidget):
         self.epoch_bar.setFormat(f"epoch {event.epoch}/{self._epochs} done · {event.seconds:.1f} s")
         self.run_bar.setValue(self._run_steps(event.epoch))
         self.run_bar.setFormat(f"%p% · {event.images_per_s:,.0f} img/s")
+        load = describe_load(event.cpu_percent, event.ram_bytes, event.gpu_percent, event.gpu_bytes)
+        if load:
+            self._epoch_load = f"epoch {event.epoch}: {load} (mean load, peak memory)"
+            self.load_label.setText(self._epoch_load)
 
     def show_finished(self, status: str, message: str = "") -> None:
         """The run ended: finished, stopped or failed."""
@@ -170,6 +187,8 @@ class ProgressPanel(QWidget):
             suffix = " before training began (while preparing the data)"
             self.epoch_bar.setFormat(self.epoch_bar.format() + " · stopped" if self.epoch_bar.format() else "")
         self._preparing = False
+        if self._epoch_load:
+            self.load_label.setText(f"last {self._epoch_load}")
         text = {"finished": "Finished", "stopped": "Stopped", "failed": "Failed"}.get(status, status.capitalize())
         self.status_label.setText(text + suffix + (f": {message}" if status == "failed" and message else ""))
 
@@ -187,6 +206,6 @@ class ProgressPanel(QWidget):
         )
 
     def _run_steps(self, epochs_done: float) -> int:
-        todo = max(self._epochs - self._first_epoch + 1, 1)
-        fraction = (epochs_done - (self._first_epoch - 1)) / todo
+        # The whole run's share, as the epoch bar counts (a resumed run starts part-way along).
+        fraction = epochs_done / max(self._epochs, 1)
         return int(STEPS * min(max(fraction, 0.0), 1.0))
