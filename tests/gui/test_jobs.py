@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 import pytest
 
 from resnet_gui.errors import DataError
-from resnet_gui.gui.jobs import JobContext, Jobs, running_threads
+from resnet_gui.gui.jobs import WORKER_NICE, JobContext, Jobs, running_threads
 
 
 @pytest.fixture
@@ -116,3 +117,15 @@ def test_shutdown_stops_every_job_and_waits_for_every_thread(qtbot) -> None:
     assert stopped.is_set() and running_threads() == []
     job = jobs.lane("e").submit("Late", lambda _ctx: 1)
     assert job.done and job.stop.is_set()  # nothing starts after shutdown
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads have their own nice value on Linux")
+def test_jobs_run_at_a_lower_priority_than_the_window(qtbot, jobs: Jobs) -> None:
+    import os
+
+    seen: list[int] = []
+    jobs.lane("nice").submit(
+        "nice", lambda _ctx: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), on_done=seen.append
+    )
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [WORKER_NICE] and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < WORKER_NICE

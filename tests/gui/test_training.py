@@ -95,6 +95,29 @@ def test_window_stays_responsive_while_training(qtbot, window) -> None:
     assert longest < 0.2, f"the event loop stalled for {longest * 1000:.0f} ms"
 
 
+def test_starting_a_run_never_holds_the_event_loop_for_100_ms(qtbot, window) -> None:
+    window.form.set_config(tiny_config(epochs=1))
+    qtbot.waitUntil(lambda: window.core.info is not None and not window.core.busy, timeout=RUN_TIMEOUT_MS)
+    beats: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heartbeat.start()
+    try:
+        qtbot.wait(100)
+        clicked = time.perf_counter()
+        start_run(qtbot, window)  # data loaded, network built, the first batches trained: all in the worker
+        qtbot.waitUntil(lambda: len(window.plots.batch_loss.x) > 0, timeout=RUN_TIMEOUT_MS)
+        qtbot.wait(200)
+    finally:
+        heartbeat.stop()
+        window.session.stop()
+        qtbot.waitUntil(lambda: not window.training, timeout=RUN_TIMEOUT_MS)
+    gaps = [(b - a, a - clicked) for a, b in itertools.pairwise(beats) if b >= clicked]
+    longest, at = max(gaps)
+    assert longest < 0.1, f"the event loop stalled {longest * 1000:.0f} ms, {at:.2f} s after Train"
+
+
 def test_missing_data_shows_the_banner_and_the_sample_button_recovers(qtbot, window, tmp_path) -> None:
     cfg = with_changes(tiny_config(), data={"dataset": "fashion-mnist", "root": str(tmp_path)})
     window.form.set_config(cfg)

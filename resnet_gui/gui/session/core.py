@@ -35,6 +35,9 @@ def load_core(_ctx: JobContext | None = None) -> CoreInfo:
     The warm-up summary pulls in the modules torch imports lazily on first use, so that the
     first Train click does not import them while the window is waiting.
     """
+    from ...training.torch_loading import preload_torch_libraries
+
+    preload_torch_libraries()  # so that importing torch does not hold the window's GIL for long
     from ...data.datasets import resolve_root
     from ...model import summary
     from ...training import devices, engine  # noqa: F401
