@@ -125,6 +125,13 @@ def _train_parser(sub: Any) -> None:
     )
     t.add_argument("--runs-db", help=RUNS_DB_HELP)
     t.add_argument("--tensorboard", metavar="LOGDIR", help="also log to TensorBoard (needs the tensorboard package)")
+    t.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="train nothing: print the parameters, memory and estimated duration (timed over a few batches here, "
+        "then cached; a later train with the same settings records the estimate with its run)",
+    )
+    t.add_argument("--fresh", action="store_true", help="with --dry-run: time again even when an estimate is cached")
 
 
 def build_parser() -> argparse.ArgumentParser:

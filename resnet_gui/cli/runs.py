@@ -14,7 +14,7 @@ from ..runs.describe import describe_data
 from ..runs.export import export_run
 from ..runs.store import RunRecord, RunStore, split_tags
 from ..settings.config import config_differences
-from ..units import describe_load
+from ..units import against_estimate, describe_load, say_duration
 
 
 def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
@@ -106,6 +106,7 @@ def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
     if as_json:
         doc = {
             **run.summary(),
+            "duration_s": run.duration_s,
             "notes": run.notes,
             "config": run.config.to_dict(),
             "versions": run.versions,
@@ -120,6 +121,10 @@ def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
         print(f"  tags: {', '.join(run.tags)}", file=out)
     if run.notes:
         print(f"  notes: {run.notes}", file=out)
+    if run.duration_s is not None:
+        print(f"  took {against_estimate(run.duration_s, run.estimated_s)}", file=out)
+    elif run.estimated_s:
+        print(f"  estimated to take {say_duration(run.estimated_s)}", file=out)
     for e in epochs:
         load = describe_load(e.cpu_percent, e.ram_bytes, e.gpu_percent, e.gpu_bytes)
         print("  " + e.line() + (f" · {load}" if load else ""), file=out)

@@ -55,9 +55,14 @@ def _stop_on_signals(stop: threading.Event, say: Any) -> dict[int, Any]:
 
 
 def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Train as the options say; 0 finished, 130 stopped."""
+    """Train as the options say; 0 finished, 130 stopped (``--dry-run``: print what it would cost)."""
+    if args.dry_run:
+        from .estimate import cmd_dry_run
+
+        return cmd_dry_run(args, out)
     from ..training.distributed import DistContext
     from ..training.engine import fit
+    from ..training.estimate import record_estimate
 
     ctx = DistContext.from_env()
     # Under torchrun only rank 0 keeps the run history, checkpoints and logs.
@@ -82,6 +87,8 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             run_id = store.create_run(cfg, args.name or run_name(cfg))
             if args.tags:
                 store.set_tags(run_id, split_tags(args.tags))
+            if not ctx.enabled:  # an estimate made with --dry-run or in the window, for one process
+                record_estimate(store, run_id, cfg)
         else:
             from ..training.checkpoint import resume_position
 

@@ -45,7 +45,7 @@ class MainWindow(QMainWindow):
         self.core = CoreLoader(self.jobs, self)
         self.core.start_after_first_paint(self)
         db = str(self.session.runs_db)
-        self.form, self.controls, self.banner = ConfigForm(), RunControls(), ErrorBanner()
+        self.form, self.controls, self.banner = ConfigForm(), RunControls(self.jobs, self.core.ready), ErrorBanner()
         self.progress, self.plots, self.result_line = ProgressPanel(), TrainingPlots(), ResultSummary()
         self.layer_table, self.architecture = LayerTable(), ArchitectureView()
         self.data_preview = DataPreviewView(self.jobs)
@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         self.layer_table.show_invalid(message)
 
     def _on_config_changed(self, cfg: RunConfig | None) -> None:
-        self.controls.set_form(cfg is not None, cfg.train.batch_size if cfg is not None else 0)
+        self.controls.set_form(cfg is not None, cfg.train.batch_size if cfg is not None else 0, cfg)
         summary = self.form.summary_input()
         if summary is None:
             self.core.cancel_summary()

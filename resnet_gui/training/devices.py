@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import platform
 
 import torch
 
@@ -51,6 +52,15 @@ def cpu_has_fast_bf16() -> bool:
 def cpu_has_amx() -> bool:
     """True when the CPU has AMX tiles, for which oneDNN has kernels of its own (not measured here)."""
     return "amx_bf16" in _cpu_flags()
+
+
+def device_name(device: torch.device) -> str:
+    """What ``device`` is, for telling machines apart: the GPU's name, else the CPU model (``/proc/cpuinfo``)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    names = (line.split(":", 1)[1].strip() for line in _cpu_flags().splitlines() if line.startswith("model name"))
+    model = next(names, "")
+    return model or platform.processor() or platform.machine()
 
 
 def resolve_precision(choice: str, device: torch.device) -> str:

@@ -106,6 +106,7 @@ def train_in_window(
     """Train ``cfg`` (or resume run ``resume_run_id``) until finished, stopped (``ctx.stop``) or failed."""
     from ...training import engine
     from ...training.checkpoint import load_checkpoint, resume_position
+    from ...training.estimate import record_estimate
 
     yield_cpu_to_the_window()
     store: RunStore | None = None
@@ -126,6 +127,7 @@ def train_in_window(
             recorded = run_id = run.id
         else:
             recorded = run_id = store.create_run(cfg)
+            record_estimate(store, recorded, cfg)  # the form's estimate, when it was made
         ctx.progress(RunRecorded(recorded))
         # The recorder writes before the window hears of an event, so a view that re-reads the store
         # on a signal finds the event there.
