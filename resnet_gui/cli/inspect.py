@@ -119,9 +119,14 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from ..inference.trained import load_trained
 
     data_cfg = None
-    if args.data or args.data_root:
+    if args.data or args.data_root or args.folder:
         trained = load_trained(args.checkpoint).config.data
-        data_cfg = replace(trained, dataset=args.data or trained.dataset, root=args.data_root or trained.root)
+        data_cfg = replace(
+            trained,
+            dataset=args.data or trained.dataset,
+            root=args.data_root or trained.root,
+            folder=args.folder or trained.folder,
+        )
     result = evaluate_checkpoint(args.checkpoint, data_cfg, args.device)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2), file=out)

@@ -173,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("eval", help="test accuracy and confusion matrix of a checkpoint")
     v.add_argument("checkpoint")
     v.add_argument("--data", choices=SPECS["data.dataset"].choices, help="data set (default: the one it trained on)")
-    v.add_argument("--data-root", help="data folder")
+    v.add_argument("--data-root", metavar="PATH", help=SPECS["data.root"].help)
+    v.add_argument("--folder", metavar="PATH", help=SPECS["data.folder"].help)
     v.add_argument("--device", choices=SPECS["train.device"].choices, default="auto")
     v.add_argument("--json", action="store_true", help="print one JSON document")
 

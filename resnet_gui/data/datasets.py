@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..errors import DataError
-from ..settings.config import DataConfig
+from ..settings.config import STANDARD_SETS, DataConfig
 from ..training.events import Callback
 from .image_folder import read_folder
 from .standard_sets import (
@@ -26,7 +26,6 @@ from .standard_sets import (
     load_idx,
 )
 
-STANDARD_SETS = ("fashion-mnist", "mnist", "kmnist", "cifar10")
 SAMPLE_FILE = "fashion_mnist_sample.npz"
 
 
@@ -53,7 +52,7 @@ class DataSet:
 
 
 def resolve_root(root: str | None) -> Path:
-    """The data folder: ``root`` if given, else env RESNET_GUI_DATA, else the user's cache dir."""
+    """Where the standard data sets are: ``root`` if given, else env RESNET_GUI_DATA, else the user's cache dir."""
     if root:
         return Path(root).expanduser()
     env = os.environ.get("RESNET_GUI_DATA")

@@ -233,7 +233,7 @@ def _decode(
         x, y, tx, ty = x[tr], y[tr], x[te], y[te]
     if len(x) == 0 or len(tx) == 0:
         raise DataError(
-            f"No readable images left for {'training' if len(x) == 0 else 'testing'} in {cfg.root} "
+            f"No readable images left for {'training' if len(x) == 0 else 'testing'} in {cfg.folder} "
             f"({len(skipped)} unreadable). Add images, or lower the held-out share."
         )
     missing = [c for i, c in enumerate(scan.classes) if not (y == i).any()]
@@ -243,14 +243,14 @@ def _decode(
 
 
 def read_folder(cfg: DataConfig, on_event: Callback | None = None, stop: threading.Event | None = None) -> FolderData:
-    """Scan, decode (or read from the cache) and split the folder ``cfg.root``.
+    """Scan, decode (or read from the cache) and split the image folder ``cfg.folder``.
 
     Two processes reading the same new folder at once decode it once: the second waits for the
     first's cache (a lock file beside it) and reads that.
     """
-    if not cfg.root:
+    if not cfg.folder:
         raise DataError("Choose the folder holding one subfolder of images per class.")
-    scan = scan_folder(cfg.root)
+    scan = scan_folder(cfg.folder)
     key = cache_key(scan, cfg)
     cached = cache_dir() / f"{key}.npz"
     data, note = _read_cache(cached)

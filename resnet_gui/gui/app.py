@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from ..training import host_memory
 from .display import display_problem
@@ -59,16 +59,16 @@ def collect_garbage_in_gui_thread() -> GarbageCollector:
     return GarbageCollector(interval=1.0)
 
 
-def close_on_signals(window: QWidget) -> QTimer:
-    """Ctrl-C and SIGTERM close ``window`` as its close button does: a run in progress stops after its
-    current batch, is checkpointed and recorded as stopped, then the app exits.
+def close_on_signals(window: MainWindow) -> QTimer:
+    """Ctrl-C and SIGTERM close ``window`` as its close button does, without asking: a run in progress
+    stops after its current batch, is checkpointed and recorded as stopped, then the app exits.
 
     Python runs signal handlers only when it gets control, which Qt's event loop (C++) does not
     give; the returned timer (keep it alive) wakes Python a few times a second for that.
     """
 
     def on_signal(_signum: int, _frame: object) -> None:
-        QTimer.singleShot(0, window.close)
+        QTimer.singleShot(0, window.closing.close_without_asking)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)

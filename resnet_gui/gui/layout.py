@@ -4,10 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 DEFAULT_SIZE = (1200, 760)
-SPLIT = (380, 820)
+# The tabs give way to the settings column down to this width, so the splitter always drags.
+TABS_MIN_WIDTH = 420
+FORM_WIDTH = 380  # the settings column's width at first, or the form's minimum when that is wider
+
+
+class FormScroll(QScrollArea):
+    """Scrolls the form up and down, never sideways: it is never narrower than the form's narrowest
+    layout (long values elide instead), so focusing a field cannot scroll the labels out of view."""
+
+    def __init__(self, form: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(form)
+        form.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """The form's minimum width, its vertical scroll bar and the frame."""
+        form = self.widget()
+        extra = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        width = form.minimumSizeHint().width() if form is not None else 0
+        return QSize(width + extra, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """A row shown or hidden changes what the form needs: tell the layout above."""
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
 
 def stacked(*widgets: QWidget) -> QWidget:
@@ -26,28 +57,39 @@ def arrange_window(
     controls: QWidget,
     tabs: QTabWidget,
     pages: Sequence[tuple[QWidget, str]],
-) -> None:
-    """Lay out ``window``: ``banner`` on top, then ``form`` (scrolling) over ``controls`` beside ``tabs``."""
-    form_scroll = QScrollArea()
-    form_scroll.setWidgetResizable(True)
-    form_scroll.setWidget(form)
+) -> QSplitter:
+    """Lay out ``window``: ``banner`` on top, then ``form`` (scrolling) over ``controls`` beside ``tabs``.
+
+    Returns the splitter between the settings column and the tabs.
+    """
     left = QWidget()
     left_layout = QVBoxLayout(left)
-    left_layout.addWidget(form_scroll, 1)
+    left_layout.addWidget(FormScroll(form), 1)
     left_layout.addWidget(controls)
     for page, title in pages:
         tabs.addTab(page, title)
+    tabs.setMinimumWidth(TABS_MIN_WIDTH)
 
     splitter = QSplitter()
+    splitter.setObjectName("main-splitter")
     splitter.addWidget(left)
     splitter.addWidget(tabs)
     splitter.setStretchFactor(0, 0)
     splitter.setStretchFactor(1, 1)
-    splitter.setSizes(list(SPLIT))
+    splitter.setChildrenCollapsible(False)
 
     central = QWidget()
     layout = QVBoxLayout(central)
     layout.addWidget(banner)
     layout.addWidget(splitter, 1)
     window.setCentralWidget(central)
+    default_layout(window, splitter)
+    return splitter
+
+
+def default_layout(window: QMainWindow, splitter: QSplitter) -> None:
+    """The default size, with the settings column as wide as the form needs and the tabs the rest."""
     window.resize(*DEFAULT_SIZE)
+    column = splitter.widget(0)
+    left = max(column.minimumSizeHint().width() if column is not None else 0, FORM_WIDTH)
+    splitter.setSizes([left, max(DEFAULT_SIZE[0] - left, TABS_MIN_WIDTH)])

@@ -8,13 +8,16 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from ..settings.config import RunConfig
 from ..settings.validation import validate
-from . import view_menu, window_settings
+from . import view_menu
+from .closing import Closing
 from .form.config_form import ConfigForm
 from .form.run_controls import RunControls
+from .help_menu import HelpMenu
 from .jobs import Jobs
 from .layout import arrange_window, stacked
 from .menus import WindowMenus
 from .qt_compat import emit
+from .run_menu import GoMenu, RunMenu
 from .session.core import CoreInfo, CoreLoader
 from .session.run_session import RunSession
 from .tabs.architecture.architecture_view import ArchitectureView
@@ -26,6 +29,7 @@ from .tabs.training.plots import TrainingPlots
 from .tabs.training.progress_panel import ProgressPanel
 from .tabs.training.result_summary import ResultSummary
 from .widgets.error_banner import ErrorBanner
+from .window_settings import WindowState
 
 STATUS_MS = 8000
 
@@ -38,8 +42,6 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("resnet-gui — ResNet training dashboard")
-        self._settings = settings
-        self._close_pending = False
         self.jobs = Jobs(self)
         self.session = RunSession(self.jobs, parent=self)
         self.core = CoreLoader(self.jobs, self)
@@ -48,8 +50,7 @@ class MainWindow(QMainWindow):
         self.form, self.controls, self.banner = ConfigForm(), RunControls(self.jobs, self.core.ready), ErrorBanner()
         self.progress, self.plots, self.result_line = ProgressPanel(), TrainingPlots(), ResultSummary()
         self.layer_table, self.architecture = LayerTable(), ArchitectureView()
-        self.data_preview = DataPreviewView(self.jobs)
-        self.runs_panel = RunsPanel(db, self.jobs)
+        self.data_preview, self.runs_panel = DataPreviewView(self.jobs), RunsPanel(db, self.jobs)
         self.results = ResultsView(db, self.jobs)
         self.train_button, self.pause_button = self.controls.train_button, self.controls.pause_button
         self.stop_button, self.background_controls = self.controls.stop_button, self.controls.background
@@ -57,13 +58,16 @@ class MainWindow(QMainWindow):
         pages = [(stacked(self.progress, self.result_line, self.plots), "Training"), (self.data_preview, "Data")]
         pages += [(self.layer_table, "Layers"), (self.architecture, "Architecture"), (self.runs_panel, "Runs")]
         pages.append((self.results, "Results"))
-        arrange_window(self, self.banner, self.form, self.controls, self.tabs, pages)
+        self.splitter = arrange_window(self, self.banner, self.form, self.controls, self.tabs, pages)
+        self.state = WindowState(settings, self, self.splitter, self.tabs, self.form)
+        self.closing = Closing(self, self.session, self.run_finished, self.progress.status_label.setText)
         self.menus = WindowMenus(self, self.session, self.jobs, self.form.config, self.plots.export)
-        self.theme_menu = view_menu.ViewMenu(self, self._settings)
-        self._connect()
-        remembered = window_settings.restore(self._settings, self)
-        if remembered is not None:
-            self.form.set_config(remembered)
+        self.theme_menu = view_menu.ViewMenu(self, settings)
+        self._connect()  # before the Run menu, which reads the buttons after the controls follow the session
+        self.run_menu = RunMenu(self, self.controls, self.session, after=self.menus.file_menu)
+        self.go_menu = GoMenu(self, self.tabs, after=self.run_menu.menu)
+        self.help_menu = HelpMenu(self, lambda: self.core.info is not None)
+        self.state.restore()
         self._on_config_changed(self.form.config())
         self.statusBar().showMessage("Loading PyTorch…")
 
@@ -79,6 +83,7 @@ class MainWindow(QMainWindow):
         self.menus.message.connect(lambda text: bar.showMessage(text, STATUS_MS))
         self.menus.error.connect(self.banner.show_error)
         self.menus.settings_loaded.connect(self._load_settings)
+        self.menus.reset_requested.connect(self.state.reset)
         self.form.changed.connect(self._on_config_changed)
         self.controls.train_clicked.connect(self._on_train_clicked)
         self.controls.pause_toggled.connect(s.set_paused)
@@ -150,7 +155,7 @@ class MainWindow(QMainWindow):
         cfg = self.form.config()
         if cfg is None or validate(cfg) or self.session.busy:
             return
-        window_settings.save(self._settings, self, self.form.config())
+        self.state.save()
         self._show_training()
         if in_background:
             self.session.start_background(cfg, processes)
@@ -172,8 +177,6 @@ class MainWindow(QMainWindow):
     def _on_run_ended(self, status: str, _message: str, _offer_sample: bool) -> None:
         self.statusBar().showMessage(f"Run {self.session.run_id} {status}", STATUS_MS)
         emit(self.run_finished, status)
-        if self._close_pending:
-            self.close()
 
     # --- settings and closing ---------------------------------------------------------------
 
@@ -186,14 +189,11 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Closing mid-run stops the run first and closes once it has ended."""
-        if self.session.training:
-            self._close_pending = True
-            self.session.stop()
-            self.progress.status_label.setText("Stopping the run before closing…")
+        """Closing mid-run asks, stops the run and closes once it has ended (see ``closing``)."""
+        if not self.closing.may_close():
             event.ignore()
             return
-        window_settings.save(self._settings, self, self.form.config())
+        self.state.save()
         self.hide()
         self.shutdown()
         event.accept()

@@ -1,4 +1,4 @@
-"""The window's menu bar: File (settings as TOML) and Export (metrics, plots, model).
+"""The window's menu bar: File (settings as TOML, Reset settings, Quit) and Export (metrics, plots, model).
 
 Each menu entry asks for a file name, then calls a method that tests call directly with a path.
 Exports that read the run store or trace a model are jobs in the "exports" lane. The menus know
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 from ..errors import UserError
 from ..settings.config import RunConfig
 from ..settings.toml_io import load_toml, save_toml
+from . import questions
 from .jobs import Jobs
 from .qt_compat import emit
 from .session.run_session import RunSession
@@ -29,6 +30,8 @@ MODEL_FORMATS = {"torchscript": ("pt", "TorchScript (*.pt)"), "onnx": ("onnx", "
 PLOT_FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
 TOML_FILTER = "TOML settings (*.toml);;All files (*)"
 NO_RUN = "No run to export yet: train one, or select one in the Runs tab."
+# Where a platform has no key for a standard action (Windows has none for Quit), these.
+FALLBACK_KEYS = {QKeySequence.StandardKey.Quit: "Ctrl+Q", QKeySequence.StandardKey.SaveAs: "Ctrl+Shift+S"}
 
 
 def write_run_model(db_path: str, run_id: int, path: str | Path, fmt: str) -> Path:
@@ -56,6 +59,7 @@ class WindowMenus(QObject):
     export_finished = Signal(str)
     export_failed = Signal(str)
     settings_loaded = Signal(object)  # RunConfig, for the form
+    reset_requested = Signal()  # File > Reset settings, confirmed
     message = Signal(str)  # for the status bar
     error = Signal(str)  # for the banner
 
@@ -74,15 +78,18 @@ class WindowMenus(QObject):
         self._form_config = form_config
         self._export_plot = export_plot
         self._folder = str(Path.home())
+        self._settings_file: str | None = None  # where Save writes without asking: the last file opened or saved
         self.actions: dict[str, QAction] = {}
         self._build()
-        session.state_changed.connect(lambda _state: self.actions["open_settings"].setEnabled(not session.training))
+        session.state_changed.connect(lambda _state: self._enable_for(session.training))
 
     def _action(
         self, key: str, text: str, handler: Callable[[], None], shortcut: QKeySequence.StandardKey | str | None = None
     ) -> QAction:
         action = QAction(text, self._window)
-        if shortcut:
+        if isinstance(shortcut, QKeySequence.StandardKey):  # every binding the platform has for it
+            action.setShortcuts(QKeySequence.keyBindings(shortcut) or [QKeySequence(FALLBACK_KEYS.get(shortcut, ""))])
+        elif shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(handler)
         self.actions[key] = action
@@ -90,16 +97,25 @@ class WindowMenus(QObject):
 
     def _build(self) -> None:
         bar = self._window.menuBar()
-        file_menu = bar.addMenu("&File")
+        self.file_menu = file_menu = bar.addMenu("&File")
         file_menu.addAction(
             self._action(
                 "open_settings", "&Open settings (TOML)…", self._on_open_settings, QKeySequence.StandardKey.Open
             )
         )
         save = self._action(
-            "save_settings", "&Save settings (TOML)…", self._on_save_settings, QKeySequence.StandardKey.Save
+            "save_settings", "&Save settings (TOML)", self._on_save_settings, QKeySequence.StandardKey.Save
         )
         file_menu.addAction(save)
+        file_menu.addAction(
+            self._action(
+                "save_settings_as", "Save settings &as…", self._on_save_settings_as, QKeySequence.StandardKey.SaveAs
+            )
+        )
+        file_menu.addSeparator()
+        reset = self._action("reset_settings", "&Reset settings…", self._on_reset_settings)
+        reset.setToolTip("The form, the window's layout and the theme back to their defaults")
+        file_menu.addAction(reset)
         file_menu.addSeparator()
         file_menu.addAction(self._action("quit", "&Quit", self._quit, QKeySequence.StandardKey.Quit))
 
@@ -129,6 +145,11 @@ class WindowMenus(QObject):
     def _quit(self) -> None:
         self._window.close()
 
+    def _enable_for(self, training: bool) -> None:
+        """While a run trains in the window, the form cannot change: no loading, no reset."""
+        for key in ("open_settings", "reset_settings"):
+            self.actions[key].setEnabled(not training)
+
     @property
     def busy(self) -> bool:
         """True while an export runs in the background."""
@@ -143,6 +164,7 @@ class WindowMenus(QObject):
         except UserError as exc:
             emit(self.error, str(exc))
             return False
+        self._settings_file = str(path)
         emit(self.settings_loaded, cfg)
         emit(self.message, f"Loaded settings from {path}")
         return True
@@ -158,6 +180,7 @@ class WindowMenus(QObject):
         except OSError as exc:
             emit(self.error, f"Could not save {path}: {exc.strerror or exc}.")
             return False
+        self._settings_file = str(path)
         emit(self.message, f"Saved settings to {path}")
         return True
 
@@ -227,9 +250,21 @@ class WindowMenus(QObject):
             self.open_settings_file(path)
 
     def _on_save_settings(self) -> None:
-        path = self._ask_save("Save settings", "settings.toml", TOML_FILTER, "toml")
+        if self._settings_file:
+            self.save_settings_file(self._settings_file)
+        else:
+            self._on_save_settings_as()
+
+    def _on_save_settings_as(self) -> None:
+        name = Path(self._settings_file).name if self._settings_file else "settings.toml"
+        path = self._ask_save("Save settings", name, TOML_FILTER, "toml")
         if path:
             self.save_settings_file(path)
+
+    def _on_reset_settings(self) -> None:
+        if not self._session.training and questions.ask_reset_settings(self._window):
+            self._settings_file = None
+            emit(self.reset_requested)
 
     def _on_export_metrics(self, fmt: str) -> None:
         run_id = self._session.export_run_id()

@@ -35,6 +35,8 @@ MAX_RESIZE = 512
 MAX_BATCH_SIZE = 65536
 MAX_EPOCHS = 10000
 FOLDER_ONLY = ("data.dataset", "folder")
+# The data sets read from (and downloaded to) the data location.
+STANDARD_SETS = ("fashion-mnist", "mnist", "kmnist", "cifar10")
 # Training images of the data sets whose size is known before they are loaded (for warnings in the form).
 TRAIN_SIZES = {"sample": 6000, "fashion-mnist": 60000, "mnist": 60000, "kmnist": 60000, "cifar10": 50000}
 
@@ -109,10 +111,17 @@ class DataConfig:
     )
     root: str | None = setting(
         None,
-        "Data folder",
-        "Where the data set is stored (downloaded there if missing; env RESNET_GUI_DATA, "
-        "else the user cache); for an image folder, the folder of class subfolders",
+        "Data location",
+        "Where the standard data sets are stored (downloaded there if missing); empty: env RESNET_GUI_DATA, "
+        "else the user cache",
         option="--data-root",
+        only_when=("data.dataset", STANDARD_SETS),
+    )
+    folder: str | None = setting(
+        None,
+        "Image folder",
+        "The folder of your images, one subfolder per class (test/ or val/ beside them, else a share is held out)",
+        only_when=FOLDER_ONLY,
     )
     resize: int = setting(
         96,
@@ -272,6 +281,8 @@ class RunConfig:
             sub = {k: v for k, v in sub.items() if k in known}
             if isinstance(sub.get("blocks"), list):
                 sub["blocks"] = tuple(sub["blocks"])
+            if name == "data" and sub.get("dataset") == "folder" and "folder" not in sub:
+                sub["folder"] = sub.pop("root", None)  # runs and files from before the image folder had its own field
             if isinstance(sub.get("augment"), bool):  # runs and files from before the flip-only choice
                 sub["augment"] = "crop+flip" if sub["augment"] else "none"
             for key, value in sub.items():  # TOML and JSON write 1.0 as 1: a whole number is a fine float

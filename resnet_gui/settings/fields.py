@@ -33,8 +33,9 @@ class Spec:
     ``low``/``high`` bound numbers, and each stage of ``blocks`` (``low_open``: ``low`` itself is
     not allowed); ``choices`` come
     from a ``Literal`` type and ``choice_labels`` say them in words; ``only_when`` names the
-    (setting, value) without which this one is ignored (momentum only with SGD); ``option`` is
-    the command-line option when it is not ``--`` plus the field name with dashes.
+    (setting, value) without which this one is ignored (momentum only with SGD), the value
+    a tuple where any of several will do; ``option`` is the command-line option when it is not
+    ``--`` plus the field name with dashes.
     """
 
     label: str
@@ -52,6 +53,13 @@ class Spec:
     choices: tuple[Any, ...] = ()
     optional: bool = False  # None is allowed (a data root left empty, a random seed)
     default: Any = None
+
+    def used_with(self, value: Any) -> bool:
+        """False when the setting ``only_when`` names has ``value`` and this one is then ignored."""
+        if self.only_when is None:
+            return True
+        wanted = self.only_when[1]
+        return value in wanted if isinstance(wanted, tuple) else value == wanted
 
     def choice_label(self, value: Any) -> str:
         """``value`` in words, as the form's box shows it."""

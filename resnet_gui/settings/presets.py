@@ -70,6 +70,7 @@ NOT_RECIPE = frozenset(
     {
         "data.dataset",
         "data.root",
+        "data.folder",
         "data.image_size",
         "data.channels",
         "data.test_fraction",

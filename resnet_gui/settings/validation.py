@@ -99,8 +99,8 @@ def _cross_checks(cfg: RunConfig, bad: set[str]) -> list[Problem]:
                     f"use fewer channels or stages (at most {MAX_WIDEST_CHANNELS})",
                 )
             )
-    if d.dataset == "folder" and not d.root and "data.root" not in bad:
-        p.append(Problem("data.root", "choose the folder holding one subfolder of images per class"))
+    if d.dataset == "folder" and not d.folder and "data.folder" not in bad:
+        p.append(Problem("data.folder", "choose the folder holding one subfolder of images per class"))
     if not {"train.warmup_epochs", "train.epochs"} & bad and t.warmup_epochs > t.epochs:
         p.append(
             Problem("train.warmup_epochs", f"must not exceed the number of epochs ({t.epochs}), got {t.warmup_epochs}")

@@ -280,7 +280,7 @@ def test_folder_data_from_the_command_line(tmp_path: Path, monkeypatch: pytest.M
         for i in range(10):
             Image.new("RGB", (30 + i, 20), (k * 255, k * 200, 0)).save(tmp_path / "imgs" / name / f"{i}.png")
     (tmp_path / "imgs" / "dark" / "bad.jpg").write_bytes(b"nope")
-    code, out, _ = run("data", "--data", "folder", "--data-root", str(tmp_path / "imgs"), "--json")
+    code, out, _ = run("data", "--data", "folder", "--folder", str(tmp_path / "imgs"), "--json")
     doc = json.loads(out)
     assert code == 0 and doc["classes"] == ["bright", "dark"] and sum(doc["test_counts"]) == 4
     assert len(doc["skipped"]) == 1
@@ -288,7 +288,7 @@ def test_folder_data_from_the_command_line(tmp_path: Path, monkeypatch: pytest.M
         "train",
         "--data",
         "folder",
-        "--data-root",
+        "--folder",
         str(tmp_path / "imgs"),
         "--image-size",
         "16",
@@ -311,7 +311,7 @@ def test_folder_data_from_the_command_line(tmp_path: Path, monkeypatch: pytest.M
     assert code == 0, err
     assert json.loads(out)["epoch"] == 1
     code, _, err = run("train", "--data", "folder", "--runs-db", str(tmp_path / "r.sqlite"))
-    assert code == 1 and "data.root" in err
+    assert code == 1 and "data.folder" in err
 
 
 def test_live_progress_bar_on_a_terminal() -> None:

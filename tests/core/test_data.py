@@ -165,6 +165,28 @@ def test_mnist_and_kmnist_from_a_local_root(tmp_path: Path, name: str, folder: s
     assert ds.class_names[0] == first_class and len(ds.class_names) == 10
 
 
+def test_a_standard_set_ignores_the_image_folder_and_reads_the_data_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: after an image folder, MNIST was looked for inside it instead of at RESNET_GUI_DATA."""
+    _write_idx_root(tmp_path / "env", "MNIST")
+    (tmp_path / "pictures").mkdir()
+    monkeypatch.setenv("RESNET_GUI_DATA", str(tmp_path / "env"))
+    monkeypatch.setenv("RESNET_GUI_OFFLINE", "1")
+    ds = load_dataset(DataConfig(dataset="mnist", folder=str(tmp_path / "pictures")))
+    assert ds.train_x.shape == (600, 1, 28, 28)
+    assert not list((tmp_path / "pictures").iterdir())
+
+
+def test_settings_from_before_the_image_folder_field_keep_their_folder() -> None:
+    from resnet_gui.settings.config import RunConfig
+
+    old_folder = RunConfig.from_dict({"data": {"dataset": "folder", "root": "/my/pictures"}}).data
+    assert (old_folder.folder, old_folder.root) == ("/my/pictures", None)
+    standard = RunConfig.from_dict({"data": {"dataset": "mnist", "root": "/data"}}).data
+    assert (standard.folder, standard.root) == (None, "/data")
+
+
 def _write_cifar_root(root: Path, evil: object = None) -> None:
     import pickle
 

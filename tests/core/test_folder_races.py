@@ -18,7 +18,7 @@ READ = """
 import sys, hashlib
 from resnet_gui.data.image_folder import read_folder
 from resnet_gui.settings.config import DataConfig
-f = read_folder(DataConfig(dataset="folder", root=sys.argv[1], image_size=16))
+f = read_folder(DataConfig(dataset="folder", folder=sys.argv[1], image_size=16))
 print(hashlib.md5(f.train_x.tobytes() + f.test_x.tobytes()).hexdigest(), f.from_cache)
 """
 
@@ -52,7 +52,7 @@ def test_two_processes_reading_a_new_folder_at_once_both_succeed_and_decode_it_o
 def test_a_damaged_cache_is_rebuilt_with_a_note(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("RESNET_GUI_CACHE", str(tmp_path / "cache"))
     root = make_folder(tmp_path / "pictures", per_class=5)
-    cfg = DataConfig(dataset="folder", root=str(root), image_size=16)
+    cfg = DataConfig(dataset="folder", folder=str(root), image_size=16)
     first = read_folder(cfg)
     (cached,) = cache_dir().glob("*.npz")
     cached.write_bytes(cached.read_bytes()[:200])  # cut short: a zip without its directory

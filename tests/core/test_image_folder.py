@@ -51,7 +51,7 @@ def make_folder(
 
 
 def cfg(root: Path, **kw) -> DataConfig:
-    return DataConfig(dataset="folder", root=str(root), resize=0, **kw)
+    return DataConfig(dataset="folder", folder=str(root), resize=0, **kw)
 
 
 def test_mixed_sizes_and_modes_with_a_held_out_share(tmp_path: Path) -> None:

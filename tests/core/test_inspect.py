@@ -94,7 +94,7 @@ def test_a_saved_model_scores_its_test_set_as_its_run_did(tmp_path: Path) -> Non
             (three_classes / f"class {k}").mkdir(parents=True, exist_ok=True)
             image = Image.fromarray(np.full((28, 28), 60 * k + i, dtype=np.uint8))
             image.save(three_classes / f"class {k}" / f"{i}.png")
-    folder = with_changes(trained.config, data={"dataset": "folder", "root": str(three_classes)}).data
+    folder = with_changes(trained.config, data={"dataset": "folder", "folder": str(three_classes)}).data
     with pytest.raises(UserError, match=r"predicts 10 classes but .* has 3"):
         test_set_predictions(trained.net, folder)
 

@@ -30,6 +30,28 @@ def _offline_with_private_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
 
 @pytest.fixture(autouse=True)
+def questions_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The window's yes-or-no questions, answered yes and recorded: a modal dialog would block the test.
+
+    A test answers no by replacing the function in ``resnet_gui.gui.questions`` itself.
+    """
+    from resnet_gui.gui import questions
+
+    asked: list[str] = []
+
+    def answer_yes(text: str):
+        def ask(_parent: object) -> bool:
+            asked.append(text)
+            return True
+
+        return ask
+
+    monkeypatch.setattr(questions, "ask_stop_and_quit", answer_yes(questions.STOP_AND_QUIT))
+    monkeypatch.setattr(questions, "ask_reset_settings", answer_yes(questions.RESET_SETTINGS))
+    return asked
+
+
+@pytest.fixture(autouse=True)
 def _one_torch_thread(request: pytest.FixtureRequest) -> Iterator[None]:
     """One intra-op thread: on a small shared CI machine two spin-waiting threads run 3x slower.
 
@@ -60,13 +82,18 @@ def _no_thread_left_running(qtbot) -> Iterator[None]:
 
 @pytest.fixture
 def window(qtbot) -> Iterator[MainWindow]:
-    """A shown main window without persistent settings, torch loaded in the background."""
+    """A shown main window without persistent settings, torch loaded in the background.
+
+    Closed here rather than by pytest-qt (``qtbot.addWidget``), which closes and deletes its widgets
+    before fixtures end: a run still training would then never report its end.
+    """
     win = MainWindow(settings=None)
-    qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.core.info is not None and not win.core.busy, timeout=CORE_TIMEOUT_MS)
     yield win
     if win.training:
         with qtbot.waitSignal(win.run_finished, timeout=RUN_TIMEOUT_MS):
             win.request_stop()
+    win.close()
     win.shutdown()
+    win.deleteLater()

@@ -40,12 +40,13 @@ CLOSE_MID_RUN = textwrap.dedent("""
     import json, sys
     from PySide6.QtCore import QTimer
     from resnet_gui.settings.config import RunConfig
-    from resnet_gui.gui import app as gui_app
+    from resnet_gui.gui import app as gui_app, questions
 
     cfg = RunConfig.from_dict({"model": {"blocks": [1, 1], "channels": 16},
                                "data": {"dataset": "sample", "resize": 0},
                                "train": {"epochs": 500, "batch_size": 64, "precision": "fp32"}})
-    state = {"step": "load"}
+    state = {"step": "load", "asked": []}
+    questions.ask_stop_and_quit = lambda parent: state["asked"].append(parent.training) or True
     make_window = gui_app.create_window
 
     def create_window(settings=None):
@@ -69,7 +70,7 @@ CLOSE_MID_RUN = textwrap.dedent("""
     gui_app.create_window = create_window
     rc = gui_app.main([])
     reopened = make_window(gui_app.open_settings())
-    print(json.dumps({"rc": rc, "close_accepted": state["close_accepted"],
+    print(json.dumps({"rc": rc, "close_accepted": state["close_accepted"], "asked": state["asked"],
                       "status": state["status"](), "step": state["step"],
                       "saved": reopened.form.config().to_dict() == cfg.to_dict()}))
     reopened.shutdown()
@@ -109,7 +110,14 @@ def test_closing_the_app_mid_run_stops_exits_cleanly_and_remembers_the_form(tmp_
     assert proc.returncode == 0, proc.stderr
     assert "QThread: Destroyed" not in proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result == {"rc": 0, "close_accepted": False, "status": "stopped", "step": "closing", "saved": True}
+    assert result == {
+        "rc": 0,
+        "close_accepted": False,
+        "asked": [True],  # asked once, while the run was training
+        "status": "stopped",
+        "step": "closing",
+        "saved": True,
+    }
 
 
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
@@ -120,5 +128,6 @@ def test_sigterm_and_ctrl_c_stop_the_run_with_a_checkpoint_and_close(tmp_path: P
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["status"] == "stopped" and result["step"] == "closing"
+    assert result["asked"] == []  # a signal closes without the question
     (run,) = RunStore(tmp_path / "runs.sqlite").list()
     assert run.status == "stopped" and Path(run.last_checkpoint).is_file()

@@ -439,10 +439,10 @@ def test_folder_fields_show_only_for_an_image_folder(qtbot) -> None:
     choose(form, "data.dataset", "folder")
     assert size.isVisible() and form.field("data.test_fraction").isVisible()
     assert "not a whole number" in form.error_text("data.image_size")
-    assert "choose the folder" in form.error_text("data.root")
+    assert "choose the folder" in form.error_text("data.folder")
     form.field("data.image_size").setText("40")
     choose(form, "data.channels", 3)
-    form.field("data.root").setText("/tmp/pictures")
+    form.field("data.folder").setText("/tmp/pictures")
     form.field("data.resize").setText("0")
     assert form.is_valid()
     assert form.config().data.channels == 3 and form.config().data.image_size == 40
@@ -485,3 +485,28 @@ def test_a_batch_larger_than_the_training_set_is_pointed_out_but_allowed(qtbot) 
     assert form.is_valid() and form.errors() == {}
     form.field("train.batch_size").setText("256")
     assert not label.isVisible()
+
+
+def test_a_standard_set_after_an_image_folder_is_read_from_the_data_location(
+    qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """Issue 15: after an image folder, Fashion-MNIST was looked for inside it, not at RESNET_GUI_DATA."""
+    from resnet_gui.data.datasets import resolve_root
+
+    monkeypatch.setenv("RESNET_GUI_DATA", str(tmp_path / "env"))
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.show()
+    pictures = str(tmp_path / "pictures")
+    choose(form, "data.dataset", "folder")
+    assert form.field("data.folder").isVisible() and not form.field("data.root").isVisible()
+    type_into(qtbot, form.field("data.folder"), pictures)
+    assert form.is_valid()
+    choose(form, "data.dataset", "fashion-mnist")
+    data = form.config().data
+    assert resolve_root(data.root) == tmp_path / "env"
+    assert form.field("data.root").isVisible() and not form.field("data.folder").isVisible()
+    type_into(qtbot, form.field("data.root"), "/srv/datasets")
+    choose(form, "data.dataset", "folder")  # each keeps its own value
+    data = form.config().data
+    assert (data.folder, data.root) == (pictures, "/srv/datasets")

@@ -49,7 +49,7 @@ def folder_config(root: Path, image_size: int = 16, channels: int = 3, **train: 
     """Tiny settings that train on the folder ``root`` in a second or two."""
     return RunConfig(
         model=ModelConfig(blocks=(1,), channels=8),
-        data=DataConfig(dataset="folder", root=str(root), resize=0, image_size=image_size, channels=channels),
+        data=DataConfig(dataset="folder", folder=str(root), resize=0, image_size=image_size, channels=channels),
         train=TrainConfig(
             **{
                 "epochs": 1,
@@ -160,13 +160,13 @@ def test_an_empty_class_folder_is_explained_in_the_tab(qtbot, tmp_path) -> None:
     view = DataPreviewView()
     qtbot.addWidget(view)
     view.show()
-    view.set_data_config(DataConfig(dataset="folder", root=str(root), image_size=16))
+    view.set_data_config(DataConfig(dataset="folder", folder=str(root), image_size=16))
     qtbot.mouseClick(view.preview_button, Qt.MouseButton.LeftButton)
     wait_for_preview(qtbot, view)
     assert "empty class" in view.message() and "hold no images" in view.message()
     assert view.preview is None and no_dialog()
     assert view.preview_button.isEnabled() and not view.cancel_button.isEnabled()
-    view.set_data_config(DataConfig(dataset="folder", root=str(tmp_path / "missing"), image_size=16))
+    view.set_data_config(DataConfig(dataset="folder", folder=str(tmp_path / "missing"), image_size=16))
     qtbot.mouseClick(view.preview_button, Qt.MouseButton.LeftButton)
     wait_for_preview(qtbot, view)
     assert "is not a folder" in view.message()

@@ -33,11 +33,13 @@ def exported(qtbot, window, start) -> str:
 
 def test_the_menu_bar_offers_settings_and_exports(window) -> None:
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles[:2] == ["&File", "&Export"]
+    assert titles[:4] == ["&File", "&Run", "&Go", "&Export"] and titles[-1] == "&Help"
     texts = {a.text() for a in window.menus.actions.values()}
     assert {
         "&Open settings (TOML)…",
-        "&Save settings (TOML)…",
+        "&Save settings (TOML)",
+        "Save settings &as…",
+        "&Reset settings…",
         "Metrics as &CSV…",
         "Metrics as &JSON…",
         "Loss plot as PNG…",

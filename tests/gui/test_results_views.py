@@ -208,7 +208,7 @@ def test_a_colour_model_gets_a_colour_input_of_its_data_sets_size(qtbot, view, t
         ("cat", "dog", "fox"),
     )
     cfg = with_changes(
-        tiny_config(epochs=1, batch_size=32), data={"dataset": "folder", "root": str(tmp_path), "image_size": 32}
+        tiny_config(epochs=1, batch_size=32), data={"dataset": "folder", "folder": str(tmp_path), "image_size": 32}
     )
     result = fit(cfg, data=data, checkpoint_dir=tmp_path / "ckpt")
     with qtbot.waitSignal(view.inspector.model_ready, timeout=WAIT_MS) as ready:

@@ -74,7 +74,7 @@ def test_a_run_store_that_fails_still_ends_the_run(qtbot, session: RunSession, m
 
     monkeypatch.setattr(store_module.RunStore, "finish", broken_finish)
     ends = ended_runs(session)
-    session.start(with_changes(tiny_config(), data={"dataset": "folder", "root": "/nowhere/at/all"}))
+    session.start(with_changes(tiny_config(), data={"dataset": "folder", "folder": "/nowhere/at/all"}))
     qtbot.waitUntil(lambda: bool(ends), timeout=RUN_TIMEOUT_MS)
     assert ends[0][0] == "failed" and "could not record it" in ends[0][1] and session.state == "idle"
 

@@ -15,66 +15,27 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from ...data.shapes import input_shape
 from ...settings.config import SPECS, DataConfig, ModelConfig, RunConfig, get_field, with_values
 from ...settings.presets import MODEL_PRESETS, PRESETS, apply_depth, apply_recipe
 from ...settings.validation import notes, validate
 from ..qt_compat import emit
 from ..widgets.collapsible_section import CollapsibleSection
 from ..widgets.palette import set_tone
+from .elided import PathEdit, PathField
 from .inputs import connect_edited, make_input, read_input, write_input
 from .preset_box import CUSTOM, PresetBox, change_summary, shown_preset
-
-INITIAL_DEVICES = ("auto", "cpu")
-NATIVE_SIZE = 28
-# (channels, side) of the stored images where they differ from the MNISTs' 1×28×28.
-NATIVE_SHAPES = {"cifar10": (3, 32)}
-# The seed's recipe on the bundled sample: the app trains out of the box, offline.
-DEFAULT_CONFIG = RunConfig(data=DataConfig(dataset="sample", resize=96))
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "Network": ("model.blocks", "model.channels", "model.block", "model.block_style", "model.stem", "model.stem_pool"),
-    "Data": (
-        "data.dataset",
-        "data.resize",
-        "train.augment",
-        "data.root",
-        "data.image_size",
-        "data.channels",
-        "data.test_fraction",
-    ),
-    "Training": (
-        "train.optimizer",
-        "train.lr",
-        "train.momentum",
-        "train.weight_decay",
-        "train.batch_size",
-        "train.epochs",
-        "train.schedule",
-        "train.warmup_epochs",
-        "train.label_smoothing",
-        "train.test_flips",
-    ),
-    "Advanced": ("train.device", "train.precision", "train.seed", "train.compile"),
-}
-FOLDED = ("Advanced",)
-FORM_KEYS = tuple(key for keys in SECTIONS.values() for key in keys)
-
-
-def _hidden_when_unused(key: str) -> bool:
-    """The image-folder fields disappear for other data sets; other unused fields are greyed out."""
-    only_when = SPECS[key].only_when
-    return only_when is not None and only_when[0] == "data.dataset"
+from .sections import (
+    DEFAULT_CONFIG,
+    FOLDED,
+    FORM_KEYS,
+    INITIAL_DEVICES,
+    PATH_FIELDS,
+    SECTIONS,
+    hidden_when_unused,
+)
 
 
 class ConfigForm(QWidget):
@@ -138,7 +99,7 @@ class ConfigForm(QWidget):
         field = make_input(spec, INITIAL_DEVICES if key == "train.device" else None)
         connect_edited(field, self._on_edited)
         self._inputs[key] = field
-        shown: QWidget = self._with_browse_button(field) if key == "data.root" else field
+        shown: QWidget = PathField(field, PATH_FIELDS[key]) if isinstance(field, PathEdit) else field
         error = QLabel()
         error.setObjectName(f"error:{key}")
         set_tone(error, "error")
@@ -157,24 +118,7 @@ class ConfigForm(QWidget):
         self._section_of[key] = section
         section.form.addRow(label, box)
 
-    def _with_browse_button(self, edit: QWidget) -> QWidget:
-        assert isinstance(edit, QLineEdit)
-        edit.setPlaceholderText("default data folder")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._on_browse_clicked)
-        row = QWidget()
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(edit, 1)
-        line.addWidget(browse)
-        return row
-
     # -- public API --------------------------------------------------------------------------
-
-    def _root_edit(self) -> QLineEdit:
-        edit = self._inputs["data.root"]
-        assert isinstance(edit, QLineEdit)
-        return edit
 
     def field(self, key: str) -> Any:
         """The input widget of a dotted field name such as ``train.lr`` (or ``preset``)."""
@@ -214,14 +158,8 @@ class ConfigForm(QWidget):
         """
         if any(key.startswith("model.") or key in ("data.resize", "form") for key in self._errors):
             return None
-        data = self._draft.data
-        channels: int
-        if data.dataset == "folder":
-            channels, native = data.channels, data.image_size
-        else:
-            channels, native = NATIVE_SHAPES.get(data.dataset, (1, NATIVE_SIZE))
-        side = data.resize or native
-        return replace(self._draft.model, in_channels=channels), (channels, side, side)
+        shape = input_shape(self._draft.data)
+        return replace(self._draft.model, in_channels=shape[0]), shape
 
     def data_input(self) -> DataConfig | None:
         """The data settings when the fields shaping them are valid, else None (for the data preview)."""
@@ -273,8 +211,10 @@ class ConfigForm(QWidget):
         self._revalidate(keep_preset=True)
 
     def set_root_placeholder(self, text: str) -> None:
-        """Show where the data goes when the folder field is left empty."""
-        self._root_edit().setPlaceholderText(text)
+        """Show where the standard data sets are when the data location is left empty."""
+        edit = self._inputs["data.root"]
+        assert isinstance(edit, PathEdit)
+        edit.set_default_path(text)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -312,12 +252,6 @@ class ConfigForm(QWidget):
         self._revalidate(keep_preset=True)
         self._preset_note.setText(change_summary(name, before, after))
         self._preset_note.setVisible(True)
-
-    def _on_browse_clicked(self) -> None:
-        edit = self._root_edit()
-        folder = QFileDialog.getExistingDirectory(self, "Data folder", edit.text())
-        if folder:
-            edit.setText(folder)
 
     def _on_edited(self, *_args: object) -> None:
         if not self._updating:
@@ -362,7 +296,7 @@ class ConfigForm(QWidget):
         unused = set()
         for key in FORM_KEYS:
             only_when = SPECS[key].only_when
-            if only_when is not None and self._combo(only_when[0]).currentData() != only_when[1]:
+            if only_when is not None and not SPECS[key].used_with(self._combo(only_when[0]).currentData()):
                 unused.add(key)
         return unused
 
@@ -371,7 +305,7 @@ class ConfigForm(QWidget):
         for key in FORM_KEYS:
             if SPECS[key].only_when is None:
                 continue
-            if _hidden_when_unused(key):
+            if hidden_when_unused(key):
                 for widget in self._rows[key]:
                     widget.setVisible(key not in unused)
             else:

@@ -1,5 +1,5 @@
 """One input widget per setting, made from the setting's description: a line edit, a box of choices,
-or an on/off box, with the setting's tooltip; and reading and writing their values."""
+a folder's path or an on/off box, with the setting's tooltip; and reading and writing their values."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
 from ...settings.fields import Spec
 from ...settings.parsing import format_text, parse_text
+from .elided import ElidedComboBox, PathEdit
 
 
 def make_input(spec: Spec, choices: tuple[Any, ...] | None = None) -> QWidget:
@@ -16,20 +17,21 @@ def make_input(spec: Spec, choices: tuple[Any, ...] | None = None) -> QWidget:
     widget: QWidget
     if spec.kind == "bool":
         widget = QCheckBox(spec.hint)
+        widget.setToolTip(spec.help)
     elif spec.kind == "choice":
-        combo = QComboBox()
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(8)
+        combo = ElidedComboBox(spec.help)
         for value in choices if choices is not None else spec.choices:
             combo.addItem(spec.choice_label(value), value)
         widget = combo
+    elif spec.kind == "str":  # the text settings are folders
+        widget = PathEdit(spec.help)
     else:
         edit = QLineEdit()
         if spec.optional and spec.kind == "int":
             edit.setPlaceholderText("random")
+        edit.setToolTip(spec.help)
         widget = edit
     widget.setObjectName(spec.key)
-    widget.setToolTip(spec.help)
     return widget
 
 

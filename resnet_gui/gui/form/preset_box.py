@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...settings.config import RunConfig
 from ...settings.presets import (
@@ -14,6 +14,7 @@ from ...settings.presets import (
     matching_recipe,
     model_preset_description,
 )
+from .elided import ElidedComboBox
 
 CUSTOM = "custom"
 
@@ -33,15 +34,12 @@ def change_summary(name: str, before: RunConfig, after: RunConfig) -> str:
     return f"{name} changed {shown}{more}. The data set stays as chosen."
 
 
-class PresetBox(QComboBox):
+class PresetBox(ElidedComboBox):
     """Choosing an entry emits ``currentIndexChanged``; ``show_silently`` changes it without a signal."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Fill the form from a named recipe, or set only the network to a standard depth", parent)
         self.setObjectName("preset")
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(12)
-        self.setToolTip("Fill the form from a named recipe, or set only the network to a standard depth")
         self.addItem(CUSTOM, CUSTOM)
         self.insertSeparator(self.count())
         for name in PRESETS:
@@ -63,3 +61,4 @@ class PresetBox(QComboBox):
             self.blockSignals(True)
             self.setCurrentIndex(index)
             self.blockSignals(False)
+            self.refresh_tip()

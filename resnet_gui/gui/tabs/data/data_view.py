@@ -329,7 +329,7 @@ class DataPreviewView(QWidget):
         self.samples.show_samples(preview.class_names, preview.samples, preview.train_counts)
         self.chart.show_counts(preview.class_names, preview.train_counts, preview.test_counts)
         self._update_augmentation(preview)
-        self._update_skipped(preview.skipped, self._shown.root)
+        self._update_skipped(preview.skipped, self._shown.folder)
         self._scroll.show()
 
     def _update_augmentation(self, preview: DataPreview) -> None:

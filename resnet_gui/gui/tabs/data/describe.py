@@ -10,7 +10,7 @@ from ....settings.config import SPECS, DataConfig
 def preview_key(cfg: DataConfig) -> DataConfig:
     """``cfg`` with only the fields that change what the preview shows (the resize does not)."""
     if cfg.dataset == "folder":
-        return replace(cfg, resize=0)
+        return replace(cfg, resize=0, root=None)
     default = DataConfig()
     root = None if cfg.dataset == "sample" else cfg.root
     return replace(default, dataset=cfg.dataset, root=root, resize=0)
@@ -20,7 +20,7 @@ def describe_source(cfg: DataConfig, settings: bool = False) -> str:
     """The data set in words: its label, or the folder (with ``settings``, how its images are decoded)."""
     if cfg.dataset != "folder":
         return SPECS["data.dataset"].choice_label(cfg.dataset)
-    text = f"the image folder {cfg.root}" if cfg.root else "an image folder (none chosen yet)"
+    text = f"the image folder {cfg.folder}" if cfg.folder else "an image folder (none chosen yet)"
     if settings:
         colour = "grayscale" if cfg.channels == 1 else "colour"
         text += f", decoded to {cfg.image_size}×{cfg.image_size} {colour}"
