@@ -190,5 +190,5 @@ def test_clearing_drops_the_last_run_s_axes_and_the_next_points_fit(plots) -> No
     plots.add_epoch(EpochEnd(2, 4.0, 0.3, 0.2, 1.0, 100.0, 0.5, test_loss=5.0))
     plots.flush()
     plots.loss_plot.getPlotItem().getViewBox().updateAutoRange()
-    (_, _), (y0, y1) = plots.loss_plot.getPlotItem().getViewBox().viewRange()
-    assert y0 < 4.0 and y1 > 6.0
+    (x0, x1), (y0, y1) = plots.loss_plot.getPlotItem().getViewBox().viewRange()
+    assert y0 < 4.0 and y1 > 6.0 and x0 <= 1 and x1 >= 2

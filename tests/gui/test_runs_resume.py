@@ -39,8 +39,11 @@ def test_a_stopped_run_resumed_from_the_runs_tab_finishes_all_its_epochs(qtbot, 
     assert finished.args == ["finished"]
     assert [e.epoch for e in window.session.history] == [1, 2, 3]
     # The batch-loss curve holds the batches trained before the stop too, in order, once each.
-    bx, _ = window.plots.batch_loss.curve.getData()
+    bx = window.plots.batch_loss.x
     assert bx[0] <= stopped_at and bx[-1] == pytest.approx(3) and (np.diff(bx) > 0).all()
+    view = window.plots.loss_plot.getPlotItem().getViewBox()
+    view.updateAutoRange()  # what the next paint does: the axis spans the whole run
+    assert view.viewRange()[0][0] <= bx[0] and view.viewRange()[0][1] >= 3
     x, _ = window.plots.test_acc.curve.getData()
     assert list(x) == [1, 2, 3]
     assert window.progress.run_percent() == 100

@@ -252,8 +252,12 @@ class RunSession(QObject):
         self._jobs.lane("runs").submit(
             "Looking for a run in progress",
             lambda ctx: running_here(ctx, db),
-            on_done=lambda run_id: run_id is not None and not self.busy and self.follow(run_id),
+            on_done=self._on_running_found,
         )
+
+    def _on_running_found(self, run_id: int | None) -> None:
+        if run_id is not None and not self.busy:
+            self.follow(run_id)
 
     def follow(self, run_id: int) -> bool:
         """Show run ``run_id``, recorded by another process, live (Stop then stops that process)."""

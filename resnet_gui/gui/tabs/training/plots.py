@@ -227,6 +227,7 @@ class TrainingPlots(QWidget):
         self._update_curves()
         for plot in self._plots():  # not the last run's axes: empty plots start over, then fit the new points
             plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        for plot in self._plots():  # after all of them: a linked x axis set later turns auto-range off again
             plot.enableAutoRange()
 
     def flush(self) -> None:
