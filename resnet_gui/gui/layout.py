@@ -8,8 +8,6 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 DEFAULT_SIZE = (1200, 760)
-# The tabs give way to the settings column down to this width, so the splitter always drags.
-TABS_MIN_WIDTH = 420
 FORM_WIDTH = 380  # the settings column's width at first, or the form's minimum when that is wider
 
 
@@ -68,7 +66,6 @@ def arrange_window(
     left_layout.addWidget(controls)
     for page, title in pages:
         tabs.addTab(page, title)
-    tabs.setMinimumWidth(TABS_MIN_WIDTH)
 
     splitter = QSplitter()
     splitter.setObjectName("main-splitter")
@@ -92,4 +89,4 @@ def default_layout(window: QMainWindow, splitter: QSplitter) -> None:
     window.resize(*DEFAULT_SIZE)
     column = splitter.widget(0)
     left = max(column.minimumSizeHint().width() if column is not None else 0, FORM_WIDTH)
-    splitter.setSizes([left, max(DEFAULT_SIZE[0] - left, TABS_MIN_WIDTH)])
+    splitter.setSizes([left, DEFAULT_SIZE[0] - left])

@@ -123,18 +123,27 @@ def test_a_long_error_wraps_and_shows_whole(qtbot, window) -> None:
     assert cut_widgets(window) == []
 
 
+def test_every_tab_fits_beside_the_settings_and_leaves_the_splitter_room(qtbot, window) -> None:
+    """A page wider than the tabs' share would be cut off, or (as the Runs tab's buttons once did)
+    hold the splitter still: every page fits at the default size with room to widen the settings."""
+    settle(qtbot)
+    room = window.tabs.width() - 100
+    wide = {window.tabs.tabText(i): window.tabs.widget(i).minimumSizeHint().width() for i in range(window.tabs.count())}
+    assert {title: width for title, width in wide.items() if width > room} == {}
+
+
 def test_the_splitter_drags_both_ways(qtbot, window) -> None:
     settle(qtbot)
     splitter = window.splitter
     left, right = splitter.sizes()
-    splitter.moveSplitter(left + 150, 1)
-    assert splitter.sizes()[0] == left + 150 and splitter.sizes()[1] == right - 150
+    splitter.moveSplitter(left + 100, 1)
+    assert splitter.sizes()[0] == left + 100 and splitter.sizes()[1] == right - 100
     handle = splitter.handle(1)
     centre = handle.rect().center()
     qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=centre)
-    qtbot.mouseMove(handle, centre + QPoint(-100, 0))
-    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=centre + QPoint(-100, 0))
-    assert splitter.sizes()[0] == left + 50
+    qtbot.mouseMove(handle, centre + QPoint(-80, 0))
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=centre + QPoint(-80, 0))
+    assert splitter.sizes()[0] == left + 20
     splitter.moveSplitter(0, 1)  # no narrower than the form: it never needs sideways scrolling
     settle(qtbot)
     assert splitter.sizes()[0] == splitter.widget(0).minimumSizeHint().width() > 0
