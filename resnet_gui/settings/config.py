@@ -7,6 +7,7 @@ its ``setting(...)`` (see ``fields``); ``SPECS`` collects them by dotted name (`
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -26,6 +27,7 @@ from .fields import (
     describe,
     setting,
 )
+from .parsing import parse_blocks
 
 MAX_STAGES = 6
 MAX_BLOCKS_PER_STAGE = 64
@@ -281,6 +283,9 @@ class RunConfig:
             sub = {k: v for k, v in sub.items() if k in known}
             if isinstance(sub.get("blocks"), list):
                 sub["blocks"] = tuple(sub["blocks"])
+            elif isinstance(sub.get("blocks"), str):  # "2,2,2,2", as the command line takes it
+                with contextlib.suppress(ValueError):  # not blocks: validate names the field
+                    sub["blocks"] = parse_blocks(sub["blocks"])
             if name == "data" and sub.get("dataset") == "folder" and "folder" not in sub:
                 sub["folder"] = sub.pop("root", None)  # runs and files from before the image folder had its own field
             if isinstance(sub.get("augment"), bool):  # runs and files from before the flip-only choice

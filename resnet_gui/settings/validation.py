@@ -58,7 +58,9 @@ def _check_choice(spec: Spec, value: Any) -> str:
 
 
 def _check_blocks(spec: Spec, value: Any) -> str:
-    if not isinstance(value, tuple) or not value:
+    if not isinstance(value, tuple):
+        return f'must be the blocks of each stage, such as [2, 2, 2, 2] or "2,2,2,2", got {value!r}'
+    if not value:
         return "give at least one stage, e.g. 2,2,2,2"
     if len(value) > MAX_STAGES:
         return f"at most {MAX_STAGES} stages, got {len(value)}"

@@ -86,3 +86,10 @@ def test_runs_saved_when_augmentation_was_on_or_off_load_as_the_same_modes() -> 
     assert RunConfig.from_dict({"train": {"augment": True}}).train.augment == "crop+flip"
     assert RunConfig.from_dict({"train": {"augment": False}}).train.augment == "none"
     assert RunConfig.from_dict({"train": {"augment": "flip"}}).train.augment == "flip"
+
+
+def test_blocks_in_a_settings_file_may_be_text_and_a_word_is_refused_by_name() -> None:
+    assert RunConfig.from_dict({"model": {"blocks": "3,4,6,3"}}).model.blocks == (3, 4, 6, 3)
+    (problem,) = validate(RunConfig.from_dict({"model": {"blocks": "oops"}}))
+    assert problem.field == "model.blocks" and "got 'oops'" in problem.message and "[2, 2, 2, 2]" in problem.message
+    assert "got o" not in problem.message  # once the string was read as a list of letters
