@@ -7,11 +7,12 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..data.shapes import input_shape
 from ..errors import UserError
 from ..settings.config import SPECS, DataConfig, ModelConfig, RunConfig, with_values
 from ..settings.presets import model_preset
 from ..settings.validation import validate
-from .options import DATA_KEYS, MEMORY_KEYS, SUMMARY_KEYS, given
+from .options import DATA_KEYS, MEMORY_KEYS, SUMMARY_DATA_KEYS, SUMMARY_KEYS, given
 from .progress import RunPrinter
 
 if TYPE_CHECKING:
@@ -29,14 +30,17 @@ def cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
     at ``--batch-size`` when given."""
     from ..model.summary import format_table, summarize, to_json
 
-    model = ModelConfig(in_channels=args.input[0], num_classes=args.classes)
+    data = with_values(RunConfig(), given(args, SUMMARY_DATA_KEYS)).data
+    _refuse([p for p in validate(RunConfig(data=data)) if p.field in SUMMARY_DATA_KEYS], "data.")
+    shape = args.input or input_shape(data)
+    model = ModelConfig(in_channels=shape[0], num_classes=args.classes)
     if args.preset:
         model = model_preset(args.preset, model)
-    cfg = with_values(RunConfig(model=model), given(args, SUMMARY_KEYS + MEMORY_KEYS))
+    cfg = with_values(RunConfig(model=model, data=data), given(args, SUMMARY_KEYS + MEMORY_KEYS))
     _refuse(validate(cfg), "model.")
     _refuse(validate(cfg), "train.")
-    summary = summarize(cfg.model, args.input)
-    memory = _memory(cfg, args.input, summary) if getattr(args, "train.batch_size") is not None else None
+    summary = summarize(cfg.model, shape)
+    memory = _memory(cfg, shape, summary) if getattr(args, "train.batch_size") is not None else None
     if args.json:
         doc = json.loads(to_json(summary))
         if memory is not None:

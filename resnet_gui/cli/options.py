@@ -16,6 +16,8 @@ FROM_THE_DATA = ("model.in_channels", "model.num_classes")
 TRAIN_KEYS = tuple(k for k in SPECS if k not in FROM_THE_DATA)
 DATA_KEYS = tuple(k for k in SPECS if k.startswith("data.") and k != "data.resize")
 SUMMARY_KEYS = ("model.blocks", "model.channels", "model.stem", "model.block", "model.block_style")
+# The data settings that decide the input shape ``summary`` walks the network over.
+SUMMARY_DATA_KEYS = ("data.dataset", "data.resize", "data.image_size", "data.channels")
 # The training settings ``summary --batch-size`` estimates memory for.
 MEMORY_KEYS = ("train.batch_size", "train.precision", "train.optimizer", "train.device")
 RUNS_DB_HELP = "run history database (env RESNET_GUI_RUNS, else the user data folder)"
@@ -74,8 +76,13 @@ def _summary_parser(sub: Any) -> None:
     s.add_argument("--preset", choices=MODEL_PRESETS, help="ResNet-18 ... 152 (sets blocks and block type)")
     for key in SUMMARY_KEYS:
         add_setting(s, key)
+    for key in SUMMARY_DATA_KEYS:
+        add_setting(s, key)
     s.add_argument(
-        "--input", type=_parse_with(parse_shape), default=(1, 224, 224), help="input shape C,H,W (default: 1,224,224)"
+        "--input",
+        type=_parse_with(parse_shape),
+        help="input shape C,H,W (default: the data set's images after --resize, as the window's Layers tab: "
+        "1,96,96 for the default settings)",
     )
     s.add_argument("--classes", type=int, default=ModelConfig().num_classes, help="number of classes (default: 10)")
     s.add_argument("--blocks-detail", action="store_true", help="list every residual block too")
