@@ -360,3 +360,22 @@ def test_runs_piped_to_a_closed_reader_exits_quietly(tmp_path: Path) -> None:
             timeout=120,
         )
         assert proc.stdout.strip().startswith(first) and "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "shape"),
+    [
+        ((), "(1, 1, 96, 96)"),  # the default settings: the seed's 96 px, as the window's Layers tab
+        (("--preset", "resnet50"), "(1, 1, 96, 96)"),
+        (("--data", "cifar10", "--resize", "0"), "(1, 3, 32, 32)"),
+        (("--data", "folder", "--image-size", "64", "--channels-in", "3", "--resize", "0"), "(1, 3, 64, 64)"),
+        (("--data", "cifar10", "--input", "3,224,224"), "(1, 3, 224, 224)"),
+    ],
+)
+def test_summary_walks_the_data_settings_input_like_the_window(options: tuple[str, ...], shape: str) -> None:
+    from resnet_gui.data.shapes import input_shape
+    from resnet_gui.settings.config import DataConfig
+
+    code, out, _ = run("summary", *options)
+    assert code == 0 and out.splitlines()[0] == f"input shape: {shape}"
+    assert input_shape(DataConfig(dataset="sample", resize=96)) == (1, 96, 96)
