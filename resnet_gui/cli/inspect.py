@@ -117,8 +117,8 @@ def cmd_data(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    """Test accuracy, confusion matrix and per-class accuracy of a checkpoint."""
-    from ..inference.metrics import per_class_accuracy
+    """Test accuracy, confusion matrix and per-class precision, recall and F1 of a checkpoint."""
+    from ..inference.metrics import class_scores
     from ..inference.predictions import evaluate_checkpoint
     from ..inference.trained import load_trained
 
@@ -141,8 +141,14 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     print(" " * 12 + "".join(f"{n:>12}" for n in names), file=out)
     for name, row in zip(names, result.counts, strict=True):
         print(f"{name:>12}" + "".join(f"{c:>12}" for c in row), file=out)
-    accuracies = per_class_accuracy(result.counts)
-    print("per-class accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in zip(names, accuracies, strict=True)), file=out)
+    scores = class_scores(result.counts)
+    print(f"{'':>12}{'precision':>12}{'recall':>12}{'f1':>12}{'support':>12}", file=out)
+    rows = zip(names, scores.precision, scores.recall, scores.f1, scores.support, strict=True)
+    for name, p, r, f, n in rows:
+        print(f"{name:>12}{p:>12.3f}{r:>12.3f}{f:>12.3f}{n:>12,}", file=out)
+    total = int(scores.support.sum())
+    for label, (p, r, f) in (("macro average", scores.macro()), ("weighted average", scores.weighted())):
+        print(f"{label:>16}{p:>8.3f}{r:>12.3f}{f:>12.3f}{total:>12,}", file=out)
     return 0
 
 

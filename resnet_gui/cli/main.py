@@ -36,6 +36,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_eval(args, out)
         if args.command == "data":
             return cmd_data(args, out, err)
+        if args.command == "explain":
+            from .explain import cmd_explain
+
+            return cmd_explain(args, out)
         return cmd_train(args, out, err)
     except UserError as e:
         hint = " (--data sample)" if getattr(e, "offer_sample", False) else ""

@@ -10,6 +10,7 @@ from ..settings.config import SPECS, ModelConfig, RunConfig, with_values
 from ..settings.fields import Spec, format_value
 from ..settings.parsing import parse_blocks, parse_shape
 from ..settings.presets import MODEL_PRESETS, PRESETS, get_preset, model_preset
+from .explain import add_explain_parser
 
 # Settings a run takes from its data set, so ``train`` has no option for them.
 FROM_THE_DATA = ("model.in_channels", "model.num_classes")
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("torchscript", "onnx"), default="torchscript")
     e.add_argument("--out", help="output file (default: beside the checkpoint, named after it)")
     e.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    add_explain_parser(sub)
     return parser
 
 

@@ -41,6 +41,10 @@ class DataSet:
     class_names: tuple[str, ...]
     skipped: tuple[str, ...] = ()  # unreadable files left out (image folders), each "path: reason"
     notes: tuple[str, ...] = ()  # what the user should know about how it was read (a rebuilt cache)
+    # An image folder's files (relative to it) in the order of the arrays, and those its exclude list left out.
+    train_files: tuple[str, ...] = ()
+    test_files: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
     @property
     def channels(self) -> int:
@@ -142,10 +146,11 @@ def check_dataset(ds: DataSet) -> None:
 
 
 def load_image_folder(
-    cfg: DataConfig, on_event: Callback | None = None, stop: threading.Event | None = None
+    cfg: DataConfig, on_event: Callback | None = None, stop: threading.Event | None = None, exclude: bool = True
 ) -> DataSet:
-    """A folder of class subfolders (see ``image_folder``) as a DataSet."""
-    f = read_folder(cfg, on_event, stop)
+    """A folder of class subfolders (see ``image_folder``) as a DataSet, without the images on its
+    exclude list (unless not ``exclude``)."""
+    f = read_folder(cfg, on_event, stop, exclude)
     return DataSet(
         "folder",
         torch.from_numpy(f.train_x),
@@ -155,6 +160,9 @@ def load_image_folder(
         f.classes,
         f.skipped,
         f.notes,
+        f.train_files,
+        f.test_files,
+        f.excluded,
     )
 
 

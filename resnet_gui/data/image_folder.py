@@ -5,7 +5,8 @@ One subfolder per class. The test split is a ``test/`` or ``val/`` subfolder whe
 drawn with a fixed seed, so every run of the same folder tests on the same images. Images are
 decoded once, in any size and colour mode, to ``image_size`` squares in grayscale or colour,
 and cached on disk keyed by the folder's contents: opening it again is instant, and an edited
-folder is read again. Unreadable files are skipped and listed.
+folder is read again. Unreadable files are skipped and listed. Images on the folder's exclude list
+(``exclusions``) are left out after the split, so the others keep theirs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,13 @@ from ..errors import Cancelled, DataError
 from ..settings.config import DataConfig
 from ..training.events import Callback, DataProgress
 from .downloads import exclusive
+from .exclusions import Exclusion, read_exclusion
 from .images import decode_image
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
 TEST_FOLDERS = ("test", "val")
 SPLIT_SEED = 0
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the files of the images, for the exclude list
 
 
 @dataclass(frozen=True)
@@ -103,13 +105,15 @@ def scan_folder(root: str | Path) -> FolderScan:
 
 def _decode_all(
     items: list[tuple[Path, int]],
+    root: Path,
     size: int,
     channels: int,
     done_before: int,
     total: int,
     on_event: Callback | None,
     stop: threading.Event | None,
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(images, labels, their files relative to ``root``, the unreadable files each with its reason)."""
     images = np.zeros((len(items), channels, size, size), dtype=np.uint8)
     keep = np.zeros(len(items), dtype=bool)
     skipped: list[str] = []
@@ -124,7 +128,8 @@ def _decode_all(
         if on_event and (i % 64 == 0 or i == len(items) - 1):
             on_event(DataProgress("decoding images", done_before + i + 1, total))
     labels = np.array([lbl for _, lbl in items], dtype=np.int64)
-    return images[keep], labels[keep], skipped
+    files = np.array([p.relative_to(root).as_posix() for p, _ in items], dtype=str)
+    return images[keep], labels[keep], files[keep], skipped
 
 
 def stratified_split(labels: np.ndarray, fraction: float, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
@@ -176,6 +181,10 @@ class FolderData:
     skipped: tuple[str, ...]
     from_cache: bool
     notes: tuple[str, ...] = ()  # e.g. that a damaged cached copy was decoded again
+    # Each image's file relative to the folder, in the order of the arrays (POSIX slashes).
+    train_files: tuple[str, ...] = ()
+    test_files: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()  # the exclude list's images that were left out (sorted)
 
 
 DAMAGED_CACHE = "The cached copy of this folder was damaged; its images were decoded again."
@@ -195,6 +204,8 @@ def _read_cache(cached: Path) -> tuple[FolderData | None, str]:
                 tuple(str(c) for c in z["classes"]),
                 tuple(str(s) for s in z["skipped"]),
                 True,
+                train_files=tuple(str(f) for f in z["train_files"]),
+                test_files=tuple(str(f) for f in z["test_files"]),
             ), ""
     except Exception:  # noqa: BLE001 - a damaged npz raises BadZipFile, EOFError, ValueError, KeyError, ...
         cached.unlink(missing_ok=True)
@@ -214,6 +225,8 @@ def _write_cache(cached: Path, data: FolderData) -> None:
                 test_y=data.test_y,
                 classes=np.array(data.classes),
                 skipped=np.array(data.skipped, dtype=str),
+                train_files=np.array(data.train_files, dtype=str),
+                test_files=np.array(data.test_files, dtype=str),
             )
         os.replace(name, cached)
     finally:
@@ -224,13 +237,15 @@ def _decode(
     scan: FolderScan, cfg: DataConfig, on_event: Callback | None, stop: threading.Event | None, notes: tuple[str, ...]
 ) -> FolderData:
     total = len(scan.train) + len(scan.test or [])
-    x, y, skipped = _decode_all(scan.train, cfg.image_size, cfg.channels, 0, total, on_event, stop)
+    x, y, f, skipped = _decode_all(scan.train, scan.root, cfg.image_size, cfg.channels, 0, total, on_event, stop)
     if scan.test is not None:
-        tx, ty, more = _decode_all(scan.test, cfg.image_size, cfg.channels, len(scan.train), total, on_event, stop)
+        tx, ty, tf, more = _decode_all(
+            scan.test, scan.root, cfg.image_size, cfg.channels, len(scan.train), total, on_event, stop
+        )
         skipped += more
     else:
         tr, te = stratified_split(y, cfg.test_fraction)
-        x, y, tx, ty = x[tr], y[tr], x[te], y[te]
+        x, y, f, tx, ty, tf = x[tr], y[tr], f[tr], x[te], y[te], f[te]
     if len(x) == 0 or len(tx) == 0:
         raise DataError(
             f"No readable images left for {'training' if len(x) == 0 else 'testing'} in {cfg.folder} "
@@ -239,17 +254,52 @@ def _decode(
     missing = [c for i, c in enumerate(scan.classes) if not (y == i).any()]
     if missing:
         raise DataError(f"Every image of class {', '.join(missing)} is unreadable or held out; add more images.")
-    return FolderData(x, y, tx, ty, scan.classes, tuple(skipped), False, notes)
+    return FolderData(x, y, tx, ty, scan.classes, tuple(skipped), False, notes, tuple(f), tuple(tf))
 
 
-def read_folder(cfg: DataConfig, on_event: Callback | None = None, stop: threading.Event | None = None) -> FolderData:
-    """Scan, decode (or read from the cache) and split the image folder ``cfg.folder``.
+def leave_out(data: FolderData, exclusion: Exclusion) -> FolderData:
+    """``data`` without the images on the exclude list (those listed but not found are ignored)."""
+    listed = set(exclusion.paths)
+    keep = np.array([f not in listed for f in data.train_files], dtype=bool)
+    keep_test = np.array([f not in listed for f in data.test_files], dtype=bool)
+    if keep.all() and keep_test.all():
+        return data
+    left_out = [f for f, k in zip(data.train_files, keep, strict=True) if not k]
+    left_out += [f for f, k in zip(data.test_files, keep_test, strict=True) if not k]
+    y = data.train_y[keep]
+    gone = [c for i, c in enumerate(data.classes) if not (y == i).any()]
+    if gone or not keep_test.any():
+        what = f"every training image of class {', '.join(gone)}" if gone else "every test image"
+        raise DataError(f"The exclude list leaves out {what}: take some of them off the list (Suspicious labels).")
+    return replace(
+        data,
+        train_x=data.train_x[keep],
+        train_y=y,
+        test_x=data.test_x[keep_test],
+        test_y=data.test_y[keep_test],
+        train_files=tuple(f for f, k in zip(data.train_files, keep, strict=True) if k),
+        test_files=tuple(f for f, k in zip(data.test_files, keep_test, strict=True) if k),
+        excluded=tuple(sorted(left_out)),
+    )
+
+
+def read_folder(
+    cfg: DataConfig, on_event: Callback | None = None, stop: threading.Event | None = None, exclude: bool = True
+) -> FolderData:
+    """Scan, decode (or read from the cache) and split the image folder ``cfg.folder``, leaving out the
+    images on its exclude list (unless not ``exclude``).
 
     Two processes reading the same new folder at once decode it once: the second waits for the
     first's cache (a lock file beside it) and reads that.
     """
     if not cfg.folder:
         raise DataError("Choose the folder holding one subfolder of images per class.")
+    data = _read_all(cfg, on_event, stop)
+    return leave_out(data, read_exclusion(cfg.folder)) if exclude else data
+
+
+def _read_all(cfg: DataConfig, on_event: Callback | None, stop: threading.Event | None) -> FolderData:
+    assert cfg.folder
     scan = scan_folder(cfg.folder)
     key = cache_key(scan, cfg)
     cached = cache_dir() / f"{key}.npz"

@@ -23,7 +23,7 @@ from ..settings.config import DataConfig
 from ..training.devices import resolve_device, resolve_precision
 from ..training.events import EpochPredictions
 from ..training.precision import autocast
-from .metrics import per_class_accuracy
+from .metrics import class_scores, per_class_accuracy
 from .trained import load_trained
 
 
@@ -61,12 +61,15 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, object]:
         """The JSON document ``resnet-gui eval --json`` prints."""
+        scores = class_scores(self.counts)
         return {
             "test_acc": self.accuracy,
             "images": self.images,
             "class_names": list(self.class_names),
             "confusion": self.counts.tolist(),
             "per_class_acc": dict(zip(self.class_names, per_class_accuracy(self.counts).tolist(), strict=True)),
+            "per_class": scores.to_dict(self.class_names),
+            "averages": scores.averages(),
         }
 
 

@@ -10,7 +10,8 @@ from torch import nn
 from ..errors import UserError
 
 
-def _input(image: np.ndarray, resize: int) -> torch.Tensor:
+def network_input(image: np.ndarray, resize: int) -> torch.Tensor:
+    """A batch of one: the uint8 (C, H, W) ``image`` in 0..1, resized as the run resized its images."""
     x = torch.from_numpy(image).float().div(255).unsqueeze(0)
     if resize and resize != x.shape[-1]:
         x = F.interpolate(x, size=(resize, resize), mode="bilinear", align_corners=False, antialias=True)
@@ -23,7 +24,7 @@ def top_k(
     """The ``k`` most likely classes of one uint8 (C, H, W) image with their probabilities."""
     model.eval()
     with torch.no_grad():
-        probs = F.softmax(model(_input(image, resize)).float(), dim=1)[0]
+        probs = F.softmax(model(network_input(image, resize)).float(), dim=1)[0]
     values, indices = probs.topk(min(k, len(class_names)))
     return [(class_names[i], float(v)) for v, i in zip(values.tolist(), indices.tolist(), strict=True)]
 
@@ -38,7 +39,7 @@ def feature_maps(model: nn.Module, image: np.ndarray, resize: int, layer: str) -
     if layer not in stage_names(model):
         raise UserError(f"No layer {layer!r} to show; choose one of {', '.join(stage_names(model))}.")
     model.eval()
-    x = _input(image, resize)
+    x = network_input(image, resize)
     with torch.no_grad():
         for name, child in model.named_children():
             x = child(x)

@@ -8,6 +8,7 @@ wait longer, and if the database stays unusable it says so with a RunStoreError.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import asdict
@@ -69,8 +70,8 @@ class RunRecorder:
     def _write(self, db: sqlite3.Connection, event: Event) -> None:
         if isinstance(event, RunStarted):
             db.execute(
-                "UPDATE runs SET device = ?, precision = ?, params = ? WHERE id = ?",
-                (event.device, event.precision, event.params, self.run_id),
+                "UPDATE runs SET device = ?, precision = ?, params = ?, excluded = ? WHERE id = ?",
+                (event.device, event.precision, event.params, json.dumps(list(event.excluded)), self.run_id),
             )
         elif isinstance(event, BatchEnd):
             db.execute(

@@ -71,6 +71,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE epochs ADD COLUMN gpu_percent REAL;
     ALTER TABLE epochs ADD COLUMN gpu_bytes REAL
     """,
+    # The images of an image folder its exclude list left out of the run (JSON list of relative paths).
+    "ALTER TABLE runs ADD COLUMN excluded TEXT NOT NULL DEFAULT '[]'",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 EPOCH_COLUMNS = tuple(f.name for f in fields(EpochEnd))  # the epochs table holds every EpochEnd field

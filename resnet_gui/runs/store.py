@@ -70,6 +70,7 @@ class RunRecord:
     host: str = ""
     tags: tuple[str, ...] = ()
     estimated_s: float | None = None  # the duration estimated before the run started
+    excluded: tuple[str, ...] = ()  # an image folder's files its exclude list left out of the run
 
     @property
     def trained_checkpoint(self) -> str:
@@ -96,6 +97,7 @@ class RunRecord:
             "error": self.error or None,
             "tags": list(self.tags),
             "estimated_s": self.estimated_s,
+            "excluded": len(self.excluded),
         }
 
 
@@ -110,6 +112,14 @@ def _saved_config(text: str) -> RunConfig:
         return RunConfig.from_dict(json.loads(text), strict=False)
     except (ValueError, TypeError):
         return RunConfig()
+
+
+def _excluded(text: str) -> tuple[str, ...]:
+    try:
+        paths = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(str(p) for p in paths) if isinstance(paths, list) else ()
 
 
 def library_versions() -> dict[str, str]:
@@ -288,6 +298,7 @@ class RunStore:
             row["host"],
             split_tags(row["tags"]),
             row["estimated_s"],
+            _excluded(row["excluded"]),
         )
 
     def find(self, name: str, since: float = 0.0) -> int | None:

@@ -127,7 +127,7 @@ class Trainer:
         """The configured data set (or ``data``), checked; the model follows its channels and classes."""
         dataset = data if data is not None else load_dataset(self.cfg.data, self.emit, self.stop)
         check_dataset(dataset)
-        self.class_names = dataset.class_names
+        self.class_names, self.excluded = dataset.class_names, dataset.excluded
         self.test_labels, self.test_images = dataset.test_y.numpy(), dataset.test_x.numpy()
         c, h, w = dataset.train_x.shape[1:]
         self.image_shape = (int(c), int(h), int(w))
@@ -208,11 +208,8 @@ class Trainer:
         start_epoch = len(self.history) + 1
         sizes = (len(self.train), self.train.size, self.test.size)
         params = count_params(self.net)
-        self.emit(
-            RunStarted(
-                t.epochs, *sizes, self.device.type, self.precision, self.class_names, params, start_epoch, t.batch_size
-            )
-        )
+        started = (t.epochs, *sizes, self.device.type, self.precision, self.class_names, params, start_epoch)
+        self.emit(RunStarted(*started, t.batch_size, self.excluded))
         for past in self.history:
             self.emit(past)
         self.run_start = time.perf_counter()
@@ -325,6 +322,7 @@ class Trainer:
                         seen / (now - start),
                         now - self.run_start,
                         rate * (self.cfg.train.epochs * n_batches - done),
+                        self.optimizer.param_groups[0]["lr"],
                         **self.load.now(),
                     )
                 )

@@ -48,6 +48,7 @@ class RunStarted:
     params: int
     start_epoch: int = 1
     batch_size: int = 0  # the global batch (0: not known, e.g. a run followed from the run history)
+    excluded: tuple[str, ...] = ()  # an image folder's files its exclude list left out (relative paths)
 
 
 @dataclass(frozen=True)
