@@ -2,7 +2,8 @@
 
 Rows are true classes, columns predicted classes; a last column gives each class's accuracy.
 Cells are shaded by their share of the row. Clicking a cell lists its test images as thumbnails,
-each with the probability the network gave to the predicted and to the true class.
+each with the probability the network gave to the predicted and to the true class; beside them,
+each class's precision, recall, F1 and support.
 """
 
 from __future__ import annotations
@@ -14,20 +15,16 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,10 +32,10 @@ from PySide6.QtWidgets import (
 
 from ...qt_compat import emit
 from ...widgets import palette
-from ...widgets.images import scaled_pixmap, to_qimage
+from .class_scores_view import ClassScoresView
+from .thumbnails import ThumbnailGrid
 
 MAX_THUMBNAILS = 400
-THUMB_PX = 56
 MIN_COLUMN_PX = 48
 EMPTY_TEXT = "The confusion matrix of the test set appears after the first epoch of a run."
 
@@ -205,28 +202,28 @@ class ConfusionView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.clicked.connect(self._on_cell_clicked)
 
+        self.scores = ClassScoresView()
         self.cell_label = QLabel("Click a cell to see its test images.")
         self.cell_label.setObjectName("confusion-cell")
         self.cell_label.setWordWrap(True)
-        self.thumbnails = QListWidget()
-        self.thumbnails.setViewMode(QListView.ViewMode.IconMode)
-        self.thumbnails.setIconSize(QSize(THUMB_PX, THUMB_PX))
-        self.thumbnails.setGridSize(QSize(THUMB_PX + 30, THUMB_PX + 38))
-        self.thumbnails.setMovement(QListView.Movement.Static)
-        self.thumbnails.setResizeMode(QListView.ResizeMode.Adjust)
-        self.thumbnails.setUniformItemSizes(True)
-        self.thumbnails.setWordWrap(True)
-        self.thumbnails.itemClicked.connect(self._on_thumbnail_clicked)
+        self.thumbnails = ThumbnailGrid()
+        self.thumbnails.chosen.connect(lambda index: emit(self.image_clicked, index))
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.normalize_check)
+        cell = QVBoxLayout()
+        cell.addWidget(self.cell_label)
+        cell.addWidget(self.thumbnails, 1)
+        below = QHBoxLayout()
+        below.addLayout(cell, 1)
+        below.addSpacing(8)
+        below.addWidget(self.scores)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(axes)
         layout.addWidget(self.table)
-        layout.addWidget(self.cell_label)
-        layout.addWidget(self.thumbnails, 1)
+        layout.addLayout(below, 1)
         palette.follow(self.model.set_theme)
 
     def clear(self) -> None:
@@ -234,6 +231,7 @@ class ConfusionView(QWidget):
         self.predictions = None
         self.selected_cell = None
         self.model.set_counts(np.zeros((0, 0), dtype=np.int64), ())
+        self.scores.clear()
         self.summary.setText(EMPTY_TEXT)
         self.cell_label.setText("Click a cell to see its test images.")
         self.thumbnails.clear()
@@ -251,6 +249,7 @@ class ConfusionView(QWidget):
         self.predictions = predictions
         counts = predictions.confusion()
         self.model.set_counts(counts, tuple(predictions.class_names))
+        self.scores.show_counts(counts, tuple(predictions.class_names))
         total, correct = int(counts.sum()), int(np.trace(counts))
         accuracy = correct / total if total else 0.0
         self.summary.setText(
@@ -290,9 +289,6 @@ class ConfusionView(QWidget):
         if index.isValid() and index.column() < len(self.model.class_names):
             self.select_cell(index.row(), index.column())
 
-    def _on_thumbnail_clicked(self, item: QListWidgetItem) -> None:
-        emit(self.image_clicked, int(item.data(Qt.ItemDataRole.UserRole)))
-
     def _update_thumbnails(self) -> None:
         self.thumbnails.clear()
         p = self.predictions
@@ -308,19 +304,12 @@ class ConfusionView(QWidget):
             f"{what}: {len(indices)} test image{'s' if len(indices) != 1 else ''}{more}. "
             "Under each: the probability of the predicted class"
             + ("" if t == k else " / of the true class")
-            + ". Click one for its feature maps."
+            + ". Click one to see where the network looked, and its feature maps."
         )
-        self.thumbnails.setUpdatesEnabled(False)
-        for i in shown:
-            i = int(i)
+        entries = []
+        for i in (int(i) for i in shown):
             pred_p, true_p = float(p.probs[i, k]), float(p.probs[i, t])
             text = f"{pred_p:.2f}" if t == k else f"{pred_p:.2f} / {true_p:.2f}"
-            item = QListWidgetItem(QIcon(self._thumbnail(p.images[i])), text)
-            item.setData(Qt.ItemDataRole.UserRole, i)
-            item.setToolTip(f"test image #{i}: true {names[t]} ({true_p:.1%}), predicted {names[k]} ({pred_p:.1%})")
-            self.thumbnails.addItem(item)
-        self.thumbnails.setUpdatesEnabled(True)
-
-    @staticmethod
-    def _thumbnail(image: np.ndarray) -> QPixmap:
-        return scaled_pixmap(to_qimage(image), THUMB_PX)
+            tip = f"test image #{i}: true {names[t]} ({true_p:.1%}), predicted {names[k]} ({pred_p:.1%})"
+            entries.append((p.images[i], text, tip, i))
+        self.thumbnails.fill(entries)

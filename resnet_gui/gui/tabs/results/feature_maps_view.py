@@ -1,4 +1,5 @@
-"""Feature maps: the activations of one test image at the output of a chosen stage, as a grid of tiles."""
+"""One test image inspected: where the network looked (Grad-CAM) and the activations at the output of
+a chosen stage, as a grid of tiles."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 from ...qt_compat import emit
 from ...widgets.images import scaled_pixmap, to_qimage
 from ...widgets.palette import set_tone
+from .cam_view import CamPanel
 from .inspection import FeatureMapGrid, ModelInfo
 
 IMAGE_PX = 112
@@ -26,7 +28,7 @@ NO_IMAGES = "Feature maps need a trained model and the test images of a run: tra
 
 
 class FeatureMapsView(QWidget):
-    """A test-image index and a stage to choose; the chosen image and its activation maps."""
+    """A test-image index and a stage to choose; the chosen image, where it looked, and its activation maps."""
 
     request_changed = Signal()
 
@@ -62,28 +64,31 @@ class FeatureMapsView(QWidget):
         scroll.setWidget(self.mosaic_label)
         self.mosaic_image: QImage | None = None
         self.grid: FeatureMapGrid | None = None
+        self.cam = CamPanel("true")
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Test image #"))
         controls.addWidget(self.index_spin)
-        controls.addSpacing(16)
-        controls.addWidget(QLabel("Stage"))
-        controls.addWidget(self.stage_combo)
         controls.addStretch(1)
-        left = QVBoxLayout()
-        left.addWidget(self.image_label)
-        left.addWidget(self.image_caption)
-        left.addStretch(1)
-        right = QVBoxLayout()
-        right.addWidget(self.caption)
-        right.addWidget(scroll, 1)
-        body = QHBoxLayout()
-        body.addLayout(left)
-        body.addLayout(right, 1)
+        chosen = QVBoxLayout()
+        chosen.addWidget(self.image_label)
+        chosen.addWidget(self.image_caption)
+        chosen.addStretch(1)
+        top = QHBoxLayout()
+        top.addLayout(chosen)
+        top.addSpacing(12)
+        top.addWidget(self.cam, 1)
+        stage = QHBoxLayout()
+        stage.addWidget(QLabel("<b>Feature maps</b> at"))
+        stage.addWidget(self.stage_combo)
+        stage.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.message)
-        layout.addLayout(body, 1)
+        layout.addLayout(top)
+        layout.addLayout(stage)
+        layout.addWidget(self.caption)
+        layout.addWidget(scroll, 1)
 
     @property
     def index(self) -> int:
@@ -123,6 +128,7 @@ class FeatureMapsView(QWidget):
         self.stage_combo.setCurrentIndex(names.index(default))
         self.stage_combo.blockSignals(False)
         self.stage_combo.setEnabled(bool(names))
+        self.cam.set_model(info)
         emit(self.request_changed)
 
     def show_image(self, image: QImage, caption: str) -> None:
@@ -158,6 +164,8 @@ class FeatureMapsView(QWidget):
         self.stage_combo.clear()
         self.stage_combo.blockSignals(False)
         self.stage_combo.setEnabled(False)
+        self.cam.set_model(None)
+        self.cam.clear()
         self.set_image_count(0)
         self.show_message(text)
 

@@ -47,6 +47,8 @@ class ModelInfo:
     channels: int
     image_size: int  # the side of the data set's stored images, before the run's resize
     resize: int
+    folder: str = ""  # the image folder it trained on ("" for another data set)
+    dataset: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,10 @@ class ModelCache:
             else Path(path).name
         )
         size = source.image_size or int(trained.image_shape[-1])
-        info = ModelInfo(path, label, stages, names, input_channels_of(net), size, int(cfg.data.resize))
+        folder = (cfg.data.folder or "") if cfg.data.dataset == "folder" else ""
+        info = ModelInfo(
+            path, label, stages, names, input_channels_of(net), size, int(cfg.data.resize), folder, cfg.data.dataset
+        )
         while len(self._models) >= CACHED_MODELS:
             self._models.pop(next(iter(self._models)))
         self._models[key] = _Loaded(trained, info)

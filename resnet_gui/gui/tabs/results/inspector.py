@@ -1,5 +1,6 @@
-"""The Results tab's requests to the "inspect" lane: for each kind (model, predict, maps, evaluate)
-only the latest one counts, and each is answered by a ``*_ready`` or ``*_failed`` signal."""
+"""The Results tab's requests to the "inspect" lane: for each kind (model, predict, maps, evaluate,
+the Grad-CAM of each view, the review of a folder's labels) only the latest one counts, and each is
+answered by a ``*_ready`` or ``*_failed`` signal."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from ...jobs import Jobs
 from ...qt_compat import emit
+from .explaining import cam_pictures, review_folder_labels
 from .inspection import ModelCache, ModelSource, describe, evaluate, feature_map_grid, predict
 
 
@@ -24,6 +26,11 @@ class Inspector(QObject):
     maps_failed = Signal(str)
     evaluation_ready = Signal(object)  # EpochPredictions of the model on its run's test set
     evaluation_failed = Signal(str)
+    cams_ready = Signal(object)  # CamPictures
+    cams_failed = Signal(str, str)  # the asking view's tag, the message
+    review_ready = Signal(object)  # ReviewResult
+    review_failed = Signal(str)
+    review_progress = Signal(int, int)  # images scored, of
 
     def __init__(self, jobs: Jobs, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -91,3 +98,35 @@ class Inspector(QObject):
             self.evaluation_ready,
             self.evaluation_failed,
         )
+
+    def request_cams(
+        self, tag: str, key: object, image: np.ndarray, targets: tuple[int | None, ...], layer: str | None
+    ) -> None:
+        """Grad-CAM of ``image`` for ``targets`` (None: the predicted class) at ``layer``, for the view ``tag``."""
+        source = self._source
+        self._lane.submit(
+            "Computing where the network looked",
+            lambda _ctx: cam_pictures(self._cache, source, tag, key, image, targets, layer),
+            key=f"cams-{tag}",
+            on_done=lambda result: emit(self.cams_ready, result),
+            on_error=lambda message, _offer: emit(self.cams_failed, tag, message),
+        )
+
+    def request_review(self, split: str) -> None:
+        """Rank the images of ``split`` ("train" or "test") of the model's folder by how unlikely their label is."""
+        source = self._source
+        self._lane.submit(
+            "Looking for suspicious labels",
+            lambda ctx: review_folder_labels(
+                self._cache, source, split, ctx.stop, lambda done, total: ctx.progress((done, total))
+            ),
+            key="review",
+            on_done=lambda result: emit(self.review_ready, result),
+            on_error=lambda message, _offer: emit(self.review_failed, message),
+            on_cancelled=lambda: emit(self.review_failed, "Stopped before every image was scored."),
+            on_progress=lambda value: emit(self.review_progress, *value),
+        )
+
+    def cancel_review(self) -> None:
+        """Stop a review in progress (it ends without an answer)."""
+        self._lane.cancel("review")

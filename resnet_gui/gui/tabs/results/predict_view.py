@@ -1,4 +1,5 @@
-"""Try an image: a file classified by the last trained model, shown as the network sees it with its top 5."""
+"""Try an image: a file classified by the last trained model, shown as the network sees it with its top 5,
+and where the network looked for the predicted class and for a class the user chooses."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from ...qt_compat import emit
 from ...widgets.images import scaled_pixmap, to_qimage
 from ...widgets.palette import set_tone
+from .cam_view import CamPanel
 from .inspection import NO_MODEL, TOP_K, ModelInfo, Prediction
 
 PREVIEW_PX = 168
@@ -66,6 +68,7 @@ class PredictView(QWidget):
         self.input_caption.setWordWrap(True)
         self.input_caption.setMaximumWidth(PREVIEW_PX + 40)
         self.input_image: QImage | None = None
+        self._cam_model: ModelInfo | None = None
         self.file_label = QLabel("")
         self.file_label.setWordWrap(True)
 
@@ -85,6 +88,7 @@ class PredictView(QWidget):
             self.class_labels.append(name)
             self.bars.append(bar)
         grid.setColumnStretch(1, 1)
+        self.cam = CamPanel(choose_second=True)
 
         top_row = QHBoxLayout()
         top_row.addWidget(self.open_button)
@@ -98,6 +102,7 @@ class PredictView(QWidget):
         right = QVBoxLayout()
         right.addWidget(self.file_label)
         right.addWidget(top_box)
+        right.addWidget(self.cam)
         right.addStretch(1)
         body = QHBoxLayout()
         body.addLayout(left)
@@ -119,6 +124,9 @@ class PredictView(QWidget):
     def set_model(self, info: ModelInfo | None) -> None:
         """Name the model that will classify images and say how a file is prepared for it."""
         self.model_label.setText(f"Model: {info.label}" if info else "Model: none yet")
+        if info != self._cam_model:  # a new model (each prediction names its model: keep the choices then)
+            self.cam.set_model(info)
+            self._cam_model = info
         if info is None:
             how = "prepared as the training images are"
         else:
@@ -159,6 +167,7 @@ class PredictView(QWidget):
         self.input_caption.setText(f"Network input ({side}×{side}){resized}")
         if prediction.model is None:
             self._clear_bars()
+            self.cam.clear()
             self.show_message(NO_MODEL)
             return
         self.set_model(prediction.model)
@@ -186,6 +195,7 @@ class PredictView(QWidget):
         self.input_image = None
         self.input_label.clear()
         self.input_caption.setText("")
+        self.cam.clear()
         self._clear_bars()
 
     def message_text(self) -> str:

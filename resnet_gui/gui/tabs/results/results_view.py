@@ -1,8 +1,9 @@
-"""The Results tab: confusion matrix, "try an image" and feature maps, fed by the run session.
+"""The Results tab: confusion matrix with per-class scores, top losses, "try an image", one test image
+inspected (where it looked, feature maps) and suspicious labels, fed by the run session.
 
-Per-epoch test predictions (numpy arrays) arrive from the session; the model for single images
-and feature maps is the checkpoint of the last finished or stopped run (or of a saved run chosen
-on the Runs tab), loaded and run by the ``Inspector``'s jobs.
+Per-epoch test predictions (numpy arrays) arrive from the session; the model for single images,
+Grad-CAM, feature maps and the label review is the checkpoint of the last finished or stopped run
+(or of a saved run chosen on the Runs tab), loaded and run by the ``Inspector``'s jobs.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ from ...jobs import Jobs
 from ...qt_compat import emit
 from ...widgets.images import to_qimage
 from .confusion_view import ConfusionView, Predictions
+from .explainer import Explainer
 from .feature_maps_view import NO_IMAGES, FeatureMapsView
 from .inspection import FeatureMapGrid, ModelInfo, ModelSource, Prediction
 from .inspector import Inspector
+from .labels_view import LabelsView
 from .predict_view import PredictView
+from .top_losses_view import TopLossesView
 
 if TYPE_CHECKING:
+    from ....settings.config import RunConfig
     from ...session.run_session import RunSession
 
 MAPS_DEBOUNCE_MS = 80
@@ -47,7 +52,7 @@ def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
 
 
 class ResultsView(QWidget):
-    """Three pages: Confusion matrix, Try an image, Feature maps."""
+    """Five pages: Confusion matrix, Top losses, Try an image, Inspect an image, Suspicious labels."""
 
     activate_requested = Signal()
 
@@ -61,15 +66,27 @@ class ResultsView(QWidget):
         self._inspected_label = ""
         self._live = True  # showing the training run's epochs (False: a saved run chosen in the Runs tab)
         self._maps_key: tuple[object, ...] | None = None
+        self._label_position = -1
+        self._prediction: Prediction | None = None
+        self._session: RunSession | None = None
         self.model_info: ModelInfo | None = None
         self.inspector = Inspector(self._jobs, self)
         self.confusion = ConfusionView()
+        self.top_losses = TopLossesView()
         self.predict = PredictView()
         self.feature_maps = FeatureMapsView()
+        self.labels = LabelsView()
+        self.explainer = Explainer(
+            self.inspector,
+            {"maps": self.feature_maps.cam, "predict": self.predict.cam, "labels": self.labels.cam},
+            self,
+        )
         self.tabs = QTabWidget()
         self.tabs.addTab(self.confusion, "Confusion matrix")
+        self.tabs.addTab(self.top_losses, "Top losses")
         self.tabs.addTab(self.predict, "Try an image")
-        self.tabs.addTab(self.feature_maps, "Feature maps")
+        self.tabs.addTab(self.feature_maps, "Inspect an image")
+        self.tabs.addTab(self.labels, "Suspicious labels")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -80,6 +97,17 @@ class ResultsView(QWidget):
         self._maps_timer.timeout.connect(self._update_maps)
 
         self.confusion.image_clicked.connect(self._on_image_clicked)
+        self.top_losses.image_clicked.connect(self._on_image_clicked)
+        self.feature_maps.cam.request_changed.connect(self._schedule_maps)
+        self.predict.cam.request_changed.connect(self._explain_prediction)
+        self.labels.review_requested.connect(self.inspector.request_review)
+        self.labels.stop_requested.connect(self.inspector.cancel_review)
+        self.labels.image_chosen.connect(self._explain_label)
+        self.labels.cam.request_changed.connect(lambda: self._explain_label(self._label_position))
+        self.labels.train_again_requested.connect(self._train_again)
+        self.inspector.review_ready.connect(self.labels.show_review)
+        self.inspector.review_failed.connect(self.labels.show_failure)
+        self.inspector.review_progress.connect(self.labels.show_progress)
         self.predict.open_requested.connect(self.open_image)
         self.predict.options_changed.connect(self._on_prediction_options_changed)
         self.feature_maps.request_changed.connect(self._on_maps_choice_changed)
@@ -98,6 +126,7 @@ class ResultsView(QWidget):
 
     def bind(self, session: RunSession) -> None:
         """Follow ``session``'s runs: their test predictions each epoch, their checkpoint once they end."""
+        self._session = session
         session.cleared.connect(self._on_new_run)
         session.predictions.connect(self._on_event)
         session.run_recorded.connect(self._on_run_recorded)
@@ -106,6 +135,7 @@ class ResultsView(QWidget):
     def _on_new_run(self) -> None:
         """A new run: nothing of the last one stays (its maps would show under the new run's images)."""
         self.confusion.clear()
+        self.top_losses.clear()
         self._run_id, self._live = None, True
         self.model_info = None
         self.feature_maps.clear(WAITING_FOR_MODEL)
@@ -164,6 +194,7 @@ class ResultsView(QWidget):
     def show_predictions(self, predictions: Predictions, title: str = "") -> None:
         """Show an epoch's test predictions; their images become the feature maps' choices."""
         self.confusion.show_predictions(predictions, title)
+        self.top_losses.show_predictions(predictions, title)
         self.feature_maps.set_image_count(len(predictions.labels))
         self._update_chosen_image()
         self._schedule_maps()
@@ -189,8 +220,10 @@ class ResultsView(QWidget):
         self.confusion.show_message(f"Could not score {self._inspected_label}: {message}")
 
     def set_model_source(self, source: ModelSource | None) -> None:
-        """Use the model of ``source`` for "try an image" and feature maps."""
+        """Use the model of ``source`` for "try an image", Grad-CAM, feature maps and the label review."""
         self._maps_key = None
+        self.explainer.forget()
+        self.labels.set_model(None)
         self.inspector.set_source(source)
 
     # --- try an image -----------------------------------------------------------------------
@@ -204,6 +237,17 @@ class ResultsView(QWidget):
 
     def _on_prediction_ready(self, prediction: Prediction) -> None:
         self.predict.show_prediction(prediction)
+        self._prediction = prediction
+        if prediction.model is not None and len(prediction.top) > 1:
+            self.predict.cam.choose_class(prediction.model.class_names.index(prediction.top[1][0]))
+        self._explain_prediction()
+
+    def _explain_prediction(self) -> None:
+        p = self._prediction
+        if p is None or p.model is None:
+            return
+        key = (p.path, *self.predict.options(), p.model.checkpoint)
+        self.explainer.explain("predict", key, p.image, self.predict.cam.chosen_class)
 
     def _on_prediction_failed(self, message: str) -> None:
         self.predict.show_failure(message)
@@ -218,6 +262,7 @@ class ResultsView(QWidget):
         self.model_info = info
         self.predict.set_model(info)
         self.feature_maps.set_model(info)
+        self.labels.set_model(info)
 
     def _on_model_failed(self, message: str) -> None:
         self.model_info = None
@@ -267,6 +312,8 @@ class ResultsView(QWidget):
             return
         index = self.feature_maps.index
         key = (id(p.images), index, stage, self.model_info.checkpoint)
+        true = int(p.labels[index])
+        self.explainer.explain("maps", (id(p.images), index, self.model_info.checkpoint), p.images[index], true, true)
         if key == self._maps_key:
             return
         self._maps_key = key
@@ -280,3 +327,22 @@ class ResultsView(QWidget):
     def _on_maps_failed(self, message: str) -> None:
         self._maps_key = None
         self.feature_maps.show_message(message)
+
+    # --- suspicious labels ------------------------------------------------------------------
+
+    def _explain_label(self, position: int) -> None:
+        result = self.labels.result
+        self._label_position = position
+        if result is None or not 0 <= position < len(result.review.files):
+            return
+        r = result.review
+        given = int(r.given[position])
+        self.explainer.explain("labels", (r.files[position], result.model.checkpoint), r.images[position], given, given)
+
+    def _train_again(self, cfg: RunConfig) -> None:
+        """Train the reviewed run's settings again; the exclude list is read when its data loads."""
+        if self._session is None or self._session.busy:
+            self.labels.status.setText("The list is saved. A run is in progress: train again once it ends.")
+            return
+        if self._session.start(cfg):
+            self.labels.status.setText("The list is saved; a run with the same settings is training without them.")
