@@ -9,6 +9,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
+from ..data.exclusions import Exclusion
 from ..errors import UserError
 from ..runs.describe import describe_data
 from ..runs.export import export_run
@@ -110,6 +111,7 @@ def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
             "notes": run.notes,
             "config": run.config.to_dict(),
             "versions": run.versions,
+            "excluded_files": list(run.excluded),
             "epochs": [vars(e) for e in epochs],
         }
         print(json.dumps(doc, indent=2), file=out)
@@ -121,6 +123,9 @@ def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
         print(f"  tags: {', '.join(run.tags)}", file=out)
     if run.notes:
         print(f"  notes: {run.notes}", file=out)
+    if run.excluded:
+        more = f" and {len(run.excluded) - 5} more" if len(run.excluded) > 5 else ""
+        print(f"  {Exclusion(run.excluded).describe()}: {', '.join(run.excluded[:5])}{more}", file=out)
     if run.duration_s is not None:
         print(f"  took {against_estimate(run.duration_s, run.estimated_s)}", file=out)
     elif run.estimated_s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -144,10 +145,16 @@ def test_runs_list_how_many_images_they_left_out(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "photos")
     write_exclusion(root, ["dark/0.png"])
     db = str(tmp_path / "runs.sqlite")
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     args = ["train", "--data", "folder", "--folder", str(root), "--image-size", "16", "--resize", "0"]
     args += ["--blocks", "1", "--channels", "8", "--epochs", "1", "--batch-size", "64", "--runs-db", db]
     assert main(args, out=out) == 0
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     assert main(["runs", "--runs-db", db, "--json"], out=out) == 0
     assert json.loads(out.getvalue())[0]["excluded"] == 1
+    out = io.StringIO()
+    assert main(["runs", "show", "1", "--runs-db", db], out=out) == 0
+    assert "1 image excluded (list " in out.getvalue() and "dark/0.png" in out.getvalue()
+    out = io.StringIO()
+    assert main(["runs", "show", "1", "--runs-db", db, "--json"], out=out) == 0
+    assert json.loads(out.getvalue())["excluded_files"] == ["dark/0.png"]
