@@ -67,3 +67,6 @@ def test_the_overlay_keeps_the_image_where_the_map_is_zero() -> None:
     assert picture.shape == (12, 12, 3) and picture.dtype == np.uint8
     assert (picture[3:, 3:] == 100).all()  # grey, untouched
     assert not (picture[0, 0] == 100).all()  # coloured where the map peaks
+    colour = np.zeros((3, 4, 4), dtype=np.uint8)
+    colour[0] = 200  # red
+    assert (overlay(colour, np.zeros((4, 4), dtype=np.float32))[..., 0] == 200).all()  # kept in colour

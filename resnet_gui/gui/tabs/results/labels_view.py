@@ -41,7 +41,7 @@ CAVEATS = {
     "train": (
         "In-sample: the run's network trained on these very images and labels, so it is slow to doubt them — "
         "a mislabelled image it has memorised ranks low here. Cross-validation (k networks, each scoring the "
-        "images it did not train on) would find more, at k runs' cost."
+        "images it did not train on) would avoid that, at k runs' cost."
     ),
     "test": "Out-of-sample: the network never trained on these images, so its doubts are its own.",
 }
