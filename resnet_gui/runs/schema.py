@@ -73,6 +73,24 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # The images of an image folder its exclude list left out of the run (JSON list of relative paths).
     "ALTER TABLE runs ADD COLUMN excluded TEXT NOT NULL DEFAULT '[]'",
+    # A run's colour chosen by the user ('' : the palette's for its id); the experiment and trial a
+    # run belongs to; changes asked of a running run (learning rate, epochs, stop after the epoch),
+    # written by whoever asks and marked with the epoch and batch where the run applied them.
+    """
+    ALTER TABLE runs ADD COLUMN color TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN experiment TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN trial INTEGER;
+    CREATE TABLE changes (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        setting TEXT NOT NULL,
+        value REAL NOT NULL,
+        asked_at REAL NOT NULL,
+        epoch INTEGER,
+        batch INTEGER,
+        PRIMARY KEY (run_id, seq)
+    )
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 EPOCH_COLUMNS = tuple(f.name for f in fields(EpochEnd))  # the epochs table holds every EpochEnd field

@@ -71,6 +71,9 @@ class RunRecord:
     tags: tuple[str, ...] = ()
     estimated_s: float | None = None  # the duration estimated before the run started
     excluded: tuple[str, ...] = ()  # an image folder's files its exclude list left out of the run
+    color: str = ""  # "#rrggbb" the user chose for the run ("": the palette's colour for its id)
+    experiment: str = ""  # the experiment (sweep) the run is a trial of ("": none)
+    trial: int | None = None  # its trial number in that experiment
 
     @property
     def trained_checkpoint(self) -> str:
@@ -99,6 +102,9 @@ class RunRecord:
             "estimated_s": self.estimated_s,
             "excluded": len(self.excluded),
         }
+
+
+HEX = "0123456789abcdef"
 
 
 def split_tags(text: str) -> tuple[str, ...]:
@@ -180,6 +186,8 @@ class RunStore:
 
     def create_run(self, cfg: RunConfig, name: str | None = None) -> int:
         """Record a new run as running; returns its id."""
+        # Read before the run's clock starts: the first look at torchvision imports it (a second or more).
+        versions = json.dumps(library_versions())
         now = time.time()
         with self._connect() as db:
             cur = db.execute(
@@ -190,7 +198,7 @@ class RunStore:
                     now,
                     json.dumps(cfg.to_dict()),
                     cfg.train.seed,
-                    json.dumps(library_versions()),
+                    versions,
                     cfg.train.epochs,
                     os.getpid(),
                     socket.gethostname(),
@@ -255,6 +263,12 @@ class RunStore:
         """Replace the run's tags (stored comma-separated, trimmed, without duplicates)."""
         self._update(run_id, tags=",".join(split_tags(",".join(tags))))
 
+    def set_color(self, run_id: int, color: str) -> None:
+        """Give the run its own colour ("#rrggbb"), or "" for the palette's."""
+        if color and not (len(color) == 7 and color.startswith("#") and all(c in HEX for c in color[1:].lower())):
+            raise ValueError(f"a run colour is #rrggbb, not {color!r}")
+        self._update(run_id, color=color.lower())
+
     def set_estimate(self, run_id: int, seconds: float | None) -> None:
         """Store the duration estimated for the run before it started."""
         self._update(run_id, estimated_s=seconds)
@@ -299,6 +313,9 @@ class RunStore:
             split_tags(row["tags"]),
             row["estimated_s"],
             _excluded(row["excluded"]),
+            row["color"],
+            row["experiment"],
+            row["trial"],
         )
 
     def find(self, name: str, since: float = 0.0) -> int | None:

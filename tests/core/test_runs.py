@@ -136,3 +136,15 @@ def test_a_followed_run_s_events_come_in_the_order_they_happened(tmp_path: Path)
     _, events = RunWatcher(store, run_id).poll()
     kinds = [(type(e).__name__, e.epoch) for e in events if not isinstance(e, RunStarted)]
     assert kinds == [("BatchEnd", 1), ("EpochEnd", 1), ("BatchEnd", 2)]
+
+
+def test_a_run_keeps_the_colour_the_user_gave_it(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(CFG)
+    assert (store.get(run_id).color, store.get(run_id).experiment, store.get(run_id).trial) == ("", "", None)
+    store.set_color(run_id, "#AA3377")
+    assert store.get(run_id).color == "#aa3377"
+    with pytest.raises(ValueError, match="#rrggbb"):
+        store.set_color(run_id, "purple")
+    store.set_color(run_id, "")
+    assert store.get(run_id).color == ""
