@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
-from resnet_gui.gui.tabs.training.plot_series import POINTS_PER_EPOCH, ema, ema_continue
+from resnet_gui.gui.tabs.training.plot_series import POINTS_PER_EPOCH, Ema, ema
 from resnet_gui.gui.tabs.training.plots import READOUT_HINT, TrainingPlots
 from resnet_gui.training.events import BatchEnd, EpochEnd
 
@@ -39,10 +39,17 @@ def curve_len(curve) -> int:
     return 0 if x is None else len(x)
 
 
-def test_ema_by_hand() -> None:
-    assert ema([1.0, 3.0, 3.0], 0.5) == [1.0, 2.0, 2.5]
-    assert ema([1.0, 3.0, 3.0], 0.5, start=[1.0, 2.0]) == [1.0, 2.0, 2.5]
+def test_the_debiased_ema_by_hand() -> None:
+    # sums 0.5, 1.75, 2.375 over weights handed out 0.5, 0.75, 0.875: no lean toward 0 or the first value
+    assert ema([1.0, 3.0, 3.0], 0.5) == pytest.approx([1.0, 7 / 3, 19 / 7])
     assert ema([], 0.9) == []
+    assert ema([2.0, 2.0, 2.0], 0.99) == pytest.approx([2.0, 2.0, 2.0])  # plain EMA from 0 gives 0.02, ...
+    fed = Ema(0.5, by_epoch=False)
+    assert fed.feed([0, 1], [1.0, 3.0]) + fed.feed([2], [3.0]) == pytest.approx(ema([1.0, 3.0, 3.0], 0.5))
+    by_epoch = Ema(0.5)  # by epoch: two points 2/50 epoch apart keep 0.5 ** 2 of the past
+    assert by_epoch.feed([0.0, 2 / POINTS_PER_EPOCH], [1.0, 3.0]) == pytest.approx(
+        [1.0, (0.25 * 0.5 + 0.75 * 3) / 0.875]
+    )
 
 
 def test_smoothing_is_per_fraction_of_an_epoch_so_sparse_points_do_not_trail(qtbot) -> None:
@@ -54,6 +61,10 @@ def test_smoothing_is_per_fraction_of_an_epoch_so_sparse_points_do_not_trail(qtb
     sparse.flush()
     _, y = sparse.smoothed_loss.curve.getData()
     assert y[-1] == pytest.approx(losses[-1], rel=0.01)  # once per-point smoothing sat far above it
+    sparse.smooth_by.setCurrentIndex(sparse.smooth_by.findData("step"))  # by step: every point one step
+    sparse.flush()
+    _, y = sparse.smoothed_loss.curve.getData()
+    assert list(y) == pytest.approx(ema(losses, sparse.smoothing)) and y[-1] > 2 * losses[-1]
     dense = TrainingPlots()
     qtbot.addWidget(dense)
     raw = [1.0 + (i % 7) / 7 for i in range(2 * POINTS_PER_EPOCH)]
@@ -85,7 +96,7 @@ def test_smoothing_keeps_the_raw_points_and_adds_a_curve_of_the_same_length(plot
     x, y = plots.smoothed_loss.curve.getData()
     rx, ry = plots.batch_loss.curve.getData()
     assert len(x) == raw and list(x) == list(rx)
-    assert list(y) == pytest.approx(ema_continue(list(ry), 0.9, ry[0], list(np.diff(rx, prepend=rx[0]))))
+    assert list(y) == pytest.approx(Ema(0.9).feed(list(rx), list(ry)))
     assert max(y) - min(y) < max(ry) - min(ry)  # smoother than the raw loss
     plots.add_batch(BatchEnd(4, 1, BATCHES, 0.3, 1000.0, 1.0, 1.0))
     plots.flush()

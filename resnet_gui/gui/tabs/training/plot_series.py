@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,33 +17,41 @@ DISPLAY_POINTS = 40_000  # beyond this, a long curve is drawn from min/max bins
 POINTS_PER_EPOCH = 50  # the smoothing weight is per 1/50 of an epoch
 
 
-def ema(values: Sequence[float], weight: float, start: Sequence[float] = ()) -> list[float]:
-    """Exponential moving average of ``values`` (``weight`` of the previous value kept at each step).
+def ema(values: Sequence[float], weight: float) -> list[float]:
+    """The debiased exponential moving average of ``values``, one step per value (see ``Ema``)."""
+    return Ema(weight, by_epoch=False).feed(range(len(values)), values)
 
-    ``start`` is an already smoothed prefix of ``values``; only the rest is computed.
+
+@dataclass
+class Ema:
+    """A debiased exponential moving average, fed a few points at a time.
+
+    A plain EMA started at 0 leans toward 0, and one started at the first value leans toward that
+    value for a long while (TensorBoard issues 610 and 1518). Dividing by the weight the average
+    has handed out so far removes the lean: from the first point on, each counts as the weights say.
+    ``by_epoch``: ``weight`` is what a step of ``1 / POINTS_PER_EPOCH`` epoch keeps and a longer step
+    keeps less, so a run is smoothed alike however often it reports and a small data set reporting
+    once per epoch is barely smoothed; otherwise every point is one step.
     """
-    if not len(values):
-        return list(start)
-    last = start[-1] if len(start) else values[0]
-    return [*start, *ema_continue(values[len(start) :], weight, last)]
 
+    weight: float
+    by_epoch: bool = True
+    total: float = 0.0
+    norm: float = 0.0
+    last_x: float | None = None
 
-def ema_continue(
-    values: Sequence[float], weight: float, last: float, steps: Sequence[float] | None = None
-) -> list[float]:
-    """The moving average of ``values`` going on from the smoothed value ``last``.
-
-    ``steps``, when given, is each value's distance in epochs from the one before: ``weight`` is what
-    a step of ``1 / POINTS_PER_EPOCH`` keeps, a longer step keeps less (``weight ** (step * 50)``).
-    So a small data set reporting once per epoch is barely smoothed, instead of trailing its loss
-    by several epochs, and a run is smoothed alike however often it happens to report.
-    """
-    out = []
-    for i, v in enumerate(values):
-        w = weight if steps is None else weight ** max(0.0, steps[i] * POINTS_PER_EPOCH)
-        last = w * last + (1.0 - w) * v
-        out.append(last)
-    return out
+    def feed(self, xs: Iterable[float], ys: Iterable[float]) -> list[float]:
+        """The smoothed values of the next points (x in epochs, y the raw values)."""
+        out = []
+        for x, y in zip(xs, ys, strict=True):
+            w = self.weight
+            if self.by_epoch and self.last_x is not None:
+                w = self.weight ** max(0.0, (x - self.last_x) * POINTS_PER_EPOCH)
+            self.total = w * self.total + (1.0 - w) * y
+            self.norm = w * self.norm + (1.0 - w)
+            self.last_x = x
+            out.append(self.total / self.norm if self.norm > 0 else float(y))
+        return out
 
 
 def render_svg(widget: pg.PlotWidget, path: Path) -> None:

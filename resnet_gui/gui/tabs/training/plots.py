@@ -17,12 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
     QLabel,
-    QMenu,
-    QSlider,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,15 +28,14 @@ from ...widgets.file_dialogs import ask_save_path
 from ...widgets.plot_style import drawn_in, style_plots
 from . import plot_exports
 from .plot_exports import FORMATS
+from .plot_series import Ema, epoch_series, readout
 from .plot_series import Series as _Series
-from .plot_series import ema_continue, epoch_series, readout
+from .plot_toolbar import DEFAULT_SMOOTHING, MAX_SMOOTHING, make_tools
 
 if TYPE_CHECKING:
     from ...session.run_session import RunSession
 
 REFRESH_MS = 150
-DEFAULT_SMOOTHING = 0.6
-MAX_SMOOTHING = 0.99
 PLOTS = ("loss", "accuracy", "lr")
 TITLES = {"loss": "Loss", "accuracy": "Accuracy", "lr": "Learning rate"}
 READOUT_HINT = "Hover over a plot to read its values."
@@ -102,6 +96,7 @@ class TrainingPlots(QWidget):
         )
         self._dirty = False
         self._smoothing = DEFAULT_SMOOTHING
+        self._ema = Ema(DEFAULT_SMOOTHING)
         self._hovering = False
 
         self._crosshairs: dict[pg.PlotWidget, pg.InfiniteLine] = {}
@@ -132,44 +127,28 @@ class TrainingPlots(QWidget):
         palette.follow(self._apply_theme)
 
     def _build_toolbar(self) -> None:
-        self.log_check = QCheckBox("Log-scale loss")
-        self.log_check.setToolTip("Show the loss axis on a logarithmic scale")
-        self.log_check.toggled.connect(self._on_log_toggled)
-        self.smooth_slider = QSlider(Qt.Orientation.Horizontal)
-        self.smooth_slider.setRange(0, int(MAX_SMOOTHING * 100))
-        self.smooth_slider.setValue(int(DEFAULT_SMOOTHING * 100))
-        self.smooth_slider.setMaximumWidth(160)
-        self.smooth_slider.setToolTip(
-            "Exponential moving average of the batch loss, the weight kept per 1/50 of an epoch "
-            "(points further apart are smoothed less); 0 turns smoothing off"
+        exports = [
+            [
+                (
+                    f"{TITLES[plot]} {'data' if fmt == 'csv' else 'plot'} as {fmt.upper()}…",
+                    partial(self._on_export, plot, fmt),
+                )
+                for fmt in FORMATS
+            ]
+            for plot in PLOTS
+        ]
+        t = make_tools(exports)
+        self.log_check, self.smooth_slider, self.smooth_value = t.log_check, t.smooth_slider, t.smooth_value
+        self.smooth_by, self.lr_check, self.export_button, self._toolbar = (
+            t.smooth_by,
+            t.lr_check,
+            t.export_button,
+            t.layout,
         )
+        self.log_check.toggled.connect(self._on_log_toggled)
         self.smooth_slider.valueChanged.connect(self._on_smoothing_changed)
-        self.smooth_value = QLabel(f"{DEFAULT_SMOOTHING:.2f}")
-        self.lr_check = QCheckBox("Learning rate")
-        self.lr_check.setToolTip("Show the learning rate the schedule sets, below the accuracy")
-        self.lr_check.setChecked(True)
+        self.smooth_by.currentIndexChanged.connect(lambda _i: self._on_smoothing_changed(self.smooth_slider.value()))
         self.lr_check.toggled.connect(lambda on: self.lr_plot.setVisible(on))
-        self.export_button = QToolButton()
-        self.export_button.setText("Export")
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.export_button)
-        for plot in PLOTS:
-            for fmt in FORMATS:
-                what = "data" if fmt == "csv" else "plot"
-                menu.addAction(f"{TITLES[plot]} {what} as {fmt.upper()}…", partial(self._on_export, plot, fmt))
-            if plot != PLOTS[-1]:
-                menu.addSeparator()
-        self.export_button.setMenu(menu)
-        self._toolbar = QHBoxLayout()
-        self._toolbar.addWidget(self.log_check)
-        self._toolbar.addSpacing(16)
-        self._toolbar.addWidget(QLabel("Smoothing"))
-        self._toolbar.addWidget(self.smooth_slider)
-        self._toolbar.addWidget(self.smooth_value)
-        self._toolbar.addSpacing(16)
-        self._toolbar.addWidget(self.lr_check)
-        self._toolbar.addStretch(1)
-        self._toolbar.addWidget(self.export_button)
 
     def _add_plot_menus(self) -> None:
         """A "Save" submenu in each plot's right-click menu."""
@@ -280,14 +259,12 @@ class TrainingPlots(QWidget):
         if self._smoothing <= 0:
             s.clear()
             return
-        if len(s) > len(raw):
+        if len(s) > len(raw) or not len(s):  # a new run, or the smoothing changed: from the start
             s.clear()
+            self._ema = Ema(self._smoothing, by_epoch=self.smooth_by.currentData() == "epoch")
         done = len(s)
         if done < len(raw):  # only the new points: the smoothed prefix is kept
-            last = float(s.y[-1]) if done else float(raw.y[0])
-            steps = np.diff(raw.x[done - 1 :]) if done else np.diff(raw.x, prepend=raw.x[0])
-            smoothed = ema_continue(raw.y[done:].tolist(), self._smoothing, last, steps.tolist())
-            s.extend(raw.x[done:], np.asarray(smoothed))
+            s.extend(raw.x[done:], np.asarray(self._ema.feed(raw.x[done:].tolist(), raw.y[done:].tolist())))
 
     def _update_curves(self) -> None:
         if not self._dirty:
