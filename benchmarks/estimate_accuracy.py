@@ -44,6 +44,14 @@ def load() -> str:
     return f"{os.getloadavg()[0]:.2f}"
 
 
+def wait_for_quiet(percent: float) -> None:
+    """Wait until the machine's CPU use over 5 s stays under ``percent`` (other agents share it)."""
+    import psutil
+
+    while (busy := psutil.cpu_percent(interval=5)) >= percent:
+        print(f"  waiting: the CPU is {busy:.0f} % busy", flush=True)
+
+
 def run_case(name: str, data_root: str, folder: Path, env: dict[str, str]) -> tuple[float, float, str]:
     """(estimate, real duration, the train command) of one case."""
     args = [*CASES[name], "--data-root", data_root]
@@ -62,6 +70,7 @@ def main() -> None:
     p.add_argument("--data-root", default=os.environ.get("RESNET_GUI_DATA", "../shared/datasets"))
     p.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, of {', '.join(CASES)}")
     p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--quiet", type=float, default=0, help="before each case, wait for CPU use under this %%")
     args = p.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import torch
@@ -75,6 +84,8 @@ def main() -> None:
         env = {**os.environ, "RESNET_GUI_ESTIMATES": str(folder / "estimates.json")}
         for _ in range(args.repeat):
             for name in args.cases.split(","):
+                if args.quiet:
+                    wait_for_quiet(args.quiet)
                 before = load()
                 estimate, real, command = run_case(name, args.data_root, folder, env)
                 error = (estimate - real) / real

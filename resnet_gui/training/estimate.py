@@ -2,19 +2,20 @@
 
 ``estimate_run`` builds the run's ``Trainer`` as ``fit`` does (network, precision, channels_last,
 compilation, optimiser, schedule, checkpoints) on a small synthetic data set of the real image
-shape, and trains two short epochs of it through ``Trainer.run``, with a report after every
-batch. The first epoch warms up (kernel selection, compilation, the heap's growth); from the
-second it takes one training step (the time between its reports after the first), one test
-batch (``EpochEnd.seconds`` counts training and evaluation, ``images_per_s`` training alone) and
-what else an epoch costs (its checkpoints, shuffling, bookkeeping); the first epoch's excess and
-the setup (building the run, loading the data when it is on disk) are counted once. These are
-scaled by the real data set's batches and the epochs. A configuration whose steps are short is
-timed again over more batches (up to a whole epoch), so that a few milliseconds of jitter do not
-decide the figure.
+shape, and trains two short epochs of it through ``Trainer.run`` as a run goes: progress reports
+at the engine's pace, written to a throwaway run history, and checkpoints saved. The first epoch
+warms up (kernel selection, compilation, the heap's growth); from the second it takes one
+training step and one test batch (``EpochEnd.seconds`` counts training and testing,
+``images_per_s`` training alone) and what else an epoch costs (checkpoints, records, shuffling);
+the first epoch's excess and the setup (building the run, loading the data when it is on disk)
+are counted once. These are scaled by the real data set's batches and the epochs. A
+configuration whose steps are short is timed again over more batches (up to a whole epoch), so
+that a few milliseconds of jitter do not decide the figure.
 
 Timings are cached per configuration (``timings.py``): changing only the epochs or the learning
 rate costs nothing, and a run started later with the same settings finds its estimate
-(``record_estimate``).
+(``record_estimate``). What the machine does meanwhile is not known: other work on it while the
+estimate is timed, or while the run trains, makes the figure wrong by as much as it slows either.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import psutil
 import torch
 
 from ..data.datasets import DataSet, load_dataset, resolve_root
@@ -40,7 +43,7 @@ from ..runs.status import RunStatus
 from ..settings.config import TRAIN_SIZES, DataConfig, RunConfig, with_changes
 from ..units import format_bytes, say_duration
 from .devices import device_name
-from .events import BatchEnd, EpochEnd, Event, RunStarted
+from .events import EpochEnd, Event, RunStarted
 from .timings import StepTimes, cached_times, device_and_precision, speed_key, store_times
 
 if TYPE_CHECKING:
@@ -51,6 +54,8 @@ PROBE_TEST_BATCHES = 2
 # Time the steps over at least this long; a shorter probe is repeated with more batches.
 MIN_TIMED_S = 2.0
 TEST_SIZES = {"sample": 1000}  # the standard sets test on 10,000 images
+# Other programs' share of the CPU while timing from which the estimate says it may be off.
+BUSY_PERCENT = 25.0
 TIMING_LR = 1e-4  # random labels at a recipe's peak rate could diverge; the rate does not change the speed
 
 
@@ -77,8 +82,12 @@ class DurationEstimate:
     cached: bool = False
 
     def line(self) -> str:
-        """ "about 1 min 10 s on cpu (bf16)"."""
-        return f"about {say_duration(self.seconds)} on {self.times.device} ({self.times.precision})"
+        """ "about 1 min 10 s on cpu (bf16)", and a warning when other work slowed the timing."""
+        t = self.times
+        text = f"about {say_duration(self.seconds)} on {t.device} ({t.precision})"
+        if t.others_percent >= BUSY_PERCENT:
+            text += f", timed while other programs kept the CPU {t.others_percent:.0f} % busy"
+        return text
 
     def details(self) -> str:
         """The sum the figure comes from, and where it was measured."""
@@ -182,8 +191,8 @@ def _batches_to_time(probe: StepTimes, sizes: DataSizes) -> tuple[int, int]:
     """Batches for a second timing when the probe's were too short to trust (at most an epoch's)."""
     in_epoch = math.ceil(sizes.train / probe.train_batch), math.ceil(sizes.test / probe.test_batch)
     train, test = PROBE_TRAIN_BATCHES, PROBE_TEST_BATCHES
-    if probe.train_step_s * (train - 1) < MIN_TIMED_S and in_epoch[0] > train:
-        train = min(in_epoch[0], 1 + math.ceil(MIN_TIMED_S / max(probe.train_step_s, 1e-4)))
+    if probe.train_step_s * train < MIN_TIMED_S and in_epoch[0] > train:
+        train = min(in_epoch[0], math.ceil(MIN_TIMED_S / max(probe.train_step_s, 1e-4)))
     if probe.test_step_s * test < MIN_TIMED_S / 4 and in_epoch[1] > test:
         test = min(in_epoch[1], math.ceil(MIN_TIMED_S / 4 / max(probe.test_step_s, 1e-4)))
     return train, test
@@ -207,42 +216,45 @@ def _synthetic(sizes: DataSizes, train: int, test: int) -> DataSet:
 def _time_epochs(
     cfg: RunConfig, sizes: DataSizes, train_batches: int, test_batches: int, stop: threading.Event
 ) -> StepTimes:
-    """Train two epochs of ``train_batches`` batches, each tested on ``test_batches``, and read the times off."""
+    """Train two epochs of ``train_batches`` batches, each tested on ``test_batches``, as a run goes (progress
+    reports at the engine's pace recorded in a throwaway run history, checkpoints saved), and read the times off."""
+    from ..runs.store import RunStore
     from .engine import Trainer
     from .optimisation import out_of_memory_as_error
 
     train_batch, test_batch = min(cfg.train.batch_size, sizes.train), min(cfg.train.batch_size, sizes.test)
     data = _synthetic(sizes, train_batches * train_batch, test_batches * test_batch)
-    timing = with_changes(cfg, train={"epochs": 2, "lr": TIMING_LR, "warmup_epochs": 0.0})
-    marks: list[tuple[float, Event]] = []
-    start = time.perf_counter()
+    # No seed: the timing run must not reseed torch's global generator, which a run starting meanwhile uses.
+    timing = with_changes(cfg, train={"epochs": 2, "lr": TIMING_LR, "warmup_epochs": 0.0, "seed": None})
+    at: dict[object, float] = {}  # when RunStarted and each epoch's EpochEnd had been handled
+    ends: dict[int, EpochEnd] = {}
+
+    def note(event: Event) -> None:
+        if isinstance(event, RunStarted):
+            at["started"] = time.perf_counter()
+        elif isinstance(event, EpochEnd):
+            at[event.epoch], ends[event.epoch] = time.perf_counter(), event
+
     with tempfile.TemporaryDirectory(prefix="resnet-gui-estimate-") as folder:
+        store = RunStore(Path(folder) / "runs.sqlite")
+        run_id = store.create_run(timing)
+        busy = _OthersMeter()
+        start = time.perf_counter()
         with out_of_memory_as_error(cfg, cfg.train.device):
-            trainer = Trainer(
-                timing,
-                [lambda e: marks.append((time.perf_counter(), e))],
-                stop,
-                data=data,
-                report_every_s=0.0,
-                checkpoint_dir=folder,
-            )
+            trainer = Trainer(timing, [store.recorder(run_id), note], stop, data=data, checkpoint_dir=folder)
         result = trainer.run()
     if result.status != RunStatus.FINISHED:
         raise Cancelled()
-    started = next(t for t, e in marks if isinstance(e, RunStarted))
-    batch_at = {(e.epoch, e.batch): t for t, e in marks if isinstance(e, BatchEnd)}
-    (t1, _), (t2, second) = (next((t, e) for t, e in marks if isinstance(e, EpochEnd) and e.epoch == n) for n in (1, 2))
-    assert isinstance(second, EpochEnd)
-    trained_s = len(data.train_y) / second.images_per_s
-    step = (batch_at[(2, train_batches)] - batch_at[(2, 1)]) / (train_batches - 1)  # train_batches >= 3
-    test_s = max(second.seconds - trained_s, 0.0)
-    epoch_wall = t2 - t1
+    # EpochEnd.seconds counts the epoch's training and testing, images_per_s its training alone.
+    trained_s = len(data.train_y) / ends[2].images_per_s
+    test_s = max(ends[2].seconds - trained_s, 0.0)
+    epoch_wall = at[2] - at[1]
     return StepTimes(
-        train_step_s=step,
+        train_step_s=trained_s / train_batches,
         test_step_s=test_s / test_batches,
-        epoch_s=max(epoch_wall - train_batches * step - test_s, 0.0),
-        first_epoch_s=max(t1 - started - epoch_wall, 0.0),
-        setup_s=started - start,
+        epoch_s=max(epoch_wall - trained_s - test_s, 0.0),
+        first_epoch_s=max(at[1] - at["started"] - epoch_wall, 0.0),
+        setup_s=at["started"] - start,
         train_batch=train_batch,
         test_batch=test_batch,
         device=trainer.device.type,
@@ -250,7 +262,25 @@ def _time_epochs(
         params=count_params(trainer.net),
         machine=device_name(trainer.device),
         measured_at=time.time(),
+        others_percent=busy.percent(),
     )
+
+
+class _OthersMeter:
+    """How busy other processes keep the CPU from now on (the machine's busy share less this process's)."""
+
+    def __init__(self) -> None:
+        self._process = psutil.Process()
+        self._cpu_s = sum(self._process.cpu_times()[:2])
+        self._start = time.perf_counter()
+        psutil.cpu_percent(interval=None)
+
+    def percent(self) -> float:
+        """Other processes' share of all CPUs since this meter was made, in percent."""
+        machine = psutil.cpu_percent(interval=None)
+        wall = (time.perf_counter() - self._start) * (psutil.cpu_count() or 1)
+        own = 100 * (sum(self._process.cpu_times()[:2]) - self._cpu_s) / wall if wall > 0 else 0.0
+        return round(max(machine - own, 0.0), 1)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class StepTimes:
     params: int
     machine: str
     measured_at: float
+    others_percent: float = 0.0  # the share of the CPU other processes used while it was timed
 
 
 def device_and_precision(cfg: RunConfig) -> tuple[torch.device, str]:

@@ -104,7 +104,7 @@ def test_a_short_probe_is_timed_again_over_more_batches(monkeypatch) -> None:
     sizes = DataSizes(6000, 1000, 1, 28, 10)
     assert estimate._batches_to_time(probe, sizes) == (12, 2)  # at most an epoch's: 12 and 2 batches of 500
     big = DataSizes(600000, 100000, 1, 28, 10)
-    assert estimate._batches_to_time(probe, big) == (501, 125)
+    assert estimate._batches_to_time(probe, big) == (500, 125)
     slow = replace(probe, train_step_s=10.0, test_step_s=10.0)
     assert estimate._batches_to_time(slow, big) == (3, 2)  # the probe's
 

@@ -45,7 +45,7 @@ def test_the_command_line_help_says_each_setting_s_help_and_default() -> None:
         ("[data]\nroot = 5", "data.root", "must be text"),
         ('[model]\nstem_pool = "no"', "model.stem_pool", "must be true or false"),
         ('[train]\ncompile = "yes"', "train.compile", "must be true or false"),
-        ('[model]\nblocks = "oops"', "model.blocks", "give at least one stage"),
+        ('[model]\nblocks = "oops"', "model.blocks", "must be the blocks of each stage"),
         ("[model]\nblocks = [2, 2.5]", "model.blocks", "stage 2 must have 1 to 64 blocks, got 2.5"),
         ("[train]\nepochs = 2.0", "train.epochs", "must be a whole number"),
     ],
