@@ -39,18 +39,22 @@ class Launch:
     started_at: float = 0.0
 
 
-def command(config_file: Path, db_path: Path, name: str, processes: int = 1) -> list[str]:
+def command(config_file: Path, db_path: Path, name: str, processes: int = 1, tags: tuple[str, ...] = ()) -> list[str]:
     """The command line of a background run (torchrun on this machine when ``processes`` > 1)."""
     train = ["-m", "resnet_gui", "train", "--config", str(config_file), "--runs-db", str(db_path), "--name", name]
+    if tags:
+        train += ["--tags", ",".join(tags)]
     if processes <= 1:
         return [sys.executable, *train]
     return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes), *train]
 
 
-def launch(cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | None = None) -> Launch:
+def launch(
+    cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | None = None, tags: tuple[str, ...] = ()
+) -> Launch:
     """Write the settings beside the run history and start the run in a session of its own.
 
-    Its name says what it is (``describe.run_name``) unless ``name`` is given.
+    Its name says what it is (``describe.run_name``) unless ``name`` is given; ``tags`` are recorded with it.
     """
     from ..settings.toml_io import save_toml
     from .describe import run_name
@@ -68,7 +72,7 @@ def launch(cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | 
     env.pop("RESNET_GUI_RUNS", None)  # --runs-db names the store
     with open(log_file, "ab") as log:
         proc = subprocess.Popen(
-            command(config_file, db_path, name, processes),
+            command(config_file, db_path, name, processes, tags),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

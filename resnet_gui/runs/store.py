@@ -74,6 +74,8 @@ class RunRecord:
     color: str = ""  # "#rrggbb" the user chose for the run ("": the palette's colour for its id)
     experiment: str = ""  # the experiment (sweep) the run is a trial of ("": none)
     trial: int | None = None  # its trial number in that experiment
+    best_epoch: int | None = None  # the (first) epoch of the best test accuracy
+    last_test_acc: float | None = None  # the test accuracy of its last recorded epoch
 
     @property
     def trained_checkpoint(self) -> str:
@@ -94,6 +96,8 @@ class RunRecord:
             "epochs_done": self.epochs_done,
             "epochs": self.epochs_planned,
             "best_test_acc": self.best_test_acc,
+            "best_epoch": self.best_epoch,
+            "last_test_acc": self.last_test_acc,
             "checkpoint": self.last_checkpoint or None,
             "created_at": self.created_at,
             "device": self.device,
@@ -105,6 +109,13 @@ class RunRecord:
 
 
 HEX = "0123456789abcdef"
+# A run's row with the epoch of its best test accuracy and its last epoch's test accuracy.
+SELECT_RUNS = (
+    "SELECT runs.*,"
+    " (SELECT epoch FROM epochs WHERE run_id = runs.id ORDER BY test_acc DESC, epoch LIMIT 1) AS best_epoch,"
+    " (SELECT test_acc FROM epochs WHERE run_id = runs.id ORDER BY epoch DESC LIMIT 1) AS last_test_acc"
+    " FROM runs"
+)
 
 
 def split_tags(text: str) -> tuple[str, ...]:
@@ -316,6 +327,8 @@ class RunStore:
             row["color"],
             row["experiment"],
             row["trial"],
+            row["best_epoch"],
+            row["last_test_acc"],
         )
 
     def find(self, name: str, since: float = 0.0) -> int | None:
@@ -329,13 +342,13 @@ class RunStore:
     def list(self) -> list[RunRecord]:
         """All runs, newest first."""
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
+            rows = db.execute(f"{SELECT_RUNS} ORDER BY id DESC").fetchall()
         return [self._record(r) for r in rows]
 
     def get(self, run_id: int) -> RunRecord:
         """One run; KeyError naming the id when there is none."""
         with self._connect() as db:
-            row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+            row = db.execute(f"{SELECT_RUNS} WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise KeyError(f"no run with id {run_id}")
         return self._record(row)
