@@ -159,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         nargs="?",
         default="list",
-        choices=("list", "show", "compare", "tag", "export"),
-        help="list (default); show ID; compare ID ID...; tag ID... --tags A,B (or --add, --remove); "
+        choices=("list", "show", "compare", "compare-mistakes", "tag", "export"),
+        help="list (default); show ID; compare ID ID...; compare-mistakes A B (test images one gets right, "
+        "the other wrong); tag ID... --tags A,B (or --add, --remove); "
         "export ID --out FILE.csv|.json|.toml",
     )
     r.add_argument("ids", nargs="*", type=int, metavar="ID")

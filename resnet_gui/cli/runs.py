@@ -54,6 +54,7 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
     needed = {"list": 0, "show": 1, "export": 1, "tag": 1}.get(args.action, 2)
     if len(args.ids) < needed or (args.action in ("show", "export") and len(args.ids) != 1):
         what = {"tag": "one or more run ids", "compare": "two or more run ids"}.get(args.action, "one run id")
+        what = {"compare-mistakes": "two run ids, A then B"}.get(args.action, what)
         raise UserError(f"runs {args.action}: give {what}")
     try:
         runs = [store.get(i) for i in args.ids] if args.ids else store.list()
@@ -70,6 +71,10 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
         _show(store, runs[0], args.json, out)
     elif args.action == "tag":
         _tag(store, runs, args, out)
+    elif args.action == "compare-mistakes":
+        from .compare_mistakes import cmd_compare_mistakes
+
+        cmd_compare_mistakes(runs, args.json, out)
     elif args.action == "compare":
         diffs = config_differences([r.config for r in runs])
         if args.json:

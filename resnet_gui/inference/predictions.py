@@ -112,18 +112,27 @@ def test_set_predictions(
     return EpochPredictions(epoch, dataset.test_y.numpy(), predicted, probs, tuple(names), dataset.test_x.numpy())
 
 
-def evaluate_checkpoint(path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto") -> Evaluation:
-    """Score the checkpoint's network on the test split of ``data_cfg`` (default: the data it trained on)."""
+def checkpoint_predictions(
+    path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto", stop: threading.Event | None = None
+) -> EpochPredictions:
+    """The answers of the checkpoint's network on the test split of ``data_cfg`` (default: the data it
+    trained on, with the class names it stored), scored as its run scores (precision, test-time flips)."""
     trained = load_trained(path)
-    data_cfg = data_cfg or trained.config.data
     t = trained.config.train
-    result = test_set_predictions(
+    return test_set_predictions(
         trained.net,
-        data_cfg,
+        data_cfg or trained.config.data,
+        trained.class_names if data_cfg is None else (),
         device=device,
         precision=t.precision,
-        flips=t.test_flips,
         epoch=trained.epochs,
         batch_size=t.batch_size,
+        stop=stop,
+        flips=t.test_flips,
     )
+
+
+def evaluate_checkpoint(path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto") -> Evaluation:
+    """Score the checkpoint's network on the test split of ``data_cfg`` (default: the data it trained on)."""
+    result = checkpoint_predictions(path, data_cfg, device)
     return Evaluation(result.accuracy, result.confusion(), result.class_names, len(result.labels))
