@@ -1,0 +1,222 @@
+"""The learning-rate range test (Smith 2015, as fastai's ``lr_find``): loss against a rising rate.
+
+The run's own ``Trainer`` is built as ``fit`` builds it (network and its starting weights, device,
+precision, channels_last, data, batches, optimiser, loss), then trained for ``steps`` batches with
+the rate rising exponentially from ``start_lr`` to ``end_lr`` (the data is cycled when shorter),
+recording each batch's loss. The test ends early once the smoothed loss exceeds four times its
+minimum (it has diverged). The network's weights and the optimiser's state are put back
+afterwards, so a model handed in is as it was. ``lr_rules`` reads the curve.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from ..data.batching import DeviceBatcher
+from ..data.datasets import DataSet
+from ..errors import Cancelled, ConfigError
+from ..settings.config import RunConfig
+from .lr_rules import PRIMARY_RULE, Smoother, smoothing_beta, suggest
+
+DEFAULT_START_LR = 1e-7
+DEFAULT_END_LR = 10.0
+MAX_STEPS = 100  # fastai's default length
+MIN_STEPS = 6  # as fastai: fewer batches make no curve
+# Left to choose itself, the test runs as many batches as fit in this long (timed on its first
+# batch), so it ends within a minute with the setup: the seed's network at batch 256 takes seconds a
+# batch on a 2-core CPU, where 100 batches would take minutes.
+TIME_BUDGET_S = 45.0
+DIVERGED = 4.0  # the smoothed loss this many times its minimum ends the test
+
+
+@dataclass(frozen=True)
+class LrFindStep:
+    """One batch of the test, for a progress display: plain numbers."""
+
+    step: int  # from 1
+    steps: int
+    lr: float
+    loss: float
+    smoothed: float
+
+
+@dataclass(frozen=True)
+class LrFindResult:
+    """The curve, each rule's suggestion and the primary one, and how the test went."""
+
+    lrs: tuple[float, ...]
+    losses: tuple[float, ...]
+    smoothed: tuple[float, ...]
+    suggestions: dict[str, float] = field(default_factory=dict)
+    steps: int = 0  # asked for
+    diverged: bool = False  # ended early: the loss blew up
+    stopped: bool = False  # ended early: asked to stop
+    device: str = ""
+    precision: str = ""
+    batch_size: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rule(self) -> str:
+        """The rule whose suggestion is ``suggested_lr`` ("" when there is none)."""
+        return PRIMARY_RULE if PRIMARY_RULE in self.suggestions else ""
+
+    @property
+    def suggested_lr(self) -> float | None:
+        """The primary rule's suggestion, or None when the curve was too short to read."""
+        return self.suggestions.get(PRIMARY_RULE)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON: suggested_lr, rule, suggestions, lrs, losses and the rest."""
+        return {
+            "suggested_lr": self.suggested_lr,
+            "rule": self.rule,
+            "suggestions": dict(self.suggestions),
+            "lrs": list(self.lrs),
+            "losses": list(self.losses),
+            "smoothed": list(self.smoothed),
+            "steps": self.steps,
+            "diverged": self.diverged,
+            "stopped": self.stopped,
+            "device": self.device,
+            "precision": self.precision,
+            "batch_size": self.batch_size,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def auto_steps(first_batch_s: float, budget_s: float = TIME_BUDGET_S) -> int:
+    """How many batches fit in ``budget_s`` when one took ``first_batch_s`` (from MIN_STEPS to MAX_STEPS)."""
+    fit = int(budget_s / max(first_batch_s, 1e-6))
+    return max(MIN_STEPS, min(MAX_STEPS, fit))
+
+
+def check_range(start_lr: float, end_lr: float, steps: int | None) -> None:
+    """ConfigError naming the value when the test's range or length cannot make a curve."""
+    if not (math.isfinite(start_lr) and start_lr > 0):
+        raise ConfigError(f"start_lr: {start_lr} must be a positive number, e.g. 1e-7")
+    if not (math.isfinite(end_lr) and end_lr > start_lr):
+        raise ConfigError(f"end_lr: {end_lr} must be larger than start_lr ({start_lr}), e.g. 10")
+    if steps is not None and steps < MIN_STEPS:
+        raise ConfigError(f"steps: {steps} is too few to draw a curve; use at least {MIN_STEPS}")
+
+
+def _cycled(batcher: DeviceBatcher, gen: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Training batches without end: a fresh shuffle each pass, as epochs would."""
+    while True:
+        yield from batcher.batches(batcher.shuffled_order(gen), gen)
+
+
+def find_lr(
+    cfg: RunConfig,
+    steps: int | None = None,
+    start_lr: float = DEFAULT_START_LR,
+    end_lr: float = DEFAULT_END_LR,
+    progress: Callable[[LrFindStep], None] | None = None,
+    stop: threading.Event | None = None,
+    data: DataSet | None = None,
+    **trainer_kwargs: Any,
+) -> LrFindResult:
+    """Run the range test for ``cfg``; ``progress`` gets every batch, ``stop`` ends it early (the curve so far).
+
+    ``steps`` None: as many batches as fit in ``TIME_BUDGET_S`` here (see ``auto_steps``).
+
+    ``data`` replaces loading the configured data set; further keywords (``model``,
+    ``initial_state``, ``resume``) are ``Trainer``'s, giving the weights to start from.
+    Raises UserError subclasses (bad settings, out of memory, cancelled before the first batch).
+    """
+    from .engine import Trainer
+    from .optimisation import out_of_memory_as_error
+
+    check_range(start_lr, end_lr, steps)
+    stop = stop or threading.Event()
+    with out_of_memory_as_error(cfg, cfg.train.device):
+        trainer = Trainer(cfg, stop=stop, data=data, **trainer_kwargs)
+    saved_weights = copy.deepcopy(trainer.net.state_dict())
+    saved_optimizer = copy.deepcopy(trainer.optimizer.state_dict())
+    start = time.perf_counter()
+    try:
+        with out_of_memory_as_error(cfg, trainer.device.type), trainer.memory_policy():
+            curve = _run(trainer, (start_lr, end_lr, steps), progress, stop)
+    finally:
+        trainer.net.load_state_dict(saved_weights)
+        trainer.optimizer.load_state_dict(saved_optimizer)
+        trainer.optimizer.zero_grad(set_to_none=True)
+    lrs, losses, smoothed, diverged, steps = curve
+    if not lrs:
+        raise Cancelled("The learning-rate test was stopped before its first batch.")
+    return LrFindResult(
+        tuple(lrs),
+        tuple(losses),
+        tuple(smoothed),
+        suggest(lrs, smoothed),
+        steps,
+        diverged,
+        not diverged and len(lrs) < steps,
+        trainer.device.type,
+        trainer.precision,
+        cfg.train.batch_size,
+        time.perf_counter() - start,
+    )
+
+
+def _run(
+    trainer: Any,
+    test: tuple[float, float, int | None],
+    progress: Callable[[LrFindStep], None] | None,
+    stop: threading.Event,
+) -> tuple[list[float], list[float], list[float], bool, int]:
+    """Train one batch per rate from start to end: (rates, losses, smoothed losses, diverged, steps).
+
+    Without a number of steps, the first batch (always at the start rate) is timed to choose it.
+    """
+    from .precision import autocast
+
+    start_lr, end_lr, steps = test
+    lrs: list[float] = []
+    losses: list[float] = []
+    smoothed: list[float] = []
+    smoother = Smoother(smoothing_beta(steps or MAX_STEPS))
+    best = math.inf
+    batches = _cycled(trainer.train, trainer.gen)
+    trainer.model.train()
+    optimizer = trainer.optimizer
+    i, lr = 1, start_lr
+    while steps is None or i <= steps:
+        if stop.is_set():
+            break
+        began = time.perf_counter()
+        X, y = next(batches)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        with autocast(trainer.device, trainer.precision):
+            loss = trainer.loss_fn(trainer.model(X), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        value = float(loss.item())
+        if steps is None:
+            steps = auto_steps(time.perf_counter() - began)
+            smoother = Smoother(smoothing_beta(steps))
+        if not math.isfinite(value):
+            return lrs, losses, smoothed, True, steps
+        smooth = smoother.add(value)
+        lrs.append(lr)
+        losses.append(value)
+        smoothed.append(smooth)
+        best = min(best, smooth)
+        if progress is not None:
+            progress(LrFindStep(i, steps, lr, value, smooth))
+        if smooth > DIVERGED * best:
+            return lrs, losses, smoothed, True, steps
+        lr = start_lr * (end_lr / start_lr) ** (i / (steps - 1))
+        i += 1
+    return lrs, losses, smoothed, False, steps or 0
