@@ -1,7 +1,8 @@
 """Screenshots of the Results tab's error-analysis views, from the real main window (run by hand, offscreen).
 
-    python docs/screenshots_results.py                # docs/screenshot-{scores,top-losses,explain,try,labels}.png
-    python docs/screenshots_results.py --theme dark   # ...-dark.png
+    python docs/screenshots_results.py                 # docs/screenshot-{scores,top-losses,explain,try,labels}.png
+                                                       # and each one's -dark.png, in one pass
+    python docs/screenshots_results.py --themes dark   # the dark ones only
 
 Writes a folder of the bundled sample's images (150 a class) with a few filed under the wrong class,
 trains a small ResNet on it through the Train button, then grabs the per-class scores, the top
@@ -68,19 +69,22 @@ def make_folder(root: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Screenshots of the Results tab's error-analysis views.")
-    parser.add_argument("--theme", choices=("light", "dark"), default="light")
-    chosen = parser.parse_args(argv).theme
-    suffix = "" if chosen == "light" else f"-{chosen}"
+    parser.add_argument("--themes", default="light,dark", help="comma-separated: light, dark (default: both)")
+    themes = [t for t in parser.parse_args(argv).themes.split(",") if t in ("light", "dark")]
     folder = make_folder(_tmp / "my clothes")
 
     def shot(name: str) -> None:
-        app.processEvents()
-        win.grab().save(str(OUT / f"screenshot-{name}{suffix}.png"))
+        for chosen in themes:
+            theme.apply_theme(app, chosen)
+            for _ in range(3):
+                app.processEvents()
+            suffix = "" if chosen == "light" else f"-{chosen}"
+            win.grab().save(str(OUT / f"screenshot-{name}{suffix}.png"))
 
     app = create_app([])
     guard = collect_garbage_in_gui_thread()  # noqa: F841
     win = MainWindow(settings=None)
-    theme.apply_theme(app, chosen)
+    theme.apply_theme(app, themes[0])
     win.resize(1200, 760)
     win.show()
     wait(lambda: win.core.info is not None and not win.core.busy)
