@@ -2,7 +2,7 @@
 
 A window follows a background run (or one started from the command line) by polling the store;
 ``RunWatcher.poll`` turns the rows recorded since the last poll into the same events the engine
-sends a run in the window (RunStarted, BatchEnd, EpochEnd, RunEnd), so one set of views shows both.
+sends a run in the window (RunStarted, BatchEnd, Steered, EpochEnd, RunEnd), so one set of views shows both.
 Throughput and time left are estimated from how fast batches arrive between polls.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import time
 
-from ..training.events import BatchEnd, Event, RunEnd, RunStarted
+from ..training.events import BatchEnd, Event, RunEnd, RunStarted, Steered
+from .changes import run_changes
 from .status import RunStatus
 from .store import RunRecord, RunStore
 
@@ -25,6 +26,7 @@ class RunWatcher:
         self._epochs_seen = 0
         self._last: tuple[int, int] = (0, 0)  # (epoch, batch) of the newest batch row seen
         self._rate: tuple[float, int] | None = None  # (time, global batch) at the previous new batch
+        self._changes_seen: set[int] = set()  # the applied changes already reported
 
     def poll(self) -> tuple[RunRecord, list[Event]]:
         """The run's record and the events recorded since the last poll (RunEnd once it has ended)."""
@@ -45,10 +47,17 @@ class RunWatcher:
         # In the order they happened: an epoch's end after its batches, before the next epoch's.
         timeline: list[tuple[tuple[int, float], Event]] = [((b.epoch, b.batch), b) for b in batches]
         timeline += [((e.epoch, math.inf), e) for e in new_epochs]
+        timeline += [((s.epoch, s.batch + 0.5), s) for s in self._steered()]
         events += [event for _, event in sorted(timeline, key=lambda pair: pair[0])]
         if run.status != RunStatus.RUNNING:
             events.append(RunEnd(run.status, run.epochs_done, run.error))
         return run, events
+
+    def _steered(self) -> list[Steered]:
+        """The changes the run has applied since the last poll."""
+        news = [c for c in run_changes(self.store, self.run_id) if c.applied and c.seq not in self._changes_seen]
+        self._changes_seen.update(c.seq for c in news)
+        return [Steered(c.seq, c.setting, c.value, c.epoch or 0, c.batch or 0) for c in news]
 
     def _batches(self, run: RunRecord, rows: list[tuple[int, int, int, float]]) -> list[BatchEnd]:
         now = time.monotonic()

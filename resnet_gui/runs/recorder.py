@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..training.checkpoint import BEST, LAST
-from ..training.events import BatchEnd, EpochEnd, Event, RunEnd, RunStarted
+from ..training.events import BatchEnd, EpochEnd, Event, RunEnd, RunStarted, Steered
+from .changes import mark_applied
 from .schema import EPOCH_COLUMNS, RunStoreError
+from .status import RunStatus
 
 if TYPE_CHECKING:
     from .store import RunStore
@@ -39,7 +41,7 @@ class RunRecorder:
         return len(self._pending)
 
     def __call__(self, event: Event) -> None:
-        if not isinstance(event, (RunStarted, BatchEnd, EpochEnd, RunEnd)):
+        if not isinstance(event, (RunStarted, BatchEnd, Steered, EpochEnd, RunEnd)):
             return
         self._pending.append(event)
         end = isinstance(event, RunEnd)
@@ -78,6 +80,10 @@ class RunRecorder:
                 "INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?, ?)",
                 (self.run_id, event.epoch, event.batch, event.batches, event.loss),
             )
+        elif isinstance(event, Steered):
+            mark_applied(db, self.run_id, event.seq, event.value, event.epoch, event.batch)
+            if event.setting == "epochs":
+                db.execute("UPDATE runs SET epochs_planned = ? WHERE id = ?", (int(event.value), self.run_id))
         elif isinstance(event, EpochEnd):
             d = asdict(event)
             db.execute(
@@ -93,9 +99,11 @@ class RunRecorder:
             self._write_checkpoints(db)
         elif isinstance(event, RunEnd):
             self._write_checkpoints(db)
+            # Early stopping's message says why the run ended well: not an error (runs show says it).
+            error = "" if event.status == RunStatus.FINISHED_EARLY else event.message
             db.execute(
                 "UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ?",
-                (str(event.status), event.message, time.time(), self.run_id),
+                (str(event.status), error, time.time(), self.run_id),
             )
 
     def _write_checkpoints(self, db: sqlite3.Connection) -> None:

@@ -10,10 +10,13 @@ class RunStatus(StrEnum):
 
     RUNNING = "running"
     FINISHED = "finished"
+    FINISHED_EARLY = "finished early"  # early stopping: no better test accuracy for its patience
     STOPPED = "stopped"  # by the user (Stop, Ctrl-C, SIGTERM), after the current batch, with a checkpoint
     FAILED = "failed"  # with an error message
     CRASHED = "crashed"  # recorded as running, but its process is gone (killed, power cut)
 
 
-ENDED = frozenset({RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.CRASHED})
+ENDED = frozenset(
+    {RunStatus.FINISHED, RunStatus.FINISHED_EARLY, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.CRASHED}
+)
 RESUMABLE = frozenset({RunStatus.STOPPED, RunStatus.CRASHED})

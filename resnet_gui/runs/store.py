@@ -230,8 +230,11 @@ class RunStore:
 
         ``resume_at`` is where its checkpoint left off: (epochs done, batches done in the next
         epoch). Metrics recorded after that point (a crash comes after the last checkpoint) are
-        dropped, since the resumed run trains and records those batches again.
+        dropped, since the resumed run trains and records those batches again; changes applied
+        after it are applied again.
         """
+        from .changes import unapply_after
+
         with self._connect() as db:
             db.execute(
                 "UPDATE runs SET status = 'running', error = '', ended_at = NULL, pid = ?, host = ? WHERE id = ?",
@@ -244,6 +247,7 @@ class RunStore:
                     (run_id, epochs_done + 1, epochs_done + 1, batch),
                 )
                 db.execute("DELETE FROM epochs WHERE run_id = ? AND epoch > ?", (run_id, epochs_done))
+                unapply_after(db, run_id, epochs_done, batch)
 
     def recorder(self, run_id: int) -> RunRecorder:
         """A training callback that writes this run's events."""

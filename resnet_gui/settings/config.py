@@ -168,6 +168,22 @@ class TrainConfig:
     lr: float = setting(1e-3, "Learning rate", "Step size, e.g. 0.001", low=0.0, high=10.0, low_open=True)
     batch_size: int = setting(256, "Batch size", "Images per step", low=1, high=MAX_BATCH_SIZE)
     epochs: int = setting(5, "Epochs", "Passes over the training set", low=1, high=MAX_EPOCHS)
+    early_stop_patience: int = setting(
+        0,
+        "Early-stop patience",
+        "Stop when the test accuracy has not beaten its best (by more than the minimum gain) for this many "
+        "epochs; the best epoch's checkpoint is the result. 0: train every epoch",
+        low=1,
+        high=MAX_EPOCHS,
+        zero_ok=True,
+    )
+    early_stop_min_delta: float = setting(
+        0.0,
+        "Early-stop min. gain",
+        "Early stopping: how much the test accuracy must rise to count as better, 0 to 1, e.g. 0.002",
+        low=0.0,
+        high=1.0,
+    )
     optimizer: Optimizer = setting(
         "adam", "Optimizer", "adam: the seed's; sgd: with Nesterov momentum and weight decay, for the fast recipes"
     )

@@ -17,8 +17,10 @@ import torch.distributed as dist
 from torch import nn
 
 from ..data.batching import DeviceBatcher
+from ..errors import ConfigError
 from ..inference.metrics import MIN_PROB
 from ..inference.predictions import class_probabilities
+from .devices import resolve_device
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,32 @@ def distributed_scores(
             loss -= scores.float().gather(1, y[:, None]).clamp_min(MIN_PROB).log().sum().double()
     model.train()
     return ctx.sum(correct).item() / test.size, ctx.sum(loss).item() / test.size
+
+
+def epoch_totals(
+    ctx: DistContext, loss_sum: torch.Tensor, correct: torch.Tensor, seen: int
+) -> tuple[float, float, int]:
+    """An epoch's (loss sum, correct count, images seen) over every rank (this process's alone when not distributed)."""
+    if not ctx.enabled:
+        return loss_sum.item(), correct.item(), seen
+    device = loss_sum.device
+    parts = [loss_sum.float() / ctx.world_size, correct.float(), torch.tensor(float(seen), device=device)]
+    totals = ctx.sum(torch.stack(parts))
+    return totals[0].item(), totals[1].item(), int(totals[2].item())
+
+
+def training_device(requested: str, batch_size: int, ctx: DistContext) -> torch.device:
+    """The training device (one GPU per local rank under torchrun), with the process group joined."""
+    try:
+        device = ctx.device(resolve_device(requested))
+    except ValueError as e:
+        raise ConfigError(f"train.device: {e}") from None
+    if ctx.enabled and batch_size % ctx.world_size:
+        raise ConfigError(
+            f"train.batch_size: {batch_size} does not split evenly over "
+            f"{ctx.world_size} processes; use a multiple of {ctx.world_size}"
+        )
+    ctx.init(device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    return device

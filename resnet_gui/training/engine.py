@@ -2,9 +2,11 @@
 
 Loss and correct counts accumulate on the device; the host reads them only every
 ``report_every_s`` seconds and at the end of an epoch, so a GPU is never stalled per batch.
-Stop and pause requests (``threading.Event``) are honoured before each batch. With a checkpoint
-folder, the state is saved after every epoch (``last.pt``, and ``best.pt`` on a new best test
-accuracy) and on stop, so a run can be resumed exactly where it ended.
+Stop and pause requests (``threading.Event``) and changes asked of the run (``steering``) are
+honoured before each batch; early stopping (``early_stop``) and a stop asked for after the epoch
+end the run after an epoch. With a checkpoint folder, the state is saved after every epoch
+(``last.pt``, and ``best.pt`` on a new best test accuracy) and on stop, so a run can be resumed
+exactly where it ended, with the changes asked of it.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from ..runs.status import RunStatus
 from ..settings.config import RunConfig
 from ..settings.validation import validate
 from .checkpoint import CheckpointError, architecture_difference, make_checkpoint
-from .devices import cpu_has_amx, resolve_device, resolve_precision
-from .distributed import DistContext, distributed_scores
+from .devices import cpu_has_amx, resolve_precision
+from .distributed import DistContext, distributed_scores, epoch_totals, training_device
+from .early_stop import EarlyStopping, stopped_early
 from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunPaused, RunStarted
 from .host_memory import reuse_freed_memory
 from .machine_load import LoadMeter
@@ -41,6 +44,7 @@ from .optimisation import make_optimizer, make_scheduler, out_of_memory_as_error
 from .precision import autocast
 from .saving import CheckpointFolder, epoch_state, restore_training_state
 from .small_map_conv import use_small_map_weight_grads
+from .steering import ChangeSource, Steering
 
 
 @dataclass
@@ -60,7 +64,8 @@ class Trainer:
     """One run, set up in named steps (minGPT's shape): the model and the data may come from outside.
 
     ``data`` replaces loading the configured data set; ``model`` replaces building ``cfg.model``
-    (its architecture must still be the one ``cfg.model`` describes, for checkpoints and resuming).
+    (its architecture must still be the one ``cfg.model`` describes, for checkpoints and resuming);
+    ``changes`` is where changes asked of the running run are read (see ``steering``).
     """
 
     def __init__(
@@ -76,15 +81,18 @@ class Trainer:
         checkpoint_dir: str | Path | None = None,
         resume: dict[str, Any] | None = None,
         dist_ctx: DistContext | None = None,
+        changes: ChangeSource | None = None,
     ) -> None:
         problems = validate(cfg)
         if problems:
             raise ConfigError("; ".join(str(p) for p in problems))
-        self.cfg, self.callbacks, self.report_every_s = cfg, list(callbacks), report_every_s
+        # ``asked`` is kept for checkpoints: a resumed run applies the changes to it again.
+        self.cfg = self.asked = cfg
+        self.callbacks, self.report_every_s = list(callbacks), report_every_s
         self.stop, self.pause = stop or threading.Event(), pause or threading.Event()
         self.dist = dist_ctx or DistContext()
         self.checkpoints = CheckpointFolder(checkpoint_dir, writes=self.dist.is_main)
-        self.device = self._pick_device()
+        self.device = training_device(cfg.train.device, cfg.train.batch_size, self.dist)
         self.precision = resolve_precision(cfg.train.precision, self.device)
         dataset = self._load_data(data)
         check_run_fits(
@@ -97,6 +105,8 @@ class Trainer:
         self.net = self._build_model(dataset, model, resume["model"] if resume is not None else initial_state, resume)
         self.train, self.test = self._batchers(dataset)
         self.optimizer, self.scheduler = self._optimisation()
+        self.steering = Steering(changes, self.optimizer, self.scheduler, len(self.train))
+        self.early = EarlyStopping(cfg.train.early_stop_patience, cfg.train.early_stop_min_delta)
         self.loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.train.label_smoothing)
         self.model = self._wrap(self.net)
         self.history: list[EpochEnd] = []
@@ -105,23 +115,6 @@ class Trainer:
         if resume is not None:
             self._restore(resume)
         self.result = FitResult(RunStatus.FINISHED, self.history, self.net, self.device.type, self.precision)
-
-    def _pick_device(self) -> torch.device:
-        """The training device (one GPU per local rank under torchrun), with the process group joined."""
-        t = self.cfg.train
-        try:
-            device = self.dist.device(resolve_device(t.device))
-        except ValueError as e:
-            raise ConfigError(f"train.device: {e}") from None
-        if self.dist.enabled and t.batch_size % self.dist.world_size:
-            raise ConfigError(
-                f"train.batch_size: {t.batch_size} does not split evenly over "
-                f"{self.dist.world_size} processes; use a multiple of {self.dist.world_size}"
-            )
-        self.dist.init(device)
-        if device.type == "cuda":
-            torch.backends.cudnn.benchmark = True
-        return device
 
     def _load_data(self, data: DataSet | None) -> DataSet:
         """The configured data set (or ``data``), checked; the model follows its channels and classes."""
@@ -179,7 +172,7 @@ class Trainer:
             dataset.test_x, dataset.test_y, t.batch_size
         )
 
-    def _optimisation(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+    def _optimisation(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
         """The optimiser and its per-step learning-rate schedule."""
         optimizer = make_optimizer(self.net, self.cfg)
         return optimizer, make_scheduler(optimizer, self.cfg, len(self.train))
@@ -201,6 +194,8 @@ class Trainer:
     def _restore(self, ckpt: dict[str, Any]) -> None:
         history, self.epoch_state = restore_training_state(ckpt, self.optimizer, self.scheduler, self.gen, self.device)
         self.history.extend(history)
+        self.cfg = self.steering.restore(self.cfg, ckpt.get("changes", []))
+        self.early.replay(e.test_acc for e in history)
 
     def run(self) -> FitResult:
         """Train the remaining epochs; returns when finished or stopped."""
@@ -216,7 +211,8 @@ class Trainer:
         self.start_step = (start_epoch - 1) * len(self.train) + (self.epoch_state or {}).get("next_batch", 0)
         with out_of_memory_as_error(self.cfg, self.device.type), self.memory_policy():
             self._train_epochs(start_epoch)
-        self.emit(RunEnd(self.result.status, len(self.history)))
+        message = stopped_early(self.early, self.history) if self.result.status == RunStatus.FINISHED_EARLY else ""
+        self.emit(RunEnd(self.result.status, len(self.history), message))
         return self.result
 
     def memory_policy(self) -> contextlib.AbstractContextManager:
@@ -224,7 +220,8 @@ class Trainer:
         return reuse_freed_memory() if self.device.type == "cpu" else contextlib.nullcontext()
 
     def _train_epochs(self, start_epoch: int) -> None:
-        for epoch in range(start_epoch, self.cfg.train.epochs + 1):
+        epoch = start_epoch
+        while epoch <= self.cfg.train.epochs:  # steering may change the epochs
             trained = self._train_epoch(epoch)
             if trained is None:
                 self.result.status = RunStatus.STOPPED
@@ -244,10 +241,29 @@ class Trainer:
             seconds = trained.seconds + time.perf_counter() - eval_start
             load = self.load.epoch()
             self.history.append(replace(trained, test_acc=test_acc, test_loss=test_loss, seconds=seconds, **load))
+            self._steer(epoch, len(self.train))  # what was asked while it was tested goes into its checkpoint
             self._save_epoch_end()
             if report is not None:
                 self.emit(report)
             self.emit(self.history[-1])
+            if self._ends_after(epoch):
+                return
+            epoch += 1
+
+    def _ends_after(self, epoch: int) -> bool:
+        """Whether early stopping, or a stop asked for after this epoch, ends the run before the last epoch."""
+        if epoch >= self.cfg.train.epochs:
+            return False
+        if self.early.update(self.history[-1].test_acc):
+            self.result.status = RunStatus.FINISHED_EARLY
+        elif self.steering.stop_after_epoch:
+            self.result.status = RunStatus.STOPPED
+        return self.result.status != RunStatus.FINISHED
+
+    def _steer(self, epoch: int, batches_done: int) -> None:
+        self.cfg, steered = self.steering.poll(self.cfg, epoch, batches_done)
+        for event in steered:
+            self.emit(event)
 
     def _should_stop(self, batch: int) -> bool:
         if not self.dist.enabled:
@@ -285,6 +301,7 @@ class Trainer:
         batches = self.train.batches(order, self.gen, first)
         for b in range(first + 1, n_batches + 1):
             self._wait_while_paused(epoch, b - 1)
+            self._steer(epoch, b - 1)
             if self._should_stop(b):
                 elapsed = time.perf_counter() - start
                 self._save_stopped(
@@ -328,24 +345,12 @@ class Trainer:
                 )
                 reported_loss, reported_batch, last_report = total, b, now
         elapsed = time.perf_counter() - start
-        if self.dist.enabled:
-            totals = self.dist.sum(
-                torch.stack(
-                    [
-                        loss_sum.float() / self.dist.world_size,
-                        correct.float(),
-                        torch.tensor(float(seen), device=self.device),
-                    ]
-                )
-            )
-            loss_total, correct_total, seen = totals[0].item(), totals[1].item(), int(totals[2].item())
-        else:
-            loss_total, correct_total = loss_sum.item(), correct.item()
+        loss_total, correct_total, seen = epoch_totals(self.dist, loss_sum, correct, seen)
         return EpochEnd(epoch, loss_total / n_batches, correct_total / seen, 0.0, elapsed, seen / elapsed, lr)
 
     def _checkpoint(self, epochs_done: int, epoch_state: dict[str, Any] | None = None) -> dict[str, Any]:
-        return make_checkpoint(
-            self.cfg,
+        ckpt = make_checkpoint(
+            self.asked,
             self.model_cfg,
             self.net,
             self.optimizer,
@@ -357,6 +362,7 @@ class Trainer:
             self.class_names,
             self.image_shape,
         )
+        return {**ckpt, "changes": self.steering.record()}
 
     def _save_epoch_end(self) -> None:
         last, best = self.checkpoints.epoch_end(self._checkpoint(len(self.history)), [e.test_acc for e in self.history])

@@ -79,6 +79,20 @@ class RunPaused:
 
 
 @dataclass(frozen=True)
+class Steered:
+    """A change asked of the run (see ``steering``), applied after ``batch`` batches of ``epoch``.
+
+    ``value`` is the one applied: an epochs change is at least the epoch under way.
+    """
+
+    seq: int
+    setting: str  # lr, lr_scale, epochs or stop_after_epoch
+    value: float
+    epoch: int
+    batch: int
+
+
+@dataclass(frozen=True)
 class EpochEnd:
     """One finished epoch: the numbers of the seed's epoch line, plus throughput and LR."""
 
@@ -140,12 +154,14 @@ class EpochPredictions:
 
 @dataclass(frozen=True)
 class RunEnd:
-    """The run is over: status is finished, stopped or failed (message says why)."""
+    """The run is over: status is finished, finished early, stopped or failed (message says why)."""
 
     status: RunStatus
     epochs_done: int
     message: str = ""
 
 
-Event = DownloadProgress | DataProgress | RunStarted | BatchEnd | RunPaused | EpochPredictions | EpochEnd | RunEnd
+Event = (
+    DownloadProgress | DataProgress | RunStarted | BatchEnd | RunPaused | Steered | EpochPredictions | EpochEnd | RunEnd
+)
 Callback = Callable[[Event], None]

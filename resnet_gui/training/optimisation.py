@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
@@ -25,11 +25,15 @@ def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
 
 def make_scheduler(
     optimizer: torch.optim.Optimizer, cfg: RunConfig, steps_per_epoch: int
-) -> torch.optim.lr_scheduler.LRScheduler:
+) -> torch.optim.lr_scheduler.LambdaLR:
     """The per-step learning-rate schedule of ``cfg`` (see ``schedules.lr_factor``)."""
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, schedule_factor(cfg, steps_per_epoch))
+
+
+def schedule_factor(cfg: RunConfig, steps_per_epoch: int) -> Callable[[int], float]:
+    """The factor ``cfg``'s schedule applies to the base learning rate at each step (0-based)."""
     t = cfg.train
-    factor = lr_factor(t.schedule, t.epochs * steps_per_epoch, int(t.warmup_epochs * steps_per_epoch))
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    return lr_factor(t.schedule, t.epochs * steps_per_epoch, int(t.warmup_epochs * steps_per_epoch))
 
 
 def _is_oom(err: BaseException) -> bool:

@@ -26,6 +26,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "train.weight_decay",
         "train.batch_size",
         "train.epochs",
+        "train.early_stop_patience",
+        "train.early_stop_min_delta",
         "train.schedule",
         "train.warmup_epochs",
         "train.label_smoothing",

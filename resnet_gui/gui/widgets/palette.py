@@ -169,6 +169,7 @@ LIGHT = Theme(
     status={
         RunStatus.RUNNING: BLUE,
         RunStatus.FINISHED: GREEN,
+        RunStatus.FINISHED_EARLY: GREEN,
         RunStatus.STOPPED: (190, 120, 0),
         RunStatus.FAILED: (200, 40, 40),
         RunStatus.CRASHED: (200, 40, 40),
@@ -240,6 +241,7 @@ DARK = Theme(
     status={
         RunStatus.RUNNING: CYAN,
         RunStatus.FINISHED: (110, 190, 110),
+        RunStatus.FINISHED_EARLY: (110, 190, 110),
         RunStatus.STOPPED: (230, 165, 60),
         RunStatus.FAILED: (255, 120, 120),
         RunStatus.CRASHED: (255, 120, 120),

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ...session.run_session import RunSession
 
 MAPS_DEBOUNCE_MS = 80
-MODEL_STATUSES = (RunStatus.FINISHED, RunStatus.STOPPED)
+MODEL_STATUSES = (RunStatus.FINISHED, RunStatus.FINISHED_EARLY, RunStatus.STOPPED)
 WAITING_FOR_MODEL = (
     "Feature maps appear once a run finishes (or is stopped after its first epoch): "
     "they are computed with its trained model."
