@@ -36,6 +36,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_eval(args, out)
         if args.command == "data":
             return cmd_data(args, out, err)
+        if args.command == "sweep":
+            from .sweep import cmd_sweep
+
+            return cmd_sweep(args, out, err)
+        if args.command == "lr-find":
+            from .lr_find import cmd_lr_find
+
+            return cmd_lr_find(args, out, err)
         if args.command == "explain":
             from .explain import cmd_explain
 

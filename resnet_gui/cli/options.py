@@ -11,6 +11,8 @@ from ..settings.fields import Spec, format_value
 from ..settings.parsing import parse_blocks, parse_shape
 from ..settings.presets import MODEL_PRESETS, PRESETS, get_preset, model_preset
 from .explain import add_explain_parser
+from .steer import add_steer_options
+from .sweep import add_sweep_parser
 
 # Settings a run takes from its data set, so ``train`` has no option for them.
 FROM_THE_DATA = ("model.in_channels", "model.num_classes")
@@ -115,16 +117,38 @@ def _summary_parser(sub: Any) -> None:
     s.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def _train_parser(sub: Any) -> None:
-    t = sub.add_parser("train", help="train headless, printing the seed's epoch line")
-    t.add_argument(
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options describing a run: a preset or a TOML file, then every setting on top (see ``config_from_args``)."""
+    p.add_argument(
         "--preset",
         choices=[*PRESETS, *MODEL_PRESETS],
         help="a named recipe (seed, fast-cpu, fast-gpu) or a model (resnet18 ... resnet152)",
     )
-    t.add_argument("--config", metavar="FILE.toml", help="start from settings saved as TOML (options still apply)")
+    p.add_argument("--config", metavar="FILE.toml", help="start from settings saved as TOML (options still apply)")
     for key in TRAIN_KEYS:
-        add_setting(t, key)
+        add_setting(p, key)
+
+
+def _lr_find_parser(sub: Any) -> None:
+    f = sub.add_parser("lr-find", help="the learning-rate range test: loss against a rising rate, and a suggestion")
+    add_run_options(f)
+    f.add_argument(
+        "--steps",
+        type=int,
+        metavar="N",
+        help="batches to train (default: as many as fit in about 45 s here, 6 to 100; the seed's network at "
+        "batch 256 gets only a few on a CPU: a smaller --batch-size gives more, for that batch size)",
+    )
+    f.add_argument("--start-lr", type=float, default=1e-7, metavar="X", help="the first rate (default: 1e-7)")
+    f.add_argument("--end-lr", type=float, default=10.0, metavar="X", help="the last rate (default: 10)")
+    f.add_argument("--resume", metavar="RUN_ID_OR_CHECKPOINT", help="start from a run's last checkpoint")
+    f.add_argument("--runs-db", help=RUNS_DB_HELP)
+    f.add_argument("--json", action="store_true", help="print one JSON document (suggested_lr, rule, lrs, losses)")
+
+
+def _train_parser(sub: Any) -> None:
+    t = sub.add_parser("train", help="train headless, printing the seed's epoch line")
+    add_run_options(t)
     t.add_argument("--json", action="store_true", help="one JSON object per epoch per line")
     t.add_argument("--name", help="a name for the run in the run history (default: its network, lr and data)")
     t.add_argument("--tags", metavar="A,B", help="tags for the run in the run history, separated by commas")
@@ -153,16 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("gui", help="open the desktop app (the default)")
     _summary_parser(sub)
     _train_parser(sub)
+    _lr_find_parser(sub)
 
     r = sub.add_parser("runs", help="list, show, compare, tag or export recorded runs")
     r.add_argument(
         "action",
         nargs="?",
         default="list",
-        choices=("list", "show", "compare", "compare-mistakes", "tag", "export"),
+        choices=("list", "show", "compare", "compare-mistakes", "tag", "export", "steer"),
         help="list (default); show ID; compare ID ID...; compare-mistakes A B (test images one gets right, "
         "the other wrong); tag ID... --tags A,B (or --add, --remove); "
-        "export ID --out FILE.csv|.json|.toml",
+        "export ID --out FILE.csv|.json|.toml; steer ID --lr X | --lr-scale X | --epochs N | --stop-after-epoch",
     )
     r.add_argument("ids", nargs="*", type=int, metavar="ID")
     r.add_argument("--out", help="file to export to: .csv or .json metrics, .toml settings")
@@ -170,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--tags", metavar="A,B", help="tag: replace the runs' tags with these ('' removes them all)")
     r.add_argument("--add", metavar="A,B", help="tag: add these tags to the runs")
     r.add_argument("--remove", metavar="A,B", help="tag: remove these tags from the runs")
+    add_steer_options(r)
     r.add_argument("--runs-db", help=RUNS_DB_HELP)
     r.add_argument("--json", action="store_true", help="print JSON")
 
@@ -193,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="output file (default: beside the checkpoint, named after it)")
     e.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     add_explain_parser(sub)
+    add_sweep_parser(sub, RUNS_DB_HELP)
     return parser
 
 

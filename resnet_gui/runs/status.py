@@ -14,9 +14,18 @@ class RunStatus(StrEnum):
     STOPPED = "stopped"  # by the user (Stop, Ctrl-C, SIGTERM), after the current batch, with a checkpoint
     FAILED = "failed"  # with an error message
     CRASHED = "crashed"  # recorded as running, but its process is gone (killed, power cut)
+    PRUNED = "pruned"  # a sweep's trial ended early: its test accuracy trailed the other trials'
 
 
 ENDED = frozenset(
-    {RunStatus.FINISHED, RunStatus.FINISHED_EARLY, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.CRASHED}
+    {
+        RunStatus.FINISHED,
+        RunStatus.FINISHED_EARLY,
+        RunStatus.STOPPED,
+        RunStatus.FAILED,
+        RunStatus.CRASHED,
+        RunStatus.PRUNED,
+    }
 )
+
 RESUMABLE = frozenset({RunStatus.STOPPED, RunStatus.CRASHED})

@@ -284,6 +284,16 @@ class RunStore:
             raise ValueError(f"a run colour is #rrggbb, not {color!r}")
         self._update(run_id, color=color.lower())
 
+    def set_trial(self, run_id: int, experiment: str, trial: int | None) -> None:
+        """Mark the run as trial ``trial`` of the experiment (sweep) ``experiment``."""
+        self._update(run_id, experiment=experiment, trial=trial)
+
+    def experiment_runs(self, experiment: str) -> builtins.list[RunRecord]:
+        """The runs of the experiment ``experiment``, by trial number."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM runs WHERE experiment = ? ORDER BY trial, id", (experiment,)).fetchall()
+        return [self._record(r) for r in rows]
+
     def set_estimate(self, run_id: int, seconds: float | None) -> None:
         """Store the duration estimated for the run before it started."""
         self._update(run_id, estimated_s=seconds)
