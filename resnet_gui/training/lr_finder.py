@@ -102,11 +102,11 @@ def auto_steps(first_batch_s: float, budget_s: float = TIME_BUDGET_S) -> int:
 def check_range(start_lr: float, end_lr: float, steps: int | None) -> None:
     """ConfigError naming the value when the test's range or length cannot make a curve."""
     if not (math.isfinite(start_lr) and start_lr > 0):
-        raise ConfigError(f"start_lr: {start_lr} must be a positive number, e.g. 1e-7")
+        raise ConfigError(f"The start rate {start_lr} must be a positive number, e.g. 1e-7.")
     if not (math.isfinite(end_lr) and end_lr > start_lr):
-        raise ConfigError(f"end_lr: {end_lr} must be larger than start_lr ({start_lr}), e.g. 10")
+        raise ConfigError(f"The end rate {end_lr} must be larger than the start rate {start_lr}, e.g. 10.")
     if steps is not None and steps < MIN_STEPS:
-        raise ConfigError(f"steps: {steps} is too few to draw a curve; use at least {MIN_STEPS}")
+        raise ConfigError(f"{steps} steps are too few to draw a curve; use at least {MIN_STEPS}.")
 
 
 def _cycled(batcher: DeviceBatcher, gen: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

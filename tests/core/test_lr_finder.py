@@ -66,9 +66,9 @@ def test_stopped_before_the_first_batch_is_cancelled() -> None:
 
 
 def test_a_range_that_makes_no_curve_is_refused_naming_the_value() -> None:
-    with pytest.raises(ConfigError, match="end_lr"):
+    with pytest.raises(ConfigError, match="end rate"):
         find_lr(TINY, start_lr=1.0, end_lr=0.1)
-    with pytest.raises(ConfigError, match="steps: 3"):
+    with pytest.raises(ConfigError, match="3 steps are too few"):
         find_lr(TINY, steps=3)
 
 
