@@ -111,7 +111,6 @@ class Theme:
     raw_batch_alpha: int  # the raw batch losses under a smoothed curve
     heat_low: Rgb  # confusion-matrix cells, shaded from low to high by their share of the row
     heat_high: Rgb
-    diverging: tuple[Rgb, Rgb]  # difference matrices: (in run A's favour, in run B's), heat_low between
     accuracy_cell: Rgb
     status: Mapping[RunStatus, Rgb]
     diagram: DiagramColors = field(repr=False)
@@ -166,7 +165,6 @@ LIGHT = Theme(
     raw_batch_alpha=230,
     heat_low=(255, 255, 255),
     heat_high=BLUE,
-    diverging=((178, 24, 43), (33, 102, 172)),  # Tol's BuRd ends
     accuracy_cell=(236, 236, 236),
     status={
         RunStatus.RUNNING: BLUE,
@@ -240,7 +238,6 @@ DARK = Theme(
     raw_batch_alpha=150,
     heat_low=(30, 30, 30),
     heat_high=(119, 170, 221),  # Tol's light blue: bright against the dark cells
-    diverging=((238, 102, 119), (119, 170, 221)),
     accuracy_cell=(56, 56, 56),
     status={
         RunStatus.RUNNING: CYAN,
@@ -284,15 +281,9 @@ THEMES: dict[str, Theme] = {LIGHT.name: LIGHT, DARK.name: DARK}
 EXPORT = LIGHT  # plots and diagrams are saved in the light theme whatever the window shows
 
 
-def run_color(run_id: int, chosen: str = "") -> Rgb:
-    """The one colour of run ``run_id`` in every view: ``chosen`` ("#rrggbb", the run's stored colour)
-    when the user picked one, else the palette's colour for its id (runs 1-7 get the 7 colours in turn)."""
-    if len(chosen) == 7 and chosen.startswith("#"):
-        try:
-            return (int(chosen[1:3], 16), int(chosen[3:5], 16), int(chosen[5:7], 16))
-        except ValueError:
-            pass  # not a colour: the palette's
-    return RUN_COLORS[(run_id - 1) % len(RUN_COLORS)]
+def run_color(index: int) -> Rgb:
+    """The colour of the ``index``-th run of a comparison."""
+    return RUN_COLORS[index % len(RUN_COLORS)]
 
 
 def hex_color(rgb: Rgb) -> str:
