@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.inspect_requested.connect(self.results.inspect_run)
         self.runs_panel.selection_changed.connect(s.set_selected_runs)
         self.runs_panel.runs_listed.connect(s.set_listed_runs)
+        self.runs_panel.colors_listed.connect(self.plots.run_titles.set_chosen_colors)
         self.runs_panel.tensorboard_toggled.connect(s.set_tensorboard)
         self.runs_panel.error.connect(self.banner.show_error)
         self.banner.use_sample_clicked.connect(lambda: self.form.set_dataset("sample"))

@@ -76,16 +76,32 @@ class BestLast:
         return cls(top.test_acc, top.epoch, epochs[-1].test_acc)
 
 
+def best_text(scores: Sequence[BestLast]) -> str:
+    """ "0.912 @ 7" for one run, "0.912 ± 0.004" (mean ± std) for several, "—" for none."""
+    if len(scores) == 1:
+        return f"{scores[0].best:.3f} @ {scores[0].best_epoch}"
+    return _mean_std_text([s.best for s in scores])
+
+
+def last_text(scores: Sequence[BestLast]) -> str:
+    """ "0.905" for one run, "0.905 ± 0.003" (mean ± std) for several, "—" for none."""
+    if len(scores) == 1:
+        return f"{scores[0].last:.3f}"
+    return _mean_std_text([s.last for s in scores])
+
+
+def _mean_std_text(values: Sequence[float]) -> str:
+    if not values:
+        return "—"
+    mean, std = mean_std(values)
+    return f"{mean:.3f} ± {std:.3f}"
+
+
 def best_last_text(scores: Sequence[BestLast]) -> str:
     """ "best 0.912 @ 7 · last 0.905" for one run; "best 0.912 ± 0.004 · last 0.905 ± 0.003" for several."""
     if not scores:
         return "no epochs yet"
-    if len(scores) == 1:
-        s = scores[0]
-        return f"best {s.best:.3f} @ {s.best_epoch} · last {s.last:.3f}"
-    best, best_sd = mean_std([s.best for s in scores])
-    last, last_sd = mean_std([s.last for s in scores])
-    return f"best {best:.3f} ± {best_sd:.3f} · last {last:.3f} ± {last_sd:.3f}"
+    return f"best {best_text(scores)} · last {last_text(scores)}"
 
 
 @dataclass(frozen=True)
@@ -104,8 +120,8 @@ class Entry:
 
     @property
     def color_run(self) -> RunRecord:
-        """The run whose colour the entry takes (a group's first)."""
-        return self.runs[0]
+        """The run whose colour the entry takes (a group's first recorded, whatever the order shown)."""
+        return min(self.runs, key=lambda r: r.id)
 
     @property
     def label(self) -> str:

@@ -125,7 +125,7 @@ def test_search_and_filters_hide_runs_and_the_count_line_says_how_many(qtbot, st
     # The comparison shows the selected runs that are still shown.
     panel.select_runs([flowers, deep, crashed])
     wait_for_panel(qtbot, panel)
-    assert sorted(panel.compare.legend_names()) == ["deeper", "lr probe", "photos"]
+    assert sorted(n.split(" · ")[0] for n in panel.compare.legend_names()) == ["deeper", "lr probe", "photos"]
     search.setText("photos")
     wait_for_panel(qtbot, panel)
     assert panel.selected_run_ids() == [flowers] and panel.compare.legend_names() == ["photos"]

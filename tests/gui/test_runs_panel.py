@@ -40,7 +40,9 @@ def test_a_finished_run_appears_in_the_table_with_its_best_accuracy(qtbot, windo
     assert run_id is not None
     qtbot.waitUntil(lambda: table_texts(panel, run_id)["Status"] == "finished", timeout=RUN_TIMEOUT_MS)
     row = table_texts(panel, run_id)
-    assert row["Best acc"] == f"{max(e.test_acc for e in window.session.history):.3f}"
+    best = max(window.session.history, key=lambda e: (e.test_acc, -e.epoch))
+    assert row["Best acc"] == f"{best.test_acc:.3f} @ {best.epoch}"
+    assert row["Last acc"] == f"{window.session.history[-1].test_acc:.3f}"
     assert (row["Epochs"], row["LR"], row["Batch"], row["Optimizer"]) == ("2/2", "0.001", "512", "adam")
     assert row["Model"] == "ResNet 1 · 8 ch · basic"
     assert row["Name"] == f"run {run_id}" and row["Duration"].count(":") == 1
@@ -60,7 +62,9 @@ def test_two_runs_selected_are_overlaid_and_their_lr_difference_listed(qtbot, st
         assert list(x) == [1, 2]
     order = [panel.run(i).name for i in panel.selected_run_ids()]
     assert sorted(order) == ["fast", "slow"]
-    assert panel.compare.legend_names() == order
+    assert panel.compare.legend_names() == [
+        f"{name} · learning rate {0.01 if name == 'fast' else 0.001:g}" for name in order
+    ]
     diffs = panel.differences.as_dict()
     assert list(diffs) == ["train.lr"]
     assert diffs["train.lr"] == ["0.01" if name == "fast" else "0.001" for name in order]
@@ -152,7 +156,7 @@ def test_a_hundred_runs_fill_the_panel_within_a_second(qtbot, store, runs_db: Pa
         assert elapsed < 1.0, f"the panel took {elapsed:.2f} s to fill"
         best, lr = TITLES.index("Best acc"), TITLES.index("LR")
         panel.table.sortByColumn(best, Qt.SortOrder.DescendingOrder)
-        assert panel.proxy.index(0, best).data() == "0.519"
+        assert panel.proxy.index(0, best).data() == "0.519 @ 2"
         panel.table.sortByColumn(lr, Qt.SortOrder.AscendingOrder)
         assert panel.proxy.index(0, lr).data() == "0.001" and panel.proxy.index(99, lr).data() == "0.1"
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -79,6 +79,11 @@ class RunsTableView(QTableView):
         if row < 0:
             raise KeyError(f"run {run_id} is not in the table")
         return self.runs_model.run_at(row)
+
+    def run_at(self, pos: QPoint) -> Any:
+        """The RunRecord of the row at ``pos`` in the viewport (None below the last row)."""
+        index = self.indexAt(pos)
+        return self.runs_model.run_at(self.proxy.mapToSource(index).row()) if index.isValid() else None
 
     def selected_run_ids(self) -> list[int]:
         """The selected runs, in the view's order."""

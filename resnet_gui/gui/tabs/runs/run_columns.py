@@ -53,7 +53,13 @@ def _status_tip(run: Any) -> str:
 
 
 def _best(run: Any) -> str:
-    return "—" if run.best_test_acc is None else f"{run.best_test_acc:.3f}"
+    if run.best_test_acc is None:
+        return "—"
+    return f"{run.best_test_acc:.3f}" + (f" @ {run.best_epoch}" if run.best_epoch is not None else "")
+
+
+def _last(run: Any) -> str:
+    return "—" if run.last_test_acc is None else f"{run.last_test_acc:.3f}"
 
 
 @dataclass(frozen=True)
@@ -87,9 +93,17 @@ COLUMNS: tuple[Column, ...] = (
         "Best acc",
         _best,
         lambda r: -1.0 if r.best_test_acc is None else r.best_test_acc,
-        70,
+        84,
         right=True,
-        header_tip="The best test accuracy of the run's epochs",
+        header_tip="The best test accuracy of the run's epochs @ the epoch it came at",
+    ),
+    Column(
+        "Last acc",
+        _last,
+        lambda r: -1.0 if r.last_test_acc is None else r.last_test_acc,
+        62,
+        right=True,
+        header_tip="The test accuracy of the run's last epoch",
     ),
     Column("Epochs", lambda r: f"{r.epochs_done}/{r.epochs_planned}", lambda r: r.epochs_done, 54, right=True),
     Column("Duration", lambda r: format_duration(run_duration(r)), run_duration, 64, right=True),

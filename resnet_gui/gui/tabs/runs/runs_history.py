@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ....runs.seeds import launch_seeds
 from ....settings.config import RunConfig
 from ...jobs import Jobs
 from ...qt_compat import emit
@@ -25,6 +26,7 @@ class RunsHistory(QObject):
     listed = Signal(str, object)  # database path, [RunRecord]
     details_loaded = Signal(object)  # RunDetails
     changed = Signal()
+    launched = Signal(str)  # what was started, in words
     failed = Signal(str)
 
     def __init__(self, jobs: Jobs, db_path: str | None = None, parent: QObject | None = None) -> None:
@@ -88,6 +90,20 @@ class RunsHistory(QObject):
     def set_tags(self, run_id: int, tags: list[str]) -> None:
         """Replace a run's tags; ``changed`` follows."""
         self._ask("Saving the tags", lambda store: store.set_tags(run_id, tags), lambda _: emit(self.changed))
+
+    def set_color(self, run_id: int, color: str) -> None:
+        """Give a run its own colour ("#rrggbb", "" for the palette's); ``changed`` follows."""
+        self._ask("Saving the colour", lambda store: store.set_color(run_id, color), lambda _: emit(self.changed))
+
+    def repeat(self, cfg: RunConfig, seeds: int, name: str) -> None:
+        """Start ``seeds`` background runs of ``cfg`` differing only in the seed; ``launched`` says so."""
+
+        def start(store: Any) -> str:
+            tag, launches = launch_seeds(cfg, seeds, store.path, name)
+            first = cfg.train.seed or 0
+            return f"Started {len(launches)} background runs of '{name}', seeds {first} to {first + seeds - 1}: {tag}"
+
+        self._ask("Starting the runs", start, lambda message: emit(self.launched, message))
 
     def delete(self, run_ids: list[int]) -> None:
         """Delete runs with their checkpoints; ``changed`` follows."""

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from ....runs.status import RunStatus
-from ....training.events import EpochEnd
 from ...jobs import Jobs
 from ...qt_compat import emit
 from ...session.training_job import TENSORBOARD_FOLDER
@@ -37,6 +36,7 @@ from ...widgets.palette import set_tone
 from .compare_plots import ComparePlots, DifferencesTable
 from .live_refresh import LIVE_REFRESH_MS, LiveRefresh
 from .parts import ConfirmBar, ErrorLine, RunActions, RunsTableView, can_resume, has_model, split_view
+from .row_menu import RowMenu
 from .run_notes import RunNotes
 from .runs_filter import FilterBar, count_line
 from .runs_history import RunsHistory
@@ -58,6 +58,7 @@ class RunsPanel(QWidget):
     follow_requested = Signal(int)
     inspect_requested = Signal(int, str)  # run id, run name
     runs_listed = Signal(object)  # [run id] of every run in the history
+    colors_listed = Signal(object)  # {run id: "#rrggbb" chosen, or ""} of every run in the history
     selection_changed = Signal(object)  # [run id], in the view's order
     tensorboard_toggled = Signal(bool)
     refreshed = Signal()
@@ -112,6 +113,7 @@ class RunsPanel(QWidget):
         layout.addWidget(split_view(top, self.compare, self.differences, self.notes_edit), 1)
         layout.addLayout(bottom)
 
+        self.row_menu = RowMenu(self.table, self.table.run_at, self._store, self)
         self._live.refresh_needed.connect(self.refresh)
         self._connect()
         self._update_actions()
@@ -124,6 +126,7 @@ class RunsPanel(QWidget):
         self._store.details_loaded.connect(self._on_details_loaded)
         self._store.changed.connect(self.refresh)
         self._store.failed.connect(self._on_store_failed)
+        self._store.launched.connect(self._on_launched)
         self.model.rename_requested.connect(self._store.rename)
         self.model.rename_requested.connect(self._on_renamed)
         self.model.tags_requested.connect(self._store.set_tags)
@@ -251,20 +254,20 @@ class RunsPanel(QWidget):
         if current is not None and self.model.row_of(current) < 0:
             self.notes_edit.show_run(None)
         emit(self.runs_listed, [r.id for r in runs])
+        emit(self.colors_listed, {r.id: r.color for r in runs})
         emit(self.refreshed)
 
     def _on_details_loaded(self, details: RunDetails) -> None:
-        names = []
-        series: list[tuple[str, list[EpochEnd]]] = []
-        for run_id in details.run_ids:
-            row = self.model.row_of(run_id)
-            name = self.model.run_at(row).name if row >= 0 else f"run {run_id}"
-            names.append(name)
-            series.append((name, details.epochs.get(run_id, [])))
-        self.compare.show_runs(series)
-        self.differences.show_differences(names, details.differences)
+        runs = [self.model.run_at(row) for row in map(self.model.row_of, details.run_ids) if row >= 0]
+        self.compare.show_runs(runs, details.epochs)
+        self.differences.show_differences([r.name for r in runs], details.differences)
         self._details_shown_for = details.run_ids
         emit(self.details_shown)
+
+    def _on_launched(self, message: str) -> None:
+        self.status_label.setText(message)
+        for ms in (2000, 6000, 15000):  # until a run of them is listed as running, then the live refresh goes on
+            QTimer.singleShot(ms, self.refresh)
 
     def _on_store_failed(self, message: str) -> None:
         self.status_label.setText(message)
@@ -284,9 +287,9 @@ class RunsPanel(QWidget):
         self._request_details()
         emit(self.selection_changed, ids)
 
-    def _selection_signature(self) -> list[tuple[int, str, int, str]]:
-        """What the compare view shows of the selection: names, epochs done and status."""
-        return [(r.id, r.name, r.epochs_done, r.status) for r in (self.run(i) for i in self.selected_run_ids())]
+    def _selection_signature(self) -> list[tuple[int, str, int, str, str]]:
+        """What the compare view shows of the selection: names, epochs done, status and colour."""
+        return [(r.id, r.name, r.epochs_done, r.status, r.color) for r in map(self.run, self.selected_run_ids())]
 
     def _request_details(self, force: bool = False) -> None:
         ids = self.selected_run_ids()

@@ -12,7 +12,7 @@ from ....runs.store import split_tags
 from ....settings.config import RunConfig
 from ....training.events import EpochEnd
 from ...qt_compat import emit
-from ...widgets.palette import status_color
+from ...widgets.palette import run_color, status_color
 from .run_columns import COLUMNS, NAME_COLUMN, STATUS_COLUMN, TAGS_COLUMN, search_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -104,6 +104,8 @@ class RunsTableModel(QAbstractTableModel):
             return run.id
         if role == SEARCH_ROLE:
             return search_text(run)
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == NAME_COLUMN:
+            return QColor(*run_color(run.id, run.color))
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == STATUS_COLUMN:
             rgb = status_color(run.status)
             return QColor(*rgb) if rgb else None

@@ -31,6 +31,7 @@ from .plot_exports import FORMATS
 from .plot_series import Ema, epoch_series, readout
 from .plot_series import Series as _Series
 from .plot_toolbar import DEFAULT_SMOOTHING, MAX_SMOOTHING, make_tools
+from .run_titles import RunTitles
 
 if TYPE_CHECKING:
     from ...session.run_session import RunSession
@@ -107,6 +108,7 @@ class TrainingPlots(QWidget):
             self._crosshairs[plot] = line
             plot.scene().sigMouseMoved.connect(partial(self._on_mouse_moved, plot))
 
+        self.run_titles = RunTitles({self._plot(p): TITLES[p] for p in PLOTS}, self)
         self._build_toolbar()
         self.readout = QLabel(READOUT_HINT)
         self.readout.setObjectName("plot-readout")
@@ -165,6 +167,7 @@ class TrainingPlots(QWidget):
     def bind(self, session: RunSession) -> None:
         """Plot ``session``'s runs, in the window or followed."""
         session.cleared.connect(self.clear)
+        self.run_titles.bind(session)
         session.batch_end.connect(self.add_batch)
         session.past_batches.connect(self.add_batch_points)
         session.epoch_end.connect(self.add_epoch)
