@@ -11,6 +11,7 @@ from ..settings.fields import Spec, format_value
 from ..settings.parsing import parse_blocks, parse_shape
 from ..settings.presets import MODEL_PRESETS, PRESETS, get_preset, model_preset
 from .explain import add_explain_parser
+from .steer import add_steer_options
 from .sweep import add_sweep_parser
 
 # Settings a run takes from its data set, so ``train`` has no option for them.
@@ -183,10 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         nargs="?",
         default="list",
-        choices=("list", "show", "compare", "compare-mistakes", "tag", "export"),
+        choices=("list", "show", "compare", "compare-mistakes", "tag", "export", "steer"),
         help="list (default); show ID; compare ID ID...; compare-mistakes A B (test images one gets right, "
         "the other wrong); tag ID... --tags A,B (or --add, --remove); "
-        "export ID --out FILE.csv|.json|.toml",
+        "export ID --out FILE.csv|.json|.toml; steer ID --lr X | --lr-scale X | --epochs N | --stop-after-epoch",
     )
     r.add_argument("ids", nargs="*", type=int, metavar="ID")
     r.add_argument("--out", help="file to export to: .csv or .json metrics, .toml settings")
@@ -194,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--tags", metavar="A,B", help="tag: replace the runs' tags with these ('' removes them all)")
     r.add_argument("--add", metavar="A,B", help="tag: add these tags to the runs")
     r.add_argument("--remove", metavar="A,B", help="tag: remove these tags from the runs")
+    add_steer_options(r)
     r.add_argument("--runs-db", help=RUNS_DB_HELP)
     r.add_argument("--json", action="store_true", help="print JSON")
 

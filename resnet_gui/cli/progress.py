@@ -10,7 +10,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from ..training.events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, Event, RunStarted
+from ..training.events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, Event, RunEnd, RunStarted, Steered
+from ..training.steering import describe_change
 
 
 class RunPrinter:
@@ -37,6 +38,13 @@ class RunPrinter:
                     f"note: the batch ({event.batch_size:,}) is larger than the {event.train_size:,} "
                     "training images, so each epoch is one step; lower --batch-size"
                 )
+        elif isinstance(event, Steered) and not self.as_json:
+            self.close()
+            where = f"epoch {event.epoch}, batch {event.batch}"
+            print(f"changed {describe_change(event.setting, event.value)} at {where}", file=self.out, flush=True)
+        elif isinstance(event, RunEnd) and event.message and event.status != "failed" and not self.as_json:
+            self.close()
+            print(f"{event.status}: {event.message}", file=self.out, flush=True)
         elif isinstance(event, EpochEnd):
             self.close()
             if self.as_json:

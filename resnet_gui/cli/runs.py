@@ -11,11 +11,13 @@ from rich.table import Table
 
 from ..data.exclusions import Exclusion
 from ..errors import UserError
+from ..runs.changes import run_changes
 from ..runs.describe import describe_data
 from ..runs.export import export_run
 from ..runs.store import RunRecord, RunStore, split_tags
 from ..settings.config import config_differences
 from ..units import against_estimate, describe_load, say_duration
+from .steer import changes_lines, cmd_steer, early_stop_line, show_extras
 
 
 def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
@@ -51,8 +53,8 @@ def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
 def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
     """The ``runs`` actions."""
     store = RunStore(args.runs_db)
-    needed = {"list": 0, "show": 1, "export": 1, "tag": 1}.get(args.action, 2)
-    if len(args.ids) < needed or (args.action in ("show", "export") and len(args.ids) != 1):
+    needed = {"list": 0, "show": 1, "export": 1, "tag": 1, "steer": 1}.get(args.action, 2)
+    if len(args.ids) < needed or (args.action in ("show", "export", "steer") and len(args.ids) != 1):
         what = {"tag": "one or more run ids", "compare": "two or more run ids"}.get(args.action, "one run id")
         what = {"compare-mistakes": "two run ids, A then B"}.get(args.action, what)
         raise UserError(f"runs {args.action}: give {what}")
@@ -71,6 +73,8 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
         _show(store, runs[0], args.json, out)
     elif args.action == "tag":
         _tag(store, runs, args, out)
+    elif args.action == "steer":
+        cmd_steer(store, runs[0], args, out)
     elif args.action == "compare-mistakes":
         from .compare_mistakes import cmd_compare_mistakes
 
@@ -118,12 +122,16 @@ def _show(store: RunStore, run: RunRecord, as_json: bool, out: TextIO) -> None:
             "versions": run.versions,
             "excluded_files": list(run.excluded),
             "epochs": [vars(e) for e in epochs],
+            **show_extras(store, run, epochs),
         }
         print(json.dumps(doc, indent=2), file=out)
         return
     print_runs_table([run], out)
     if run.error:
         print(f"  error: {run.error}", file=out)
+    for line in [early_stop_line(run, epochs), *changes_lines(run_changes(store, run.id))]:
+        if line:
+            print(line, file=out)
     if run.tags:
         print(f"  tags: {', '.join(run.tags)}", file=out)
     if run.notes:

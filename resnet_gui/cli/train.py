@@ -60,6 +60,11 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from .estimate import cmd_dry_run
 
         return cmd_dry_run(args, out)
+    if args.seeds:
+        from .seeds import launch
+
+        cfg = config_from_args(args)
+        return launch(cfg, args.seeds, RunStore(args.runs_db), args.name or run_name(cfg), args.json, out)
     from ..training.distributed import DistContext
     from ..training.engine import fit
     from ..training.estimate import record_estimate
@@ -100,10 +105,23 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             from ..runs.tensorboard_log import TensorBoardLogger
 
             callbacks.append(TensorBoardLogger(Path(args.tensorboard) / f"run-{run_id}"))
+    changes = None
+    if ctx.is_main and not ctx.enabled and store is not None and run_id is not None:
+        from ..runs.changes import StoreChanges
+
+        changes = StoreChanges(store, run_id)  # `runs steer` and the window ask through the run history
     stop = threading.Event()
     previous = _stop_on_signals(stop, lambda text: print(text, file=err, flush=True) if ctx.is_main else None)
     try:
-        result = fit(cfg, callbacks=callbacks, stop=stop, checkpoint_dir=checkpoint_dir, resume=resume, dist_ctx=ctx)
+        result = fit(
+            cfg,
+            callbacks=callbacks,
+            stop=stop,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
+            dist_ctx=ctx,
+            changes=changes,
+        )
     except BaseException as e:
         if ctx.is_main and store is not None and run_id is not None:
             message = str(e) if isinstance(e, UserError) else f"{type(e).__name__}: {e}"
@@ -121,6 +139,8 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 file=err,
             )
         return 130
-    if ctx.is_main and not args.json:
+    if ctx.is_main and not args.json and result.status == RunStatus.FINISHED_EARLY:
+        print(f"run {run_id} finished early; checkpoint: {result.best_checkpoint}", file=out)
+    elif ctx.is_main and not args.json:
         print(f"run {run_id} finished; checkpoint: {result.last_checkpoint}", file=out)
     return 0

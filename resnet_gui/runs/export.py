@@ -17,6 +17,7 @@ from ..errors import UserError
 from ..files import atomic_write_text
 from ..settings.toml_io import to_toml
 from ..training.events import EpochEnd
+from .changes import run_changes
 from .store import RunStore
 
 EPOCH_FIELDS = tuple(f.name for f in fields(EpochEnd))
@@ -65,7 +66,7 @@ def export_run(store: RunStore, run_id: int, path: str | Path, fmt: str | None =
     except KeyError:
         raise UserError(f"There is no run {run_id} in {store.path}.") from None
     if fmt == "toml":
-        atomic_write_text(target, to_toml(run.config))
+        atomic_write_text(target, to_toml(run.config, [c.to_dict() for c in run_changes(store, run_id)]))
     elif fmt == "csv":
         write_metrics_csv(store.epochs(run_id), target)
     else:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Protocol
-
-import torch
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..settings.config import MAX_EPOCHS, SPECS, RunConfig
 from .events import Steered
-from .optimisation import schedule_factor
+
+if TYPE_CHECKING:  # the run history and the window read changes before torch is loaded
+    import torch
 
 SETTINGS = ("lr", "lr_scale", "epochs", "stop_after_epoch")
 MAX_LR = float(SPECS["train.lr"].high or 10.0)
@@ -142,6 +142,8 @@ class Steering:
 
     def _reschedule(self, cfg: RunConfig) -> None:
         """The schedule for ``cfg``'s epochs, and the learning rate of the next step set from it."""
+        from .optimisation import schedule_factor
+
         factor = schedule_factor(cfg, self.steps_per_epoch)
         self.scheduler.lr_lambdas = [factor for _ in self.optimizer.param_groups]
         step = self.scheduler.last_epoch
