@@ -16,7 +16,7 @@ from .options import config_from_args
 from .train import _stop_on_signals, resume_source
 
 if TYPE_CHECKING:
-    from ..training.lr_finder import LrFindResult, LrFindStep
+    from ..training.lr_curve import LrFindResult, LrFindStep
 
 CURVE_ROWS = 16
 BAR_WIDTH = 30
@@ -101,7 +101,8 @@ def curve_lines(result: LrFindResult, rows: int = CURVE_ROWS) -> list[str]:
     n = len(result.lrs)
     if n == 0:
         return []
-    picks = sorted({round(i * (n - 1) / max(rows - 1, 1)) for i in range(min(rows, n))})
+    shown = min(rows, n)
+    picks = sorted({round(i * (n - 1) / max(shown - 1, 1)) for i in range(shown)})
     # Each rule marks the row nearest its rate (in log lr), which joins the rows if it is not one.
     marks: dict[int, list[str]] = {}
     for rule, lr in result.suggestions.items():

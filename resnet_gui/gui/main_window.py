@@ -15,6 +15,7 @@ from .form.run_controls import RunControls
 from .help_menu import HelpMenu
 from .jobs import Jobs
 from .layout import arrange_window, stacked
+from .lr_find.lr_find_dialog import LrFindDialog
 from .menus import WindowMenus
 from .qt_compat import emit
 from .run_menu import GoMenu, RunMenu
@@ -51,7 +52,7 @@ class MainWindow(QMainWindow):
         self.progress, self.plots, self.result_line = ProgressPanel(), TrainingPlots(), ResultSummary()
         self.layer_table, self.architecture = LayerTable(), ArchitectureView()
         self.data_preview, self.runs_panel = DataPreviewView(self.jobs), RunsPanel(db, self.jobs)
-        self.results = ResultsView(db, self.jobs)
+        self.results, self.lr_finder = ResultsView(db, self.jobs), LrFindDialog(self.jobs, self)
         self.train_button, self.pause_button = self.controls.train_button, self.controls.pause_button
         self.stop_button, self.background_controls = self.controls.stop_button, self.controls.background
         self.tabs = QTabWidget()
@@ -75,6 +76,10 @@ class MainWindow(QMainWindow):
         s, bar = self.session, self.statusBar()
         for view in (self.progress, self.result_line, self.plots, self.results, self.runs_panel, self.controls):
             view.bind(s)
+        self.lr_finder.bind(s)
+        self.lr_finder.error.connect(self.banner.show_error)
+        self.lr_finder.rate_chosen.connect(lambda lr: self.form.set_value("train.lr", lr))
+        self.form.lr_find_requested.connect(self.lr_finder.show_beside)
         s.status.connect(lambda text: bar.showMessage(text, STATUS_MS))
         s.error.connect(self.banner.show_error)
         s.state_changed.connect(lambda _state: self.form.setEnabled(not s.training))
@@ -138,6 +143,7 @@ class MainWindow(QMainWindow):
 
     def _on_config_changed(self, cfg: RunConfig | None) -> None:
         self.controls.set_form(cfg is not None, cfg.train.batch_size if cfg is not None else 0, cfg)
+        self.lr_finder.set_config(cfg)
         summary = self.form.summary_input()
         if summary is None:
             self.core.cancel_summary()

@@ -12,7 +12,8 @@ import torch
 from resnet_gui.errors import Cancelled, ConfigError
 from resnet_gui.model.resnet import build_model
 from resnet_gui.settings.config import RunConfig, with_changes
-from resnet_gui.training.lr_finder import MAX_STEPS, MIN_STEPS, LrFindStep, auto_steps, find_lr
+from resnet_gui.training.lr_curve import MAX_STEPS, MIN_STEPS, LrFindStep, auto_steps
+from resnet_gui.training.lr_finder import find_lr
 from resnet_gui.training.lr_rules import STEEPEST, VALLEY, smooth, steepest, suggest, valley
 
 TINY = with_changes(

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...data.shapes import input_shape
 from ...settings.config import SPECS, DataConfig, ModelConfig, RunConfig, get_field, with_values
@@ -42,6 +42,7 @@ class ConfigForm(QWidget):
     """The run settings; emits ``changed`` with a RunConfig, or None while anything is invalid."""
 
     changed = Signal(object)
+    lr_find_requested = Signal()  # "Find…" beside the learning rate
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +110,8 @@ class ConfigForm(QWidget):
         col = QVBoxLayout(box)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(2)
+        if key == "train.lr":
+            shown = self._with_find_button(shown)
         col.addWidget(shown)
         col.addWidget(error)
         label = QLabel(spec.label)
@@ -117,6 +120,17 @@ class ConfigForm(QWidget):
         self._error_labels[key] = error
         self._section_of[key] = section
         section.form.addRow(label, box)
+
+    def _with_find_button(self, field: QWidget) -> QWidget:
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(field, 1)
+        self.find_lr_button = QPushButton("Find…")
+        self.find_lr_button.setToolTip("Find a learning rate: train a few batches with a rising rate and plot the loss")
+        self.find_lr_button.clicked.connect(lambda: emit(self.lr_find_requested))
+        line.addWidget(self.find_lr_button)
+        return row
 
     # -- public API --------------------------------------------------------------------------
 
@@ -179,6 +193,10 @@ class ConfigForm(QWidget):
         """Fill every field from ``cfg`` (values the form cannot offer keep the current choice)."""
         self._fill(cfg)
         self._revalidate()
+
+    def set_value(self, key: str, value: Any) -> None:
+        """Put ``value`` in the field of ``key`` (e.g. ``train.lr``) as if typed; the form re-checks itself."""
+        write_input(SPECS[key], self._inputs[key], value)
 
     def set_dataset(self, name: str) -> None:
         """Choose a data set by its config name, e.g. "sample"."""
