@@ -11,6 +11,7 @@ from ..settings.fields import Spec, format_value
 from ..settings.parsing import parse_blocks, parse_shape
 from ..settings.presets import MODEL_PRESETS, PRESETS, get_preset, model_preset
 from .explain import add_explain_parser
+from .seeds import add_seeds_option, run_id_or_word
 from .steer import add_steer_options
 from .sweep import add_sweep_parser
 
@@ -152,6 +153,7 @@ def _train_parser(sub: Any) -> None:
     t.add_argument("--json", action="store_true", help="one JSON object per epoch per line")
     t.add_argument("--name", help="a name for the run in the run history (default: its network, lr and data)")
     t.add_argument("--tags", metavar="A,B", help="tags for the run in the run history, separated by commas")
+    add_seeds_option(t, "train")
     t.add_argument(
         "--resume", metavar="RUN_ID_OR_CHECKPOINT", help="continue a stopped or crashed run from its last checkpoint"
     )
@@ -184,17 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         nargs="?",
         default="list",
-        choices=("list", "show", "compare", "compare-mistakes", "tag", "export", "steer"),
-        help="list (default); show ID; compare ID ID...; compare-mistakes A B (test images one gets right, "
+        choices=("list", "show", "compare", "compare-mistakes", "tag", "export", "color", "repeat", "steer"),
+        help="list (default); show ID; color ID '#rrggbb'|reset; repeat ID --seeds N; "
+        "compare ID ID...; compare-mistakes A B (test images one gets right, "
         "the other wrong); tag ID... --tags A,B (or --add, --remove); "
         "export ID --out FILE.csv|.json|.toml; steer ID --lr X | --lr-scale X | --epochs N | --stop-after-epoch",
     )
-    r.add_argument("ids", nargs="*", type=int, metavar="ID")
+    r.add_argument("ids", nargs="*", type=run_id_or_word, metavar="ID")
     r.add_argument("--out", help="file to export to: .csv or .json metrics, .toml settings")
     r.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     r.add_argument("--tags", metavar="A,B", help="tag: replace the runs' tags with these ('' removes them all)")
     r.add_argument("--add", metavar="A,B", help="tag: add these tags to the runs")
     r.add_argument("--remove", metavar="A,B", help="tag: remove these tags from the runs")
+    add_seeds_option(r, "repeat")
     add_steer_options(r)
     r.add_argument("--runs-db", help=RUNS_DB_HELP)
     r.add_argument("--json", action="store_true", help="print JSON")

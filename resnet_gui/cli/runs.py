@@ -53,6 +53,12 @@ def print_runs_table(runs: list[RunRecord], out: TextIO) -> None:
 def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
     """The ``runs`` actions."""
     store = RunStore(args.runs_db)
+    if args.action in ("color", "repeat"):
+        from .seeds import cmd_color, cmd_repeat
+
+        return (cmd_color if args.action == "color" else cmd_repeat)(store, args, out)
+    if any(isinstance(i, str) for i in args.ids):
+        raise UserError(f"runs {args.action}: run ids are numbers")
     needed = {"list": 0, "show": 1, "export": 1, "tag": 1, "steer": 1}.get(args.action, 2)
     if len(args.ids) < needed or (args.action in ("show", "export", "steer") and len(args.ids) != 1):
         what = {"tag": "one or more run ids", "compare": "two or more run ids"}.get(args.action, "one run id")

@@ -65,6 +65,11 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         cfg = config_from_args(args)
         return launch(cfg, args.seeds, RunStore(args.runs_db), args.name or run_name(cfg), args.json, out)
+    if args.seeds:
+        from .seeds import launch
+
+        cfg = config_from_args(args)
+        return launch(cfg, args.seeds, RunStore(args.runs_db), args.name or run_name(cfg), args.json, out)
     from ..training.distributed import DistContext
     from ..training.engine import fit
     from ..training.estimate import record_estimate
