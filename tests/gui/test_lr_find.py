@@ -3,6 +3,8 @@ on the curve chooses a rate that "Use this rate" puts in the form; no test while
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from gui_helpers import RUN_TIMEOUT_MS, long_config, tiny_config
 from PySide6.QtCore import Qt
@@ -29,7 +31,7 @@ def test_the_test_runs_shows_its_curve_and_a_click_takes_the_rate_into_the_form(
     assert dialog.plot.plot.getPlotItem().getAxis("bottom").logMode  # rates on a log axis
     for rule, lr in result.suggestions.items():
         assert dialog.plot.labels[rule].isVisible() and dialog.plot.labels[rule].toPlainText() == rule
-        assert dialog.plot.markers[rule].getData()[0][0] == pytest.approx(lr)
+        assert dialog.plot.markers[rule].getData()[0][0] == pytest.approx(math.log10(lr))
     assert "Suggested: " in dialog.suggestion_label.text() and "valley" in dialog.suggestion_label.text()
     assert dialog.chosen == float(f"{result.suggested_lr:.2g}")
 

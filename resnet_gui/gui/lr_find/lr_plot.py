@@ -20,6 +20,7 @@ from ..widgets.plot_style import style_plots
 
 RULE_COLORS = {VALLEY: palette.GREEN, STEEPEST: palette.YELLOW}
 CHOSEN_COLOR = palette.RED
+CLIP_ABOVE_START = 1.5  # the loss axis ends this many times the starting loss
 
 
 class LrPlot(QWidget):
@@ -73,6 +74,7 @@ class LrPlot(QWidget):
         self.lrs, self.losses, self.smoothed_losses = [], [], []
         self.raw.setData([], [])
         self.smoothed.setData([], [])
+        self.plot.enableAutoRange(axis="y")
         for rule in RULE_COLORS:
             self.markers[rule].setData([], [])
             self.labels[rule].hide()
@@ -85,12 +87,24 @@ class LrPlot(QWidget):
         self.smoothed_losses.append(smoothed)
         self.raw.setData(self.lrs, self.losses)
         self.smoothed.setData(self.lrs, self.smoothed_losses)
+        self._fit_losses()
 
     def show_curve(self, lrs: list[float], losses: list[float], smoothed: list[float]) -> None:
         """The whole curve at once (the test's result)."""
         self.lrs, self.losses, self.smoothed_losses = list(lrs), list(losses), list(smoothed)
         self.raw.setData(self.lrs, self.losses)
         self.smoothed.setData(self.lrs, self.smoothed_losses)
+        self._fit_losses()
+
+    def _fit_losses(self) -> None:
+        """Show the losses up to half again the starting loss: the blow-up at the end would flatten the rest."""
+        if not self.losses:
+            return
+        start = max(self.smoothed_losses[: len(self.smoothed_losses) // 10 + 1])
+        top = min(max(self.losses), CLIP_ABOVE_START * start)
+        bottom = min(self.losses)
+        margin = 0.05 * (top - bottom or 1.0)
+        self.plot.setYRange(bottom - margin, top + margin, padding=0)
 
     def mark_suggestions(self, suggestions: dict[str, float]) -> None:
         """A marker and the rule's name at each rule's rate, on the smoothed curve."""
@@ -101,8 +115,8 @@ class LrPlot(QWidget):
                 self.labels[rule].hide()
                 continue
             loss = self.smoothed_losses[self.nearest(lr)]
-            # The scatter item takes log10(x) itself in a log-x plot; a text item is placed in view coordinates.
-            self.markers[rule].setData([lr], [loss])
+            # Items added to the plot (not its curves) are placed in view coordinates: log10(lr) on this axis.
+            self.markers[rule].setData([math.log10(lr)], [loss])
             self.labels[rule].setPos(math.log10(lr), loss)
             self.labels[rule].show()
 
