@@ -111,6 +111,7 @@ class Theme:
     raw_batch_alpha: int  # the raw batch losses under a smoothed curve
     heat_low: Rgb  # confusion-matrix cells, shaded from low to high by their share of the row
     heat_high: Rgb
+    diverging: tuple[Rgb, Rgb]  # difference matrices: (in run A's favour, in run B's), heat_low between
     accuracy_cell: Rgb
     status: Mapping[RunStatus, Rgb]
     diagram: DiagramColors = field(repr=False)
@@ -165,6 +166,7 @@ LIGHT = Theme(
     raw_batch_alpha=230,
     heat_low=(255, 255, 255),
     heat_high=BLUE,
+    diverging=((178, 24, 43), (33, 102, 172)),  # Tol's BuRd ends
     accuracy_cell=(236, 236, 236),
     status={
         RunStatus.RUNNING: BLUE,
@@ -238,6 +240,7 @@ DARK = Theme(
     raw_batch_alpha=150,
     heat_low=(30, 30, 30),
     heat_high=(119, 170, 221),  # Tol's light blue: bright against the dark cells
+    diverging=((238, 102, 119), (119, 170, 221)),
     accuracy_cell=(56, 56, 56),
     status={
         RunStatus.RUNNING: CYAN,

@@ -156,7 +156,7 @@ def titled(title: str, widget: QWidget) -> QWidget:
 
 
 class RunActions(QWidget):
-    """The row of buttons acting on the selected runs, and the TensorBoard box (placed by the panel)."""
+    """The buttons acting on the selected runs in a row; Compare mistakes and the TensorBoard box go elsewhere."""
 
     def __init__(self, tensorboard_folder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,6 +170,11 @@ class RunActions(QWidget):
             "Open in Results",
             "Open the selected run's trained model on the Results tab: its "
             "confusion matrix on its test set, and use it to classify images and show feature maps",
+        )
+        self.mistakes = _button(
+            "Compare mistakes",
+            "Select two trained runs: the difference of their confusion matrices on their test set, "
+            "and the test images one gets right and the other wrong",
         )
         self.tensorboard = QCheckBox("Log new runs to TensorBoard")
         self.tensorboard.setEnabled(tensorboard_installed())
@@ -195,6 +200,7 @@ class RunActions(QWidget):
         self.resume.setEnabled(one is not None and can_resume(one, training))
         self.follow.setEnabled(one is not None and not training and one.status == RunStatus.RUNNING)
         self.inspect.setEnabled(one is not None and has_model(one))
+        self.mistakes.setEnabled(len(runs) == 2 and all(has_model(r) for r in runs))
         if one is not None and one.status in RESUMABLE and not one.last_checkpoint:
             self.resume.setToolTip("This run stopped before its first checkpoint; train it again instead")
         else:

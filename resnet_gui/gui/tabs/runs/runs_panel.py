@@ -33,8 +33,10 @@ from ...jobs import Jobs
 from ...qt_compat import emit
 from ...session.training_job import TENSORBOARD_FOLDER
 from ...widgets.palette import set_tone
+from .changes_line import ChangesLine
 from .compare_plots import ComparePlots, DifferencesTable
 from .live_refresh import LIVE_REFRESH_MS, LiveRefresh
+from .mistakes_view import MistakesDialog
 from .parts import ConfirmBar, ErrorLine, RunActions, RunsTableView, can_resume, has_model, split_view
 from .row_menu import RowMenu
 from .run_notes import RunNotes
@@ -87,6 +89,7 @@ class RunsPanel(QWidget):
         self.tags_button = actions.tags
         self.resume_button, self.follow_button, self.inspect_button = actions.resume, actions.follow, actions.inspect
         self.tensorboard_check = actions.tensorboard
+        self.mistakes_button, self.mistakes = actions.mistakes, MistakesDialog(self._jobs, self)
         self.confirm_bar = ConfirmBar()
         self.confirm_label = self.confirm_bar.label
         self.confirm_delete_button = self.confirm_bar.confirm_button
@@ -96,6 +99,7 @@ class RunsPanel(QWidget):
         self.notes_edit = RunNotes()
         self.compare = ComparePlots()
         self.differences = DifferencesTable()
+        self.changes_line = ChangesLine()
         set_tone(self.status_label, "muted")
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -108,9 +112,11 @@ class RunsPanel(QWidget):
         self.status_label.setWordWrap(True)  # a long history path wraps rather than widening the window
         bottom = QHBoxLayout()
         bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.mistakes_button)
         bottom.addWidget(self.tensorboard_check)
         layout = QVBoxLayout(self)
         layout.addWidget(split_view(top, self.compare, self.differences, self.notes_edit), 1)
+        layout.addWidget(self.changes_line)
         layout.addLayout(bottom)
 
         self.row_menu = RowMenu(self.table, self.table.run_at, self._store, self)
@@ -140,6 +146,8 @@ class RunsPanel(QWidget):
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self.follow_button.clicked.connect(self._on_follow_clicked)
         self.inspect_button.clicked.connect(self._on_inspect_clicked)
+        self.mistakes_button.clicked.connect(self._on_mistakes_clicked)
+        self.mistakes.error.connect(lambda message: emit(self.error, message))
         self.notes_edit.save_requested.connect(self._save_notes)
 
     # --- public API ---------------------------------------------------------------------------
@@ -261,6 +269,7 @@ class RunsPanel(QWidget):
         runs = [self.model.run_at(row) for row in map(self.model.row_of, details.run_ids) if row >= 0]
         self.compare.show_runs(runs, details.epochs)
         self.differences.show_differences([r.name for r in runs], details.differences)
+        self.changes_line.show_changes(runs, details.changes)
         self._details_shown_for = details.run_ids
         emit(self.details_shown)
 
@@ -354,6 +363,12 @@ class RunsPanel(QWidget):
         ids = self.selected_run_ids()
         if len(ids) == 1 and has_model(self.run(ids[0])):
             emit(self.inspect_requested, ids[0], self.run(ids[0]).name)
+
+    def _on_mistakes_clicked(self) -> None:
+        """Compare the later run's mistakes with the earlier one's (B minus A)."""
+        runs = sorted((self.run(i) for i in self.selected_run_ids()), key=lambda r: r.id)
+        if len(runs) == 2:
+            self.mistakes.compare(runs[0], runs[1])
 
     # --- notes --------------------------------------------------------------------------------
 

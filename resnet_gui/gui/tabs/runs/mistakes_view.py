@@ -1,0 +1,272 @@
+"""Compare two runs' mistakes: the difference of their confusion matrices and, for a clicked cell, the
+test images one run gets right and the other wrong.
+
+``MistakesDialog`` scores both runs' trained models (best checkpoint, else last) on their test set in
+its own lane ("compare-mistakes": latest request wins, cancelled when the window closes) and shows the
+result in a ``MistakesView``. What cannot be compared (other test data, no trained model) is said in
+the window and in the main window's banner.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QHideEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...jobs import JobContext, Jobs
+from ...qt_compat import emit
+from ...widgets import palette
+from ..results.confusion_view import MAX_THUMBNAILS, MIN_COLUMN_PX
+from ..results.thumbnails import ThumbnailGrid
+from .mistakes_matrix import DiagonalFrame, DifferenceModel
+
+if TYPE_CHECKING:
+    from ....inference.compare_runs import RunsMistakes
+    from ....runs.store import RunRecord
+
+LANE = "compare-mistakes"
+CLICK_TEXT = "Click a cell to see the test images one run gets right and the other wrong."
+LEGEND = (
+    "Each cell: B's count minus A's (rows: true class, columns: predicted class). Blue is in B's favour "
+    "(more right answers on the framed diagonal, fewer of a mistake off it), red in A's."
+)
+
+
+class MistakesView(QWidget):
+    """The difference matrix above two galleries: "A right, B wrong" and "B right, A wrong"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result: RunsMistakes | None = None
+        self.selected_cell: tuple[int, int] | None = None
+        self.model = DifferenceModel(self)
+        self.runs_label = QLabel()
+        self.runs_label.setWordWrap(True)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        legend = QLabel(LEGEND)
+        legend.setWordWrap(True)
+        palette.set_tone(legend, "muted")
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(DiagonalFrame(self.table))
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setMinimumSectionSize(MIN_COLUMN_PX)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.clicked.connect(self._on_cell_clicked)
+        self.cell_label = QLabel(CLICK_TEXT)
+        self.cell_label.setWordWrap(True)
+        self.a_title, self.b_title = QLabel(), QLabel()
+        self.a_only = ThumbnailGrid(text_width=84, text_lines=2)
+        self.b_only = ThumbnailGrid(text_width=84, text_lines=2)
+        galleries = QHBoxLayout()
+        for title, grid in ((self.a_title, self.a_only), (self.b_title, self.b_only)):
+            column = QVBoxLayout()
+            column.addWidget(title)
+            column.addWidget(grid, 1)
+            galleries.addLayout(column, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.runs_label)
+        layout.addWidget(self.summary)
+        layout.addWidget(legend)
+        layout.addWidget(self.table)
+        layout.addWidget(self.cell_label)
+        layout.addLayout(galleries, 1)
+        palette.follow(self.model.set_theme)
+        self.clear()
+
+    def clear(self) -> None:
+        """Show nothing."""
+        self.result, self.selected_cell = None, None
+        self.model.set_comparison(None)
+        for widget in (self.runs_label, self.summary, self.a_title, self.b_title):
+            widget.setText("")
+        self.cell_label.setText(CLICK_TEXT)
+        self.a_only.clear()
+        self.b_only.clear()
+
+    def show_result(self, result: RunsMistakes) -> None:
+        """Show two runs' comparison, with the cell that differs most chosen."""
+        self.result = result
+        c, a, b = result.comparison, result.a, result.b
+        self.model.set_comparison(c, (f"A (run {a.id})", f"B (run {b.id})"))
+        self.runs_label.setText(
+            f"<b>A</b>: {a.label}, epoch {a.epoch}: test accuracy {c.accuracy_a():.3f}<br>"
+            f"<b>B</b>: {b.label}, epoch {b.epoch}: test accuracy {c.accuracy_b():.3f}"
+        )
+        a_only, b_only = (int(x.sum()) for x in c.per_class_totals())
+        self.summary.setText(
+            f"Of the same {len(c.labels):,} test images, B gets {b_only:,} right that A gets wrong and A gets "
+            f"{a_only:,} right that B gets wrong; both get {c.both_wrong():,} wrong."
+        )
+        t = self.table  # every row in view, no empty space under the last: the galleries get the rest
+        t.setFixedHeight(t.horizontalHeader().sizeHint().height() + t.verticalHeader().length() + 2 * t.frameWidth())
+        favour = np.abs(self.model.favour)
+        row, column = np.unravel_index(int(favour.argmax()), favour.shape) if favour.size else (0, 0)
+        self.select_cell(int(row), int(column))
+
+    def matrix(self) -> np.ndarray:
+        """The differences the cells show (B minus A)."""
+        return self.model.counts.copy()
+
+    def select_cell(self, true_class: int, predicted_class: int) -> None:
+        """Show the images behind a cell: one run right, the other wrong (as ``predicted_class`` off the diagonal)."""
+        if self.result is None:
+            return
+        self.selected_cell = (true_class, predicted_class)
+        self.table.setCurrentIndex(self.model.index(true_class, predicted_class))
+        c = self.result.comparison
+        names = c.class_names
+        t, k = true_class, predicted_class
+        a_right, b_right = c.cell(t, k)
+        if t == k:
+            self.cell_label.setText(f"{names[t]}: the test images one run gets right and the other wrong.")
+            a_what, b_what = "B wrong", "A wrong"
+        else:
+            self.cell_label.setText(
+                f"True {names[t]}: the test images one run gets right while the other says {names[k]}."
+            )
+            a_what, b_what = f"B says {names[k]}", f"A says {names[k]}"
+        self.a_title.setText(f"<b>A right, {a_what}</b>: {_images(len(a_right))}{_shown(a_right)}")
+        self.b_title.setText(f"<b>B right, {b_what}</b>: {_images(len(b_right))}{_shown(b_right)}")
+        self._fill(self.a_only, a_right)
+        self._fill(self.b_only, b_right)
+
+    def _fill(self, grid: ThumbnailGrid, indices: np.ndarray) -> None:
+        assert self.result is not None
+        c, names = self.result.comparison, self.result.comparison.class_names
+        entries = []
+        for i in (int(i) for i in indices[:MAX_THUMBNAILS]):
+            t, ka, kb = int(c.labels[i]), int(c.predicted_a[i]), int(c.predicted_b[i])
+            pa, pb = float(c.probs_a[i, ka]), float(c.probs_b[i, kb])
+            text = f"A: {names[ka]} {pa:.0%}\nB: {names[kb]} {pb:.0%}"
+            tip = (
+                f"test image #{i}: true {names[t]}; A ({self.result.a.label}) predicted {names[ka]} ({pa:.1%}), "
+                f"B ({self.result.b.label}) predicted {names[kb]} ({pb:.1%})"
+            )
+            entries.append((c.images[i], text, tip, i))
+        grid.fill(entries)
+
+    def _on_cell_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and index.column() < len(self.model.class_names):
+            self.select_cell(index.row(), index.column())
+
+
+def _images(n: int) -> str:
+    return f"{n:,} image{'s' if n != 1 else ''}"
+
+
+def _shown(indices: np.ndarray) -> str:
+    return f" (the first {MAX_THUMBNAILS} shown)" if len(indices) > MAX_THUMBNAILS else ""
+
+
+class MistakesDialog(QDialog):
+    """A window comparing two runs' mistakes; ``compare(a, b)`` scores them in the background.
+
+    ``compared`` fires when a comparison is shown; ``error(message)`` when it cannot be made.
+    """
+
+    compared = Signal()
+    error = Signal(str)
+
+    def __init__(self, jobs: Jobs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Compare mistakes")
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
+        self._lane = jobs.lane(LANE, latest_wins=True)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop scoring the runs")
+        self.cancel_button.clicked.connect(lambda: self._lane.cancel(LANE))
+        self.swap_button = QPushButton("Swap A and B")
+        self.swap_button.setToolTip("Compare the other way round: A's counts minus B's")
+        self.swap_button.clicked.connect(self.swap)
+        self.view = MistakesView()
+        top = QHBoxLayout()
+        top.addWidget(self.status_label, 1)
+        top.addStretch(1)  # the buttons keep to the right when there is nothing to say
+        top.addWidget(self.cancel_button)
+        top.addWidget(self.swap_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        self.resize(900, 760)
+        self._set_busy(False)
+
+    @property
+    def busy(self) -> bool:
+        """True while the runs are being scored."""
+        return self._lane.busy
+
+    def compare(self, a: RunRecord, b: RunRecord) -> None:
+        """Show the window and compare run ``b`` with run ``a`` (B minus A); a newer request replaces this one."""
+        self.view.clear()
+        self.status_label.setText(f"Scoring run {a.id} and run {b.id} on their test set…")
+        palette.set_tone(self.status_label, "")
+        self._set_busy(True)
+        self.show()
+        self.activateWindow()
+
+        def work(ctx: JobContext) -> RunsMistakes:
+            from ....inference.compare_runs import compare_runs
+
+            return compare_runs(a, b, stop=ctx.stop)
+
+        self._lane.submit(
+            f"Comparing the mistakes of run {a.id} and run {b.id}",
+            work,
+            key=LANE,
+            on_done=self._on_done,
+            on_error=lambda message, _offer: self._on_error(message),
+            on_cancelled=self._on_cancelled,
+        )
+
+    def swap(self) -> None:
+        """Make B the reference (no scoring again)."""
+        if self.view.result is not None:
+            self.view.show_result(self.view.result.swapped())
+
+    def _on_done(self, result: RunsMistakes) -> None:
+        self.status_label.setText("")
+        self.view.show_result(result)
+        self._set_busy(False)
+        emit(self.compared)
+
+    def _on_error(self, message: str) -> None:
+        self._set_busy(False)
+        self.status_label.setText(message)
+        palette.set_tone(self.status_label, "error")
+        emit(self.error, message)
+
+    def _on_cancelled(self) -> None:
+        self._set_busy(False)
+        self.status_label.setText("Cancelled: select two runs and click Compare mistakes again.")
+        palette.set_tone(self.status_label, "muted")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.cancel_button.setVisible(busy)
+        self.swap_button.setEnabled(not busy and self.view.result is not None)
+        self.status_label.setVisible(bool(self.status_label.text()))
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
+        """Closing the window (or Escape) stops the scoring; minimising it does not."""
+        if not event.spontaneous():
+            self._lane.cancel(LANE)
+        super().hideEvent(event)
