@@ -109,11 +109,13 @@ def curve_lines(result: LrFindResult, rows: int = CURVE_ROWS) -> list[str]:
         nearest = min(range(n), key=lambda i: abs(math.log(result.lrs[i]) - math.log(lr)))
         marks.setdefault(nearest, []).append(rule)
     picks = sorted(set(picks) | set(marks))
-    low, high = min(result.smoothed), max(result.smoothed)
+    # Bars end at half again the starting loss, as the window's axis does: the blow-up would flatten the rest.
+    start = max(result.smoothed[: n // 10 + 1])
+    low, high = min(result.smoothed), min(max(result.smoothed), 1.5 * start)
     lines = [f"{'lr':>9}  {'loss':>8}  {'smoothed':>8}"]
     for i in picks:
         share = (result.smoothed[i] - low) / (high - low) if high > low else 0.0
-        bar = "█" * max(1, round(share * BAR_WIDTH))
+        bar = "█" * max(1, round(min(share, 1.0) * BAR_WIDTH)) + ("▶" if share > 1.0 else "")
         note = f"  ← {', '.join(marks[i])}" if i in marks else ""
         lines.append(f"{result.lrs[i]:9.2e}  {result.losses[i]:8.4f}  {result.smoothed[i]:8.4f}  {bar}{note}")
     return lines

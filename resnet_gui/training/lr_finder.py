@@ -143,7 +143,7 @@ def _run(
         best = min(best, smooth)
         if progress is not None:
             progress(LrFindStep(i, steps, lr, value, smooth))
-        if smooth > DIVERGED * best:
+        if smooth > DIVERGED * best and i < steps:  # blowing up at the last rate ends nothing early
             return lrs, losses, smoothed, True, steps
         lr = start_lr * (end_lr / start_lr) ** (i / (steps - 1))
         i += 1
