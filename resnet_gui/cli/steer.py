@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from ..errors import UserError
 from ..runs.changes import AskedChange, ask_change, run_changes
 from ..runs.store import RunRecord, RunStore
-from ..training.early_stop import best_epoch
+from ..training.early_stop import best_epoch, stopped_early
 from ..training.events import EpochEnd
 from ..training.steering import describe_change
 
@@ -59,14 +59,8 @@ def early_stop_line(run: RunRecord, epochs: list[EpochEnd]) -> str:
     """Why a run finished early and the epoch it kept ("" for other runs)."""
     if run.status != "finished early" or not epochs:
         return ""
-    accs = [e.test_acc for e in epochs]
-    best = best_epoch(accs)
     t = run.config.train
-    gain = f" by more than {t.early_stop_min_delta:g}" if t.early_stop_min_delta else ""
-    return (
-        f"  finished early: no better test accuracy{gain} for {t.early_stop_patience} epoch(s); "
-        f"best epoch {best} (test accuracy {accs[best - 1]:.4f}) is the result"
-    )
+    return f"  finished early: {stopped_early(t.early_stop_patience, t.early_stop_min_delta, epochs)}"
 
 
 def show_extras(store: RunStore, run: RunRecord, epochs: list[EpochEnd]) -> dict[str, Any]:

@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.controls.train_clicked.connect(self._on_train_clicked)
         self.controls.pause_toggled.connect(s.set_paused)
         self.controls.stop_clicked.connect(s.stop)
+        self.controls.steer_asked.connect(s.steer)
         self.runs_panel.load_settings_requested.connect(self._load_settings)
         self.runs_panel.resume_requested.connect(self._on_resume_requested)
         self.runs_panel.follow_requested.connect(lambda run_id: self._show_training() and s.follow(run_id))

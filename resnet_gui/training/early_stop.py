@@ -50,11 +50,11 @@ def best_epoch(test_accs: list[float]) -> int:
     return max(i for i, acc in enumerate(test_accs, start=1) if acc == top)
 
 
-def stopped_early(rule: EarlyStopping, history: list[Any]) -> str:
-    """Why a run ended early, naming the epoch kept: "no better test accuracy for 3 epochs; best epoch 4 (0.861)"."""
+def stopped_early(patience: int, min_delta: float, history: list[Any]) -> str:
+    """Why a run ended early, naming the epoch kept: "no better test accuracy for 3 epochs; best epoch 4 (...) kept"."""
     accs = [e.test_acc for e in history]
     best = best_epoch(accs)
-    gain = f" by more than {rule.min_delta:g}" if rule.min_delta else ""
-    plural = "s" if rule.patience != 1 else ""
+    gain = f" by more than {min_delta:g}" if min_delta else ""
+    plural = "s" if patience != 1 else ""
     kept = f"best epoch {best} (test accuracy {accs[best - 1]:.4f}) kept" if best else "no epoch to keep"
-    return f"no better test accuracy{gain} for {rule.patience} epoch{plural}; {kept}"
+    return f"no better test accuracy{gain} for {patience} epoch{plural}; {kept}"

@@ -205,13 +205,15 @@ class Trainer:
         params = count_params(self.net)
         started = (t.epochs, *sizes, self.device.type, self.precision, self.class_names, params, start_epoch)
         self.emit(RunStarted(*started, t.batch_size, self.excluded))
-        for past in self.history:
-            self.emit(past)
+        past: list[Event] = [*self.history, *self.steering.applied]  # a resumed run's past, its changes too
+        for event in past:
+            self.emit(event)
         self.run_start = time.perf_counter()
         self.start_step = (start_epoch - 1) * len(self.train) + (self.epoch_state or {}).get("next_batch", 0)
         with out_of_memory_as_error(self.cfg, self.device.type), self.memory_policy():
             self._train_epochs(start_epoch)
-        message = stopped_early(self.early, self.history) if self.result.status == RunStatus.FINISHED_EARLY else ""
+        early = self.result.status == RunStatus.FINISHED_EARLY
+        message = stopped_early(self.early.patience, self.early.min_delta, self.history) if early else ""
         self.emit(RunEnd(self.result.status, len(self.history), message))
         return self.result
 

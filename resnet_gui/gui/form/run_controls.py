@@ -1,7 +1,7 @@
-"""Train, Pause/Resume and Stop below the form, with "Run in background" and its process count, and
-above them what the run will cost.
+"""Train, Pause/Resume, Stop and Stop after epoch below the form, with "Run in background" and its process
+count, above them what the run will cost, and below them, while a run goes on, changing it (``steer_controls``).
 
-The buttons only ask (``train_clicked``, ``pause_toggled``, ``stop_clicked``); whether each is
+The buttons only ask (``train_clicked``, ``pause_toggled``, ``stop_clicked``, ``steer_asked``); whether each is
 enabled follows the run session's state and whether the form's settings can be trained. The cost
 line says the parameters, the memory and the estimated duration of the form's run (worked out in
 the background by ``session/estimates.py``) and, once a run has ended, how long it took against
@@ -23,9 +23,11 @@ from ..qt_compat import emit
 from ..session.estimates import RunEstimates
 from ..session.run_session import RunSession, SessionState
 from ..widgets.palette import set_tone
+from .steer_controls import SteerControls
 
 if TYPE_CHECKING:
     from ...training.estimate import CostPreview, DurationEstimate
+    from ...training.events import Steered
 
 ESTIMATING = "estimating the time…"
 NBSP = "\u00a0"
@@ -167,6 +169,7 @@ class RunControls(QWidget):
     train_clicked = Signal(bool, int)
     pause_toggled = Signal(bool)
     stop_clicked = Signal()
+    steer_asked = Signal(str, float)  # a change asked of the running run (see ``training.steering``)
 
     def __init__(
         self, jobs: Jobs | None = None, core_ready: SignalInstance | None = None, parent: QWidget | None = None
@@ -181,14 +184,20 @@ class RunControls(QWidget):
         self.pause_button = QPushButton("Pause")
         self.pause_button.setToolTip("Pause training (everything stays in memory); press Resume to continue")
         self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current batch, with a checkpoint to resume from")
+        self.stop_after_epoch_button = QPushButton("Stop after epoch")
+        self.stop_after_epoch_button.setToolTip("Finish and checkpoint the epoch under way, then stop")
+        self.steer = SteerControls()
+        self.steer.hide()
         self.background = BackgroundControls()
         buttons = QHBoxLayout()
-        for button in (self.train_button, self.pause_button, self.stop_button):
+        for button in (self.train_button, self.pause_button, self.stop_button, self.stop_after_epoch_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.cost)
         layout.addLayout(buttons)
+        layout.addWidget(self.steer)
         layout.addWidget(self.background)
         if self.estimates is not None:
             self.estimates.previewed.connect(self.cost.show_preview)
@@ -198,10 +207,13 @@ class RunControls(QWidget):
             self.estimates.waiting.connect(self.cost.show_waiting)
         self._state = SessionState.IDLE
         self._stoppable = False
+        self._steerable = False
         self._form_ok = True
         self.train_button.clicked.connect(self._on_train)
         self.pause_button.clicked.connect(lambda: emit(self.pause_toggled, self._state != SessionState.PAUSED))
         self.stop_button.clicked.connect(self.stop_clicked)
+        self.stop_after_epoch_button.clicked.connect(lambda: emit(self.steer_asked, "stop_after_epoch", 1.0))
+        self.steer.steer_asked.connect(self.steer_asked)
         self.background.check.toggled.connect(lambda _on: self._update())
         self.background.processes.valueChanged.connect(lambda _n: self._update())
         self._update()
@@ -210,16 +222,27 @@ class RunControls(QWidget):
         """Follow ``session``'s state."""
 
         def on_state(state: str) -> None:
-            self._state, self._stoppable = SessionState(state), session.stoppable
+            self._state, self._stoppable, self._steerable = SessionState(state), session.stoppable, session.steerable
             self._update()
             if self.estimates is not None:
                 self.estimates.hold(session.busy)
 
+        def on_recorded(_run_id: int) -> None:
+            self._steerable = session.steerable
+            self._update()
+
         session.state_changed.connect(on_state)
+        session.run_recorded.connect(on_recorded)
+        session.run_started.connect(lambda event: self.steer.set_epochs(event.epochs))
+        session.steered.connect(self._on_steered)
         session.cleared.connect(self.cost.clear_outcome)
         if self._jobs is not None:
             self.notifier = RunEndNotifier(self.window, session, self._jobs, self)
             self.notifier.reported.connect(self.cost.show_outcome)
+
+    def _on_steered(self, event: Steered) -> None:
+        if event.setting == "epochs":
+            self.steer.set_epochs(int(event.value))
 
     def set_form(self, valid: bool, batch_size: int, cfg: RunConfig | None = None) -> None:
         """Whether the form's settings can be trained, and their batch size (and the settings, to estimate)."""
@@ -238,6 +261,9 @@ class RunControls(QWidget):
         idle = self._state == SessionState.IDLE
         self.train_button.setEnabled(idle and self._form_ok and not self.background.problem())
         self.stop_button.setEnabled(self._stoppable)
+        self.stop_after_epoch_button.setEnabled(self._steerable)
+        self.steer.setVisible(self._state in (SessionState.TRAINING, SessionState.PAUSED, SessionState.FOLLOWING))
+        self.steer.setEnabled(self._steerable)
         self.pause_button.setEnabled(
             self._state in (SessionState.PREPARING, SessionState.TRAINING, SessionState.PAUSED)
         )

@@ -26,11 +26,12 @@ from ...training.events import (
     EpochPredictions,
     RunPaused,
     RunStarted,
+    Steered,
 )
 from ..jobs import Job, Jobs
 from ..qt_compat import emit
 from .follow_job import FollowedRun, follow_run, running_here
-from .training_job import PastBatches, RunRecorded, TrainingOutcome, train_in_window
+from .training_job import PastBatches, RunRecorded, TrainingOutcome, ask_run, train_in_window
 
 
 class SessionState(StrEnum):
@@ -61,6 +62,7 @@ class RunSession(QObject):
     data_progress = Signal(object)  # DataProgress or DownloadProgress
     past_batches = Signal(object)  # [(fractional epoch, loss)] of a resumed run
     paused_at = Signal(int, int)  # the run holds after this epoch's this many batches
+    steered = Signal(object)  # Steered: the run applied a change asked of it
     run_recorded = Signal(int)
     status = Signal(str)  # a line saying what the run is doing, for the status line and bar
     run_ended = Signal(str, str, bool)  # status, message, offer the bundled sample
@@ -211,6 +213,10 @@ class RunSession(QObject):
             emit(self.predictions, event)
         elif isinstance(event, RunPaused):
             emit(self.paused_at, event.epoch, event.batches_done)
+        elif isinstance(event, Steered):
+            if event.setting == "epochs":
+                self._epochs_planned = int(event.value)
+            emit(self.steered, event)
         elif isinstance(event, (DataProgress, DownloadProgress)):
             emit(self.data_progress, event)
 
@@ -231,6 +237,27 @@ class RunSession(QObject):
         if status == RunStatus.FAILED:
             emit(self.error, message or "Training failed.", offer_sample)
         emit(self.run_ended, str(status), message, offer_sample)
+
+    @property
+    def steerable(self) -> bool:
+        """True while the run (in the window or followed) can be asked for changes."""
+        steer_states = (SessionState.TRAINING, SessionState.PAUSED, SessionState.FOLLOWING)
+        return self._state in steer_states and self.run_id is not None
+
+    def steer(self, setting: str, value: float) -> None:
+        """Ask the run for a change (``steering``: lr, lr_scale, epochs, stop_after_epoch), through the run
+        history in the background; the run applies it before its next batch and ``steered`` follows."""
+        if not self.steerable or self.run_id is None:
+            return
+        from ...training.steering import describe_change
+
+        db, run_id, what = self.runs_db, self.run_id, describe_change(setting, value)
+        self._jobs.lane("runs").submit(
+            "Changing the run",
+            lambda _ctx: ask_run(db, run_id, setting, value),
+            on_done=lambda _seq: emit(self.status, f"Asked for {what}: the run applies it before its next batch"),
+            on_error=lambda message, _offer: emit(self.error, message, False),
+        )
 
     # --- runs in other processes ------------------------------------------------------------
 

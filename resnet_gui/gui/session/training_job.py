@@ -104,6 +104,7 @@ def train_in_window(
     tensorboard: bool = False,
 ) -> TrainingOutcome:
     """Train ``cfg`` (or resume run ``resume_run_id``) until finished, stopped (``ctx.stop``) or failed."""
+    from ...runs.changes import StoreChanges
     from ...training import engine
     from ...training.checkpoint import load_checkpoint, resume_position
     from ...training.estimate import record_estimate
@@ -143,6 +144,7 @@ def train_in_window(
             pause=pause,
             checkpoint_dir=store.get(recorded).checkpoint_dir,
             resume=resume,
+            changes=StoreChanges(store, recorded),  # the window asks through the run history, as for others
         )
     except Exception as exc:  # noqa: BLE001 - every failure must reach the window
         message, offer_sample = failure_message("Training", exc)
@@ -152,4 +154,17 @@ def train_in_window(
             except Exception as store_exc:  # noqa: BLE001 - the run failed anyway; say both
                 message += f" (and the run history could not record it: {store_exc})"
         return TrainingOutcome(RunStatus.FAILED, message, offer_sample)
+    if result.status == RunStatus.FINISHED_EARLY:
+        from ...training.early_stop import stopped_early
+
+        t = cfg.train
+        why = stopped_early(t.early_stop_patience, t.early_stop_min_delta, result.history)
+        return TrainingOutcome(result.status, why)
     return TrainingOutcome(result.status)
+
+
+def ask_run(runs_db: str | Path, run_id: int, setting: str, value: float) -> int:
+    """Ask run ``run_id`` for a change through the run history (in a lane's thread); its number."""
+    from ...runs.changes import ask_change
+
+    return ask_change(open_run_store(runs_db), run_id, setting, value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -144,6 +144,7 @@ class RunDetails:
     run_ids: tuple[int, ...]
     epochs: dict[int, list[EpochEnd]]
     differences: dict[str, list[Any]]
+    changes: dict[int, list[Any]] = field(default_factory=dict)  # AskedChange lists: what was asked while it trained
 
 
 def list_runs(store: Any) -> tuple[str, list[Any]]:
@@ -153,8 +154,10 @@ def list_runs(store: Any) -> tuple[str, list[Any]]:
 
 def load_details(store: Any, runs: list[tuple[int, RunConfig]]) -> RunDetails:
     """The epochs of ``runs`` and the settings that differ between them."""
+    from ....runs.changes import run_changes
     from ....settings.config import config_differences
 
     epochs = {run_id: store.epochs(run_id) for run_id, _ in runs}
     diffs = config_differences([cfg for _, cfg in runs]) if len(runs) > 1 else {}
-    return RunDetails(tuple(i for i, _ in runs), epochs, diffs)
+    changes = {run_id: run_changes(store, run_id) for run_id, _ in runs}
+    return RunDetails(tuple(i for i, _ in runs), epochs, diffs, changes)

@@ -27,6 +27,7 @@ from ...widgets import palette
 from ...widgets.file_dialogs import ask_save_path
 from ...widgets.plot_style import drawn_in, style_plots
 from . import plot_exports
+from .change_markers import ChangeMarkers
 from .plot_exports import FORMATS
 from .plot_series import Ema, epoch_series, readout
 from .plot_series import Series as _Series
@@ -109,6 +110,7 @@ class TrainingPlots(QWidget):
             plot.scene().sigMouseMoved.connect(partial(self._on_mouse_moved, plot))
 
         self.run_titles = RunTitles({self._plot(p): TITLES[p] for p in PLOTS}, self)
+        self.change_markers = ChangeMarkers(self._plots(), self)
         self._build_toolbar()
         self.readout = QLabel(READOUT_HINT)
         self.readout.setObjectName("plot-readout")
@@ -168,6 +170,7 @@ class TrainingPlots(QWidget):
         """Plot ``session``'s runs, in the window or followed."""
         session.cleared.connect(self.clear)
         self.run_titles.bind(session)
+        self.change_markers.bind(session)
         session.batch_end.connect(self.add_batch)
         session.past_batches.connect(self.add_batch_points)
         session.epoch_end.connect(self.add_epoch)

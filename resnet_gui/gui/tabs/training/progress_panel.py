@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QWidget
 
-from ....training.events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, RunStarted
+from ....training.events import BatchEnd, DataProgress, DownloadProgress, EpochEnd, RunStarted, Steered
 from ....units import describe_load
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class ProgressPanel(QWidget):
         session.data_progress.connect(self.show_event)
         session.batch_end.connect(self.show_batch)
         session.epoch_end.connect(self.show_epoch)
+        session.steered.connect(self.show_steered)
         session.run_ended.connect(lambda status, message, _offer: self.show_finished(status, message))
 
     def _on_state_changed(self, state: str) -> None:
@@ -176,9 +177,14 @@ class ProgressPanel(QWidget):
             self._epoch_load = f"epoch {event.epoch}: {load} (mean load, peak memory)"
             self.load_label.setText(self._epoch_load)
 
+    def show_steered(self, event: Steered) -> None:
+        """The run applied a change: a new number of epochs re-scales the run's bar."""
+        if event.setting == "epochs":
+            self._epochs = max(int(event.value), 1)
+
     def show_finished(self, status: str, message: str = "") -> None:
-        """The run ended: finished, stopped or failed."""
-        if status == "finished":
+        """The run ended: finished (early), stopped or failed."""
+        if status in ("finished", "finished early"):
             self.epoch_bar.setValue(STEPS)
             self.run_bar.setValue(STEPS)
         self.run_bar.setFormat(f"%p% · {status}")  # no stale speed or ETA once it has ended
@@ -190,7 +196,8 @@ class ProgressPanel(QWidget):
         if self._epoch_load:
             self.load_label.setText(f"last {self._epoch_load}")
         text = {"finished": "Finished", "stopped": "Stopped", "failed": "Failed"}.get(status, status.capitalize())
-        self.status_label.setText(text + suffix + (f": {message}" if status == "failed" and message else ""))
+        said = status in ("failed", "finished early") and message
+        self.status_label.setText(text + suffix + (f": {message}" if said else ""))
 
     def show_paused(self, epoch: int, batches_done: int) -> None:
         """The run has come to a halt (not merely been asked to): say where."""
