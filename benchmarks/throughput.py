@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
 from bench_data import fashion_mnist_root  # noqa: E402
+from machine import BareSide, describe  # noqa: E402
 from seed_loop import load_data_fashion_mnist, train_batches  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -49,7 +50,7 @@ from resnet_gui.model.resnet import build_model  # noqa: E402
 from resnet_gui.settings.config import SPECS, RunConfig  # noqa: E402
 from resnet_gui.settings.presets import get_preset  # noqa: E402
 from resnet_gui.training import engine, host_memory  # noqa: E402
-from resnet_gui.training.devices import resolve_device  # noqa: E402
+from resnet_gui.training.devices import resolve_device, resolve_precision  # noqa: E402
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -222,10 +223,13 @@ def serve_side(name: str, args: argparse.Namespace, root: Path, conn: Any) -> No
         warnings.filterwarnings("ignore", message="This DataLoader will create")
         cfg = run_config(args, root)
         device = resolve_device(args.device)
-        side: SeedSide | EngineSide
+        side: SeedSide | EngineSide | BareSide
         if name == "seed":
             side = SeedSide(cfg, root, device, args.workers)
             about = f"fp32, DataLoader x{args.workers} workers"
+        elif name == "bare":  # the engine's precision and memory format, nothing but the step
+            side = BareSide(cfg, device, resolve_precision(args.precision, device), device.type in ("cpu", "cuda"))
+            about = side.describe()
         else:
             side = EngineSide(cfg, load_fashion_mnist(root), args.seed)
             about = side.describe()
@@ -279,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --warmup + --batches must fit in one epoch ({steps} batches)", file=sys.stderr)
         return 2
 
-    sides = {name: SideProcess(name, args, root) for name in ("seed", "engine")}
+    print(describe(), flush=True)
+    names = ("seed", "engine", "bare")
+    sides = {name: SideProcess(name, args, root) for name in names}
     try:
         about = {name: side.receive() for name, side in sides.items()}
         px = args.resize or 28
@@ -289,13 +295,13 @@ def main(argv: list[str] | None = None) -> int:
             f"torch {torch.__version__}, device {device}, {threads} threads, {os.cpu_count()} CPUs; "
             f"ResNet-18 (seed), {px} px, batch {args.batch_size}, Adam {cfg.train.lr:g}"
         )
-        print(f"seed: {about['seed'][0]} | engine: {about['engine'][0]} (each side in its own process)")
+        print(" | ".join(f"{n}: {about[n][0]}" for n in names) + " (each side in its own process)")
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"{args.rounds} rounds x ({args.warmup} warm-up + {args.batches} timed batches) per side", flush=True)
 
-        rates: dict[str, list[float]] = {"seed": [], "engine": []}
+        rates: dict[str, list[float]] = {n: [] for n in names}
         for r in range(1, args.rounds + 1):
-            order = ("seed", "engine") if r % 2 else ("engine", "seed")
+            order = names if r % 2 else names[::-1]
             for name in order:
                 images, seconds = sides[name].chunk(args.warmup, args.batches)
                 rates[name].append(images / seconds)
@@ -316,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"engine:             median {engine_med:8.1f} img/s  "
         f"(min {min(rates['engine']):.1f}, max {max(rates['engine']):.1f})"
+    )
+    bare_med = statistics.median(rates["bare"])
+    print(
+        f"bare step (limit):  median {bare_med:8.1f} img/s  (min {min(rates['bare']):.1f}, "
+        f"max {max(rates['bare']):.1f}); the engine runs at {engine_med / bare_med:.0%} of it"
     )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("per-round speedups: " + ", ".join(f"{x:.2f}" for x in ratios))
