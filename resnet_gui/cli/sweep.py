@@ -136,8 +136,10 @@ def _run_workers(opened: Any, args: argparse.Namespace, runs_db: Path, out: Text
         codes = [proc.wait() for proc in procs]
     except KeyboardInterrupt:  # the workers got Ctrl-C too (one process group): wait for them to stop
         codes = [proc.wait() for proc in procs]
-    for relay in relays:
+    for relay, proc in zip(relays, procs, strict=True):
         relay.join(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
     return 130 if 130 in codes else max(codes, default=0)
 
 

@@ -291,7 +291,7 @@ class RunStore:
     def experiment_runs(self, experiment: str) -> builtins.list[RunRecord]:
         """The runs of the experiment ``experiment``, by trial number."""
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM runs WHERE experiment = ? ORDER BY trial, id", (experiment,)).fetchall()
+            rows = db.execute(f"{SELECT_RUNS} WHERE experiment = ? ORDER BY trial, id", (experiment,)).fetchall()
         return [self._record(r) for r in rows]
 
     def set_estimate(self, run_id: int, seconds: float | None) -> None:
