@@ -59,3 +59,35 @@ def test_no_test_while_a_run_trains_in_the_window(qtbot, window) -> None:
         window.request_stop()
     assert window.lr_finder.run_button.isEnabled()
     window.lr_finder.close()
+
+
+def test_stop_keeps_the_curve_so_far(qtbot, window) -> None:
+    window.form.set_config(tiny_config(batch_size=64, seed=0))
+    dialog = window.lr_finder
+    dialog.show_beside()
+    dialog.steps_edit.setText("100")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(dialog.plot.lrs) >= 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.last_result is not None, timeout=RUN_TIMEOUT_MS)
+    result = dialog.last_result
+    assert result is not None and result.stopped and 2 <= len(result.lrs) < 100
+    assert len(dialog.plot.smoothed.getData()[0]) == len(result.lrs)
+    assert "stopped" in dialog.status.text() and dialog.run_button.isEnabled()
+    dialog.close()
+
+
+def test_a_range_the_test_cannot_use_is_said_in_the_banner(qtbot, window) -> None:
+    window.form.set_config(tiny_config())
+    dialog = window.lr_finder
+    dialog.show_beside()
+    dialog.start_edit.setText("1")
+    dialog.end_edit.setText("0.1")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=RUN_TIMEOUT_MS)
+    assert "end rate 0.1 must be larger than the start rate 1" in window.banner.message_label.text()
+    assert "end rate 0.1" in dialog.status.text() and dialog.run_button.isEnabled()
+    dialog.start_edit.setText("one")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert "rates numbers such as 1e-7" in dialog.status.text() and not dialog.running
+    dialog.close()
