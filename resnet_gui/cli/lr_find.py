@@ -79,7 +79,8 @@ def print_result(result: LrFindResult, out: TextIO) -> None:
     """The suggestion with its rule, the other rule's value, and the curve as a small text plot."""
     from ..training.lr_rules import RULE_DESCRIPTIONS
 
-    how = f"{len(result.lrs)} batches of {result.batch_size} on {result.device} ({result.precision}), "
+    done = f"{len(result.lrs)}" if len(result.lrs) == result.steps else f"{len(result.lrs)} of {result.steps}"
+    how = f"{done} batches of {result.batch_size} on {result.device} ({result.precision}), "
     how += f"{result.seconds:.1f} s"
     if result.diverged:
         how += "; ended early: the loss diverged"
