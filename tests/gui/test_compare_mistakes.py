@@ -128,5 +128,16 @@ def test_runs_on_other_data_are_refused_with_the_reason(qtbot, make_panel, store
     assert dialog.status_label.text() == (
         f"run {trained} tested on sample, run {other} on fashion-mnist: their mistakes cannot be compared."
     )
+
+    # Cancel stops the scoring and says how to start again.
+    dialog.compare(store.get(trained), store.get(trained))
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=RUN_TIMEOUT_MS)
+    assert dialog.status_label.text() == f"Choose two different runs to compare (both are run {trained})."
+    dialog.compare(store.get(trained), replace(store.get(trained), id=other))
+    assert dialog.cancel_button.isVisibleTo(dialog)
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=RUN_TIMEOUT_MS)
+    assert dialog.status_label.text() == "Cancelled: select two runs and click Compare mistakes again."
+    assert not dialog.cancel_button.isVisibleTo(dialog) and dialog.view.matrix().size == 0
     dialog.close()
     wait_for_panel(qtbot, panel)
