@@ -14,6 +14,7 @@ from .form.config_form import ConfigForm
 from .form.run_controls import RunControls
 from .help_menu import HelpMenu
 from .jobs import Jobs
+from .layer_wiring import layer_views
 from .layout import arrange_window, stacked
 from .lr_find.lr_find_dialog import LrFindDialog
 from .menus import WindowMenus
@@ -21,9 +22,8 @@ from .qt_compat import emit
 from .run_menu import GoMenu, RunMenu
 from .session.core import CoreInfo, CoreLoader
 from .session.run_session import RunSession
-from .tabs.architecture.architecture_view import ArchitectureView
 from .tabs.data.data_view import DataPreviewView
-from .tabs.layers.layer_table import LayerTable
+from .tabs.experiments.experiments_tab import ExperimentsTab
 from .tabs.results.results_view import ResultsView
 from .tabs.runs.runs_panel import RunsPanel
 from .tabs.training.plots import TrainingPlots
@@ -50,15 +50,16 @@ class MainWindow(QMainWindow):
         db = str(self.session.runs_db)
         self.form, self.controls, self.banner = ConfigForm(), RunControls(self.jobs, self.core.ready), ErrorBanner()
         self.progress, self.plots, self.result_line = ProgressPanel(), TrainingPlots(), ResultSummary()
-        self.layer_table, self.architecture = LayerTable(), ArchitectureView()
+        self.layer_table, self.architecture = layer_views(self.core)
         self.data_preview, self.runs_panel = DataPreviewView(self.jobs), RunsPanel(db, self.jobs)
         self.results, self.lr_finder = ResultsView(db, self.jobs), LrFindDialog(self.jobs, self)
+        self.experiments = ExperimentsTab(db, self.jobs)
         self.train_button, self.pause_button = self.controls.train_button, self.controls.pause_button
         self.stop_button, self.background_controls = self.controls.stop_button, self.controls.background
         self.tabs = QTabWidget()
         pages = [(stacked(self.progress, self.result_line, self.plots), "Training"), (self.data_preview, "Data")]
         pages += [(self.layer_table, "Layers"), (self.architecture, "Architecture"), (self.runs_panel, "Runs")]
-        pages.append((self.results, "Results"))
+        pages += [(self.results, "Results"), (self.experiments, "Experiments")]
         self.splitter = arrange_window(self, self.banner, self.form, self.controls, self.tabs, pages)
         self.state = WindowState(settings, self, self.splitter, self.tabs, self.form)
         self.closing = Closing(self, self.session, self.run_finished, self.progress.status_label.setText)
@@ -77,24 +78,23 @@ class MainWindow(QMainWindow):
         for view in (self.progress, self.result_line, self.plots, self.results, self.runs_panel, self.controls):
             view.bind(s)
         self.lr_finder.bind(s)
-        self.lr_finder.error.connect(self.banner.show_error)
+        for source in (s, self.jobs, self.menus, self.runs_panel, self.lr_finder, self.experiments):
+            source.error.connect(self.banner.show_error)
         self.lr_finder.rate_chosen.connect(lambda lr: self.form.set_value("train.lr", lr))
         self.form.lr_find_requested.connect(self.lr_finder.show_beside)
-        s.status.connect(lambda text: bar.showMessage(text, STATUS_MS))
-        s.error.connect(self.banner.show_error)
+        for said in (s.status, self.menus.message, self.experiments.message):
+            said.connect(lambda text: bar.showMessage(text, STATUS_MS))
         s.state_changed.connect(lambda _state: self.form.setEnabled(not s.training))
         s.run_ended.connect(self._on_run_ended)
-        self.jobs.error.connect(self.banner.show_error)
-        self.menus.message.connect(lambda text: bar.showMessage(text, STATUS_MS))
-        self.menus.error.connect(self.banner.show_error)
         self.menus.settings_loaded.connect(self._load_settings)
+        self.runs_panel.load_settings_requested.connect(self._load_settings)
+        self.experiments.load_settings_requested.connect(self._load_settings)
         self.menus.reset_requested.connect(self.state.reset)
         self.form.changed.connect(self._on_config_changed)
         self.controls.train_clicked.connect(self._on_train_clicked)
         self.controls.pause_toggled.connect(s.set_paused)
         self.controls.stop_clicked.connect(s.stop)
         self.controls.steer_asked.connect(s.steer)
-        self.runs_panel.load_settings_requested.connect(self._load_settings)
         self.runs_panel.resume_requested.connect(self._on_resume_requested)
         self.runs_panel.follow_requested.connect(lambda run_id: self._show_training() and s.follow(run_id))
         self.runs_panel.inspect_requested.connect(self.results.inspect_run)
@@ -102,19 +102,10 @@ class MainWindow(QMainWindow):
         self.runs_panel.runs_listed.connect(s.set_listed_runs)
         self.runs_panel.colors_listed.connect(self.plots.run_titles.set_chosen_colors)
         self.runs_panel.tensorboard_toggled.connect(s.set_tensorboard)
-        self.runs_panel.error.connect(self.banner.show_error)
-        self.banner.use_sample_clicked.connect(lambda: self.form.set_dataset("sample"))
-        self.data_preview.use_sample_clicked.connect(lambda: self.form.set_dataset("sample"))
+        for offer in (self.banner, self.data_preview):
+            offer.use_sample_clicked.connect(lambda: self.form.set_dataset("sample"))
         self.core.ready.connect(self._on_core_ready)
         self.core.load_failed.connect(self._on_core_failed)
-        self.core.summary_ready.connect(self.layer_table.show_summary)
-        self.core.memory_ready.connect(self.layer_table.show_memory)
-        self.core.summary_failed.connect(
-            lambda message: self.layer_table.show_invalid(f"could not summarise these settings: {message}")
-        )
-        self.layer_table.summary_changed.connect(self.architecture.show_summary)
-        self.layer_table.layer_selected.connect(self.architecture.select_layer)
-        self.architecture.layer_selected.connect(self.layer_table.select_layer)
         self.results.accept_drops_on(self)
         self.results.activate_requested.connect(lambda: self.tabs.setCurrentWidget(self.results))
 
@@ -145,6 +136,7 @@ class MainWindow(QMainWindow):
     def _on_config_changed(self, cfg: RunConfig | None) -> None:
         self.controls.set_form(cfg is not None, cfg.train.batch_size if cfg is not None else 0, cfg)
         self.lr_finder.set_config(cfg)
+        self.experiments.set_base(cfg)
         summary = self.form.summary_input()
         if summary is None:
             self.core.cancel_summary()
@@ -191,9 +183,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the run in the window and every background job, and wait for them."""
         self.session.shutdown()
-        self.runs_panel.shutdown()
-        self.results.shutdown()
-        self.data_preview.shutdown()
+        for view in (self.runs_panel, self.results, self.data_preview, self.experiments):
+            view.shutdown()
         self.jobs.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override

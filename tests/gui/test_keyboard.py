@@ -77,10 +77,12 @@ def test_the_tab_shortcuts(qtbot, window) -> None:
     next_tab, previous_tab = window.go_menu.actions["next"], window.go_menu.actions["previous"]
     assert next_tab.shortcuts() == QKeySequence.keyBindings(QKeySequence.StandardKey.NextChild)
     assert previous_tab.shortcuts() == QKeySequence.keyBindings(QKeySequence.StandardKey.PreviousChild)
+    press(qtbot, window, "Ctrl+7")
+    assert window.tabs.currentWidget() is window.experiments
     next_tab.trigger()
     assert window.tabs.currentIndex() == 0  # round to the first
     previous_tab.trigger()
-    assert window.tabs.currentWidget() is window.results
+    assert window.tabs.currentWidget() is window.experiments
     press(qtbot, window, "Ctrl+1")
     assert window.tabs.currentIndex() == 0
 
