@@ -284,9 +284,10 @@ THEMES: dict[str, Theme] = {LIGHT.name: LIGHT, DARK.name: DARK}
 EXPORT = LIGHT  # plots and diagrams are saved in the light theme whatever the window shows
 
 
-def run_color(index: int) -> Rgb:
-    """The colour of the ``index``-th run of a comparison."""
-    return RUN_COLORS[index % len(RUN_COLORS)]
+def run_color(run_id: int, chosen: str = "") -> Rgb:
+    """A run's one colour in every view: ``chosen`` (its stored "#rrggbb") if the user chose one, else the palette's."""
+    r, g, b = bytes.fromhex(chosen[1:]) if chosen else RUN_COLORS[(run_id - 1) % len(RUN_COLORS)]
+    return (r, g, b)
 
 
 def hex_color(rgb: Rgb) -> str:
