@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -73,7 +73,12 @@ class LrFindDialog(QDialog):
         self._training = False
         self.last_result: LrFindResult | None = None
         self.chosen: float | None = None
+        self._built = False  # the widgets are made when first shown: nothing to build while the window starts
 
+    def _build(self) -> None:
+        if self._built:
+            return
+        self._built = True
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
         set_tone(intro, "muted")
@@ -134,6 +139,7 @@ class LrFindDialog(QDialog):
 
     def show_beside(self) -> None:
         """Show the window (it keeps its curve while hidden) in front."""
+        self._build()
         self.show()
         self.raise_()
         self.activateWindow()
@@ -242,6 +248,8 @@ class LrFindDialog(QDialog):
         set_tone(self.status, tone)
 
     def _sync(self) -> None:
+        if not self._built:
+            return
         running = self.running
         self.run_button.setEnabled(self._config is not None and not self._training and not running)
         if self._training:
@@ -255,6 +263,11 @@ class LrFindDialog(QDialog):
         for edit in (self.steps_edit, self.start_edit, self.end_edit):
             edit.setEnabled(not running)
         self.chosen_label.setText(f"Chosen rate: <b>{self.chosen:g}</b>" if self.chosen is not None else "")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Shown for the first time: make the widgets."""
+        self._build()
+        super().showEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Closing stops a running test (its thread ends with the lane)."""
