@@ -45,3 +45,15 @@ def test_a_range_that_makes_no_curve_is_refused() -> None:
     code, out, err = run("lr-find", *TINY, "--start-lr", "1", "--end-lr", "0.1")
     assert code == 1 and out == ""
     assert "The end rate 0.1 must be larger than the start rate 1" in err
+
+
+def test_resume_starts_from_the_runs_trained_weights(tmp_path) -> None:
+    db = str(tmp_path / "runs.sqlite")
+    code, out, err = run("train", *TINY, "--epochs", "2", "--lr", "0.01", "--runs-db", db, "--json")
+    assert code == 0, err
+    code, out, err = run("lr-find", "--resume", "1", "--runs-db", db, "--steps", "8", "--end-lr", "1e-3", "--json")
+    assert code == 0, err
+    trained = json.loads(out)["losses"][0]
+    code, out, err = run("lr-find", *TINY, "--steps", "8", "--end-lr", "1e-3", "--json")
+    fresh = json.loads(out)["losses"][0]
+    assert trained < 0.7 * fresh  # two epochs of training show in the first batch's loss
