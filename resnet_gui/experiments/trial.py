@@ -7,6 +7,7 @@ saying after which epoch and at what accuracy.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -118,6 +119,7 @@ def run_trial(
     started = time.monotonic()
     params = suggest(trial, sweep.params)
     trial.set_user_attr("host", socket.gethostname())
+    trial.set_user_attr("pid", os.getpid())  # so that a dead worker's trial can be given back
     cfg = sweep.config_for(params)
     problems = validate(cfg)
     if problems:  # e.g. warm-up epochs beyond a drawn number of epochs

@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..runs.processes import process_alive
 from ..runs.store import RunStore
 from ..training.events import Callback
 from .study import OpenStudy
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     import optuna
 
 SKIPPED = "skipped"  # user attribute of a trial that was not run, saying why
+ABANDONED = "its worker ended without finishing it"
 STORAGE_RETRIES = 8
 
 
@@ -81,12 +84,36 @@ def _skip_reason(study: optuna.Study, trial: optuna.Trial, opened: OpenStudy) ->
     return ""
 
 
+def release_abandoned(opened: OpenStudy) -> list[int]:
+    """Give back the trials this machine's workers left running when they died (killed, power cut).
+
+    Each is told as failed and skipped (``ABANDONED``); a grid point is
+    queued again. Returns their numbers. Trials of other machines are theirs to judge.
+    """
+    from optuna.trial import TrialState
+
+    here, released = socket.gethostname(), []
+    for t in opened.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        pid = t.user_attrs.get("pid")
+        if t.user_attrs.get("host") != here or not isinstance(pid, int) or process_alive(pid):
+            continue
+        # Optuna offers no public way to set another process's trial's attribute: its storage does it.
+        storage = opened.study._storage
+        _retry(functools.partial(storage.set_trial_user_attr, t._trial_id, SKIPPED, ABANDONED))
+        _retry(functools.partial(opened.study.tell, t.number, state=TrialState.FAIL))
+        if opened.sweep.strategy == "grid":
+            _retry(functools.partial(opened.study.enqueue_trial, t.system_attrs.get("fixed_params", t.params)))
+        released.append(t.number)
+    return released
+
+
 def _ask(opened: OpenStudy) -> tuple[optuna.Trial | None, str]:
     """The next trial and "" , or (None, why there is none): the budget is spent, the grid is taken."""
     from optuna.trial import TrialState
 
     study = opened.study
     with _sqlite_lock(opened.storage):
+        release_abandoned(opened)
         trials = _retry(lambda: study.get_trials(deepcopy=False))
         budget = opened.sweep.budget
         if budget is not None and sum(_counted(t) for t in trials) >= budget:

@@ -13,6 +13,7 @@ from resnet_gui.experiments.definition import load_sweep
 from resnet_gui.experiments.processes import launch_sweep, stop_workers
 from resnet_gui.experiments.results import importances, trial_rows
 from resnet_gui.experiments.study import default_storage, join_sweep
+from resnet_gui.experiments.worker import release_abandoned
 from resnet_gui.runs.status import RunStatus
 from resnet_gui.runs.store import RunStore
 
@@ -104,4 +105,14 @@ def test_a_background_sweep_pauses_after_its_trial_resumes_and_stops(tmp_path: P
     assert [r.state for r in rows] == ["complete", "waiting"] and rows[1].params == rows[0].params | {"train.lr": 0.05}
     assert "stopping the sweep after this batch" in resumed.log_files[0].read_text()
     assert not stop_workers([os.getpid()])  # never a process that is not a sweep worker
-    assert signal.SIGUSR1  # the pause signal exists on this platform
+
+    # A worker killed mid-trial: the next worker here gives its trial back, and its point is queued again.
+    killed = launch_sweep(sweep, db, "bg")
+    _wait_for(lambda: len(store.experiment_runs("bg")) == 3)
+    os.kill(killed.pids[0], signal.SIGKILL)
+    _wait_for(lambda: _gone(killed.pids))
+    opened = join_sweep("bg", started.storage)
+    abandoned = [t.number for t in opened.study.get_trials() if t.state.name == "RUNNING"]
+    assert release_abandoned(opened) == abandoned and len(abandoned) == 1
+    assert store.experiment_runs("bg")[2].status == RunStatus.CRASHED
+    assert [r.state for r in trial_rows(opened)] == ["complete", "waiting"]
