@@ -84,7 +84,10 @@ class LrFindDialog(QDialog):
         set_tone(intro, "muted")
         self.steps_edit = QLineEdit()
         self.steps_edit.setPlaceholderText(f"auto (as many as fit in {TIME_BUDGET_S:.0f} s)")
-        self.steps_edit.setToolTip(f"Batches to train, {MIN_STEPS} to {MAX_STEPS}; empty: as many as fit here")
+        self.steps_edit.setToolTip(
+            f"Batches to train, at least {MIN_STEPS}; empty: as many as fit in {TIME_BUDGET_S:.0f} s here "
+            f"({MIN_STEPS} to {MAX_STEPS})"
+        )
         self.start_edit = QLineEdit(f"{DEFAULT_START_LR:g}")
         self.end_edit = QLineEdit(f"{DEFAULT_END_LR:g}")
         fields = QFormLayout()
