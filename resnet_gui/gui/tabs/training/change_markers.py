@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 class ChangeMarkers(QObject):
-    """The change markers of the run on ``plots`` (the label on the first plot only, to keep the others clear)."""
+    """The change markers of the run on ``plots``, labelled on the second (accuracy: its legend sits low, the
+    loss plot's high) or the only one, to keep the others clear."""
 
     def __init__(self, plots: Sequence[pg.PlotWidget], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,7 +43,7 @@ class ChangeMarkers(QObject):
         return [label.toPlainText() for label in self._labels()]
 
     def positions(self) -> list[float]:
-        """The x (fractional epoch) of each marker on the first plot."""
+        """The x (fractional epoch) of each labelled marker."""
         return [float(line.value()) for line in self._lines if getattr(line, "label", None) is not None]
 
     def add(self, event: Steered) -> None:
@@ -51,7 +52,7 @@ class ChangeMarkers(QObject):
         pen = pg.mkPen(self._color, width=1, style=Qt.PenStyle.DashLine)
         for i, plot in enumerate(self._plots):
             options = {"position": 0.92, "color": self._color, "anchors": [(0, 0), (0, 0)]}
-            label = describe_change(event.setting, event.value) if i == 0 else None
+            label = describe_change(event.setting, event.value) if i == min(1, len(self._plots) - 1) else None
             line = pg.InfiniteLine(x, angle=90, movable=False, pen=pen, label=label, labelOpts=options)
             line.setZValue(20)
             plot.addItem(line, ignoreBounds=True)
