@@ -113,5 +113,6 @@ class StoreChanges:
                     (self.run_id,),
                 ).fetchall()
         except sqlite3.OperationalError:
+            self._last = -float("inf")  # busy: read again before the next batch
             return []
         return [Change(int(seq), str(setting), float(value)) for seq, setting, value in rows]
