@@ -111,6 +111,7 @@ class ExperimentsTab(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.plots)
+        split.setSizes([200, 300])
         column.addWidget(split, 1)
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(scroll)

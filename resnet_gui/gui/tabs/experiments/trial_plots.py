@@ -46,6 +46,19 @@ def axis_values(param: Any, rows: list[Any]) -> tuple[list[float | None], list[t
     return spots, [(float(i), t) for i, t in enumerate(order)]
 
 
+def log_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Ticks of a log axis from ``low`` to ``high``: 1, 2 and 5 times each power of ten (only the powers
+    of ten over more than two decades), at their log10 as pyqtgraph's log mode places them."""
+    steps = (1.0,) if math.log10(high / low) > 2 else (1.0, 2.0, 5.0)
+    out = []
+    for power in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for step in steps:
+            value = step * 10.0**power
+            if low / 1.01 <= value <= high * 1.01:
+                out.append((math.log10(value), f"{value:g}"))
+    return out
+
+
 def _plot(title: str) -> pg.PlotWidget:
     plot = pg.PlotWidget(title=title)
     plot.showGrid(x=True, y=True, alpha=0.2)
@@ -117,6 +130,8 @@ class TrialPlots(QTabWidget):
             xs, ticks = axis_values(param, rows)
             log = param.is_range and param.log
             plot.setLogMode(x=log, y=False)
+            if log:
+                ticks = log_ticks(float(param.low), float(param.high))
             plot.getAxis("bottom").setTicks([ticks] if ticks is not None else None)
             shown = [(x, r) for x, r in zip(xs, rows, strict=True) if x is not None and (x > 0 or not log)]
             plot.plot(  # a PlotDataItem: the plot's log mode applies to it
@@ -145,7 +160,7 @@ class TrialPlots(QTabWidget):
                 ranges.append((ticks[0][1], ticks[-1][1]))
             else:
                 present = [x for x in xs if x is not None]
-                ranges.append((format_value(min(present)), format_value(max(present))) if present else ("", ""))
+                ranges.append((f"{min(present):.3g}", f"{max(present):.3g}") if present else ("", ""))
         accs = [r.best_test_acc for r in rows]
         columns.append(_normalised(accs))
         present_acc = [a for a in accs if a is not None]
@@ -160,8 +175,10 @@ class TrialPlots(QTabWidget):
             ys = [col[j] for col in columns]
             pairs = [(float(i), y) for i, y in enumerate(ys) if y is not None]
             style = Qt.PenStyle.DashLine if row.state == "pruned" else Qt.PenStyle.SolidLine
-            pen = pg.mkPen(trial_rgb(row, colors), width=2, style=style)
-            plot.plot([p[0] for p in pairs], [p[1] for p in pairs], pen=pen, symbol="o", symbolSize=5)
+            rgb = trial_rgb(row, colors)
+            pen = pg.mkPen(rgb, width=2, style=style)
+            xs_, ys_ = [p[0] for p in pairs], [p[1] for p in pairs]
+            plot.plot(xs_, ys_, pen=pen, symbol="o", symbolSize=5, symbolBrush=pg.mkBrush(*rgb), symbolPen=None)
         plot.getAxis("bottom").setTicks([[(float(i), n) for i, n in enumerate(names)]])
         plot.setXRange(-0.3, len(names) - 0.7, padding=0)
         plot.setYRange(-0.1, 1.1, padding=0)
