@@ -140,6 +140,14 @@ def test_an_experiment_outlives_the_window_and_the_next_one_follows_it_to_the_en
         assert cfg is not None
         assert (cfg.train.lr, cfg.model.channels) == (best.params["train.lr"], best.params["model.channels"])
         assert cfg.data.dataset == "sample" and cfg.model.blocks == (1,)
+        # Or any trial's, by a double-click on its row (sorted by accuracy: the last row is the worst).
+        tab.table.selectRow(3)
+        chosen = tab.table.selected_trial()
+        assert chosen.best_test_acc == min(r.best_test_acc for r in view.rows)
+        tab.load_selected()
+        cfg = second.form.config()
+        assert cfg is not None
+        assert (cfg.train.lr, cfg.model.channels) == (chosen.params["train.lr"], chosen.params["model.channels"])
     finally:
         stop_workers(list(tab.session.view.workers) if tab.session.view else [])
         close_window(second)
