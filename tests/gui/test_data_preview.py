@@ -241,3 +241,17 @@ def test_stop_while_decoding_ends_the_run_as_stopped(qtbot, window, tmp_path, mo
     assert finished.args == ["stopped"]
     assert window.progress.status_label.text().startswith("Stopped before training began")
     assert window.train_button.isEnabled() and not window.banner.isVisible()
+
+
+def test_the_preview_fits_the_default_window_without_sideways_scrolling(qtbot, window) -> None:
+    """Images, counts chart and its key all fit beside the settings column at the default size."""
+    from PySide6.QtWidgets import QScrollArea
+
+    view = window.data_preview
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.preview is not None, timeout=PREVIEW_TIMEOUT_MS)
+    QApplication.processEvents()
+    scroll = view.findChild(QScrollArea)
+    assert scroll is not None
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+    assert not scroll.horizontalScrollBar().isVisible()

@@ -131,6 +131,7 @@ class DataPreviewView(QWidget):
         counts_layout = QVBoxLayout(counts_box)
         key = QLabel(legend_html())
         key.setObjectName("chart-key")
+        key.setWordWrap(True)  # the key wraps rather than widen the page past the default window
         counts_layout.addWidget(key)
         counts_layout.addWidget(self.chart, 1)
 
