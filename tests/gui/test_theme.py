@@ -183,3 +183,23 @@ def test_exports_from_a_dark_window_are_light(qtbot, window, tmp_path: Path) -> 
     inside = box.bottomLeft() - origin + QPointF(12, -8)
     assert rgb(diagram.pixelColor(int(inside.x()), int(inside.y()))) == hex_rgb(palette.LIGHT.diagram.kinds["conv"][0])
     assert window.architecture.boxes("conv")[0].colors()[0] == QColor(palette.DARK.diagram.kinds["conv"][0])
+
+
+def test_the_lines_between_feature_maps_follow_the_theme(qtbot, qapp) -> None:
+    """The mosaic's separating lines are the plot background of the theme shown, redrawn when it changes."""
+    from resnet_gui.gui.tabs.results.feature_maps_view import FeatureMapsView
+    from resnet_gui.gui.tabs.results.inspection import FeatureMapGrid, ModelInfo, tile_maps
+
+    view = FeatureMapsView()
+    qtbot.addWidget(view)
+    mosaic, cols = tile_maps(np.random.default_rng(0).random((4, 5, 5)).astype(np.float32))
+    info = ModelInfo("ck.pt", "run 1", (("layer1", "stage"),), tuple("abcdefghij"), 1, 28, 0)
+    view.show_grid(FeatureMapGrid(0, "layer1", mosaic, 4, (5, 5), cols, info))
+
+    def gap_pixel() -> tuple[int, int, int]:
+        assert view.mosaic_image is not None
+        return rgb(view.mosaic_image.pixelColor(5, 0))  # column 5: the line after the first map
+
+    for choice in ("dark", "light"):
+        theme.apply_theme(qapp, choice)
+        assert gap_pixel() == palette.THEMES[choice].plot_background

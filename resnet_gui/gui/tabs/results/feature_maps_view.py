@@ -3,6 +3,7 @@ a chosen stage, as a grid of tiles."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
@@ -16,10 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...qt_compat import emit
+from ...widgets import palette
 from ...widgets.images import scaled_pixmap, to_qimage
 from ...widgets.palette import set_tone
 from .cam_view import CamPanel
-from .inspection import FeatureMapGrid, ModelInfo
+from .inspection import MOSAIC_GAP, FeatureMapGrid, ModelInfo
 
 IMAGE_PX = 112
 TILE_PX = 64
@@ -65,6 +67,7 @@ class FeatureMapsView(QWidget):
         self.mosaic_image: QImage | None = None
         self.grid: FeatureMapGrid | None = None
         self.cam = CamPanel("true")
+        palette.follow(self._apply_theme)
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Test image #"))
@@ -140,14 +143,28 @@ class FeatureMapsView(QWidget):
         """Show the mosaic of activation maps, each tile scaled up to about ``TILE_PX``."""
         self.grid = grid
         self.message.hide()
-        self.mosaic_image = to_qimage(grid.mosaic)
+        self._draw_mosaic(grid, palette.current())
         h, w = grid.map_size
-        scale = max(1, min(TILE_PX // max(h, w, 1), MAX_MOSAIC_PX // max(self.mosaic_image.width(), 1)))
-        self.mosaic_label.setPixmap(scaled_pixmap(self.mosaic_image, self.mosaic_image.width() * scale))
         self.caption.setText(
             f"{grid.stage}: {grid.maps} maps of {h}×{w} for test image #{grid.index} "
             f"({grid.model.label}). Each map is scaled to its own range: dark low, yellow high."
         )
+
+    def _apply_theme(self, theme: palette.Theme) -> None:
+        if self.grid is not None:
+            self._draw_mosaic(self.grid, theme)
+
+    def _draw_mosaic(self, grid: FeatureMapGrid, theme: palette.Theme) -> None:
+        """The mosaic with the lines between maps in the theme's plot background."""
+        h, w = grid.map_size
+        mosaic = grid.mosaic.copy()
+        rows = np.arange(mosaic.shape[0]) % (h + MOSAIC_GAP) >= h
+        cols = np.arange(mosaic.shape[1]) % (w + MOSAIC_GAP) >= w
+        mosaic[rows, :] = theme.plot_background
+        mosaic[:, cols] = theme.plot_background
+        self.mosaic_image = to_qimage(mosaic)
+        scale = max(1, min(TILE_PX // max(h, w, 1), MAX_MOSAIC_PX // max(self.mosaic_image.width(), 1)))
+        self.mosaic_label.setPixmap(scaled_pixmap(self.mosaic_image, self.mosaic_image.width() * scale))
 
     def tile_count(self) -> int:
         """Number of activation maps shown."""
