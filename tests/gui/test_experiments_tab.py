@@ -205,3 +205,21 @@ def test_the_definition_saves_and_loads_as_sweep_toml(qtbot, runs_db, tmp_path) 
         assert win.form.config() == tiny_base()  # the base run went into the form
     finally:
         close_window(win)
+
+
+def test_the_whole_definition_shows_at_the_default_window_size(qtbot, runs_db) -> None:
+    """Start, Save and Load are in view without scrolling the definition when the tab opens."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    win = open_window(qtbot)
+    try:
+        QApplication.processEvents()
+        definition = win.experiments.definition
+        scroll = definition.parentWidget().parentWidget()
+        assert isinstance(scroll, QScrollArea)
+        bottom = definition.start_button.mapTo(scroll.viewport(), QPoint(0, definition.start_button.height())).y()
+        assert bottom <= scroll.viewport().height()
+        assert not scroll.verticalScrollBar().isVisible()
+    finally:
+        close_window(win)

@@ -111,13 +111,14 @@ class ExperimentsTab(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.plots)
-        split.setSizes([200, 300])
+        split.setSizes([150, 300])
         column.addWidget(split, 1)
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(scroll)
         outer.addWidget(results)
         outer.setStretchFactor(1, 1)
-        outer.setSizes([220, 500])
+        # The definition whole (its Start button included) at the default window size; the results below.
+        outer.setSizes([self.definition.sizeHint().height() + 2 * scroll.frameWidth(), 500])
         layout = QVBoxLayout(self)
         layout.addWidget(outer)
 
