@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     app.processEvents()
     shot("architecture")
     win.tabs.setCurrentWidget(win.data_preview)
+    if not args.sample:
+        win.data_preview.preview_button.click()  # a set not bundled is previewed when asked (it may need a download)
     wait(lambda: win.data_preview.preview is not None and not win.data_preview.busy)
     app.processEvents()
     shot("data")

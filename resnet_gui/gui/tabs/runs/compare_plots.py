@@ -79,7 +79,7 @@ def _x(entry: Entry, epochs: Sequence[int], scale: float, by_time: bool) -> list
 
 class ComparePlots(QWidget):
     """Loss and test accuracy per epoch, one curve (or mean and band) per run or seed group, each in its
-    run's colour, with a legend; the x axis is the epoch or the wall time (the recorded epochs' seconds
+    run's colour; the x axis is the epoch or the wall time (the recorded epochs' seconds
     added up); under them, the best and last test accuracy of each."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -92,8 +92,10 @@ class ComparePlots(QWidget):
             plot.showGrid(x=True, y=True, alpha=0.2)
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
-        self.loss_plot.addLegend(offset=(-10, 10))
-        self.acc_plot.addLegend(offset=(-10, -10))
+        # The legends keep each curve's name but stay hidden: at the window's size they
+        # covered the curves, and the table under the plots is the key (swatch, name, settings).
+        for legend in (self.loss_plot.addLegend(offset=(-10, 10)), self.acc_plot.addLegend(offset=(-10, -10))):
+            legend.setVisible(False)
         self.acc_plot.setXLink(self.loss_plot)
         self.loss_curves: list[pg.PlotDataItem] = []
         self.acc_curves: list[pg.PlotDataItem] = []
