@@ -215,7 +215,7 @@ def run_config(args: argparse.Namespace, root: Path) -> RunConfig:
 def serve_side(name: str, args: argparse.Namespace, root: Path, conn: Any) -> None:
     """A side's own process: build it, report ready, then run chunks on request until sent None."""
     try:
-        if name == "engine":
+        if name in ("engine", "bare"):
             host_memory.share_main_arena()  # as the resnet-gui command does at its start
         if args.threads is not None:
             torch.set_num_threads(args.threads)
