@@ -81,12 +81,17 @@ def describe() -> str:
 class BareSide:
     """The model's training step on one fixed, device-resident batch: the machine's limit."""
 
-    def __init__(self, cfg: RunConfig, device: torch.device, precision: str, channels_last: bool) -> None:
+    def __init__(
+        self, cfg: RunConfig, device: torch.device, precision: str, channels_last: bool, compiled: bool = False
+    ) -> None:
         torch.manual_seed(cfg.train.seed or 0)
         px = cfg.data.resize or 28
         self.net = build_model(cfg).to(device)
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         self.net = self.net.to(memory_format=fmt)
+        self.compiled = compiled
+        if compiled:  # the network only (the optimiser step stays eager); the first steps compile
+            self.net = torch.compile(self.net)  # type: ignore[assignment]
         self.x = torch.randn(cfg.train.batch_size, 1, px, px, device=device).to(memory_format=fmt)
         self.y = torch.randint(0, 10, (cfg.train.batch_size,), device=device)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.train.lr)
@@ -123,7 +128,8 @@ class BareSide:
 
     def describe(self) -> str:
         """For the header."""
-        return f"bare step, {self.precision}, channels_last={self.channels_last}, one fixed batch"
+        compiled = ", torch.compile" if self.compiled else ""
+        return f"bare step, {self.precision}, channels_last={self.channels_last}{compiled}, one fixed batch"
 
 
 def main() -> int:
@@ -133,6 +139,7 @@ def main() -> int:
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--batches", type=int, default=4)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--compile", action="store_true", help="also the bf16 step with the network torch.compile'd")
     args = p.parse_args()
     host_memory.share_main_arena()  # as the resnet-gui command does at its start
     print(describe(), flush=True)
@@ -141,13 +148,20 @@ def main() -> int:
         base, data=replace(base.data, resize=args.resize), train=replace(base.train, batch_size=args.batch_size)
     )
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    for precision in ("fp32", "bf16"):
-        side = BareSide(cfg, device, precision, channels_last=True)  # as the engine trains
-        rates = []
-        for _ in range(args.rounds):
-            images, seconds = side.chunk(1, args.batches)
-            rates.append(images / seconds)
-        print(f"{side.describe()}: median {statistics.median(rates):.1f} img/s over {args.rounds} rounds", flush=True)
+    sides = [BareSide(cfg, device, precision, channels_last=True) for precision in ("fp32", "bf16")]
+    if args.compile:
+        sides.append(BareSide(cfg, device, "bf16", channels_last=True, compiled=True))
+    rates: list[list[float]] = [[] for _ in sides]
+    for side in sides:  # warm-up (and compilation) before any timing
+        start = time.perf_counter()
+        side.chunk(2, 0)
+        print(f"{side.describe()}: warm-up {time.perf_counter() - start:.1f} s", flush=True)
+    for _ in range(args.rounds):  # the sides alternate, so drift in the machine's load hits all alike
+        for side, side_rates in zip(sides, rates, strict=True):
+            images, seconds = side.chunk(0, args.batches)
+            side_rates.append(images / seconds)
+    for side, side_rates in zip(sides, rates, strict=True):
+        print(f"{side.describe()}: median {statistics.median(side_rates):.1f} img/s over {args.rounds} rounds")
     return 0
 
 

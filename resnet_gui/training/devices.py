@@ -49,11 +49,6 @@ def cpu_has_fast_bf16() -> bool:
     return "avx512_bf16" in _cpu_flags() or "amx_bf16" in _cpu_flags()
 
 
-def cpu_has_amx() -> bool:
-    """True when the CPU has AMX tiles, for which oneDNN has kernels of its own (not measured here)."""
-    return "amx_bf16" in _cpu_flags()
-
-
 def device_name(device: torch.device) -> str:
     """What ``device`` is, for telling machines apart: the GPU's name, else the CPU model (``/proc/cpuinfo``)."""
     if device.type == "cuda":

@@ -34,7 +34,7 @@ from ..runs.status import RunStatus
 from ..settings.config import RunConfig
 from ..settings.validation import validate
 from .checkpoint import CheckpointError, architecture_difference, make_checkpoint
-from .devices import cpu_has_amx, resolve_precision
+from .devices import resolve_precision
 from .distributed import DistContext, distributed_scores, epoch_totals, training_device
 from .early_stop import EarlyStopping, stopped_early
 from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunPaused, RunStarted
@@ -159,7 +159,7 @@ class Trainer:
         net = net.to(self.device)
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
-        if self.device.type == "cpu" and self.precision == "bf16" and not t.compile and not cpu_has_amx():
+        if self.device.type == "cpu" and self.precision == "bf16" and not t.compile:
             use_small_map_weight_grads(net)
         return net
 

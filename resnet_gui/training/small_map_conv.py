@@ -1,8 +1,9 @@
 """3x3 convolutions whose weight gradient on tiny maps is computed as a forward convolution.
 
-On the development CPU (AVX512-BF16 without AMX), oneDNN's bf16 weight-gradient kernel for a
-3x3 convolution whose output is at most 3x3 pixels runs at half the speed of its forward kernel
-(ResNet-18's last stage at 96 px: 42-51 ms against 23-26 ms per layer and batch of 256). The same
+On the development CPUs, oneDNN's bf16 weight-gradient kernel for a 3x3 convolution whose output
+is at most 3x3 pixels runs at half the speed of its forward kernel or worse (ResNet-18's last stage
+at 96 px, per layer and batch of 256: 42-51 ms against 23-26 ms on an AMD EPYC with AVX512-BF16;
+33-63 ms against 22-27 ms on an Intel Xeon with AMX, where whole training steps got 1.14x faster). The same
 sum, ``dW[o, i, a, b] = sum over n, h, w of dY[n, o, h, w] * X[n, i, s*h + a - p, s*w + b - p]``,
 is a forward convolution of X with its batch and channel axes swapped, using dY (batch and
 channels swapped too, dilated by the stride) as the kernel, and oneDNN runs that at forward speed.
@@ -19,9 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# Measured on the development CPU (benchmarks/small_map_conv.py): a win at 3x3 outputs
-# (0.5-0.65x the time), a loss from 4x4 up (6x6: 1.2x, 12x12: 2.3x) and in float32 at 3x3 for a
-# strided layer, hence bf16 and 3x3 only.
+# Measured on the development CPUs (benchmarks/small_map_conv.py): a win at 3x3 outputs
+# (0.4-0.7x the time), a loss from 6x6 up (1.2x to 15x) and in float32 at 3x3 for a strided layer,
+# hence bf16 and 3x3 only (4x4 wins on the AMX Xeon, 0.44-0.66x, and loses on the EPYC).
 MAX_OUTPUT_PIXELS = 9
 
 

@@ -84,9 +84,8 @@ CPU_BF16 = with_changes(
 )
 
 
-def test_the_engine_converts_for_bf16_cpu_training_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_engine_converts_for_bf16_cpu_training_only() -> None:
     data = load_sample()
-    monkeypatch.setattr(engine, "cpu_has_amx", lambda: False)
 
     def converted(cfg: RunConfig) -> int:
         net = engine.Trainer(cfg, data=data).net
@@ -94,12 +93,9 @@ def test_the_engine_converts_for_bf16_cpu_training_only(monkeypatch: pytest.Monk
 
     assert converted(CPU_BF16) == 4
     assert converted(with_changes(CPU_BF16, train={"precision": "fp32"})) == 0
-    monkeypatch.setattr(engine, "cpu_has_amx", lambda: True)  # oneDNN's AMX kernels: not measured
-    assert converted(CPU_BF16) == 0
 
 
-def test_a_converted_run_trains_and_saves_a_plain_checkpoint(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setattr(engine, "cpu_has_amx", lambda: False)
+def test_a_converted_run_trains_and_saves_a_plain_checkpoint(tmp_path) -> None:
     cfg = with_changes(CPU_BF16, data={"resize": 0}, model={"blocks": (1, 1, 1, 1)})  # 28 px: 2x2 maps at the end
     result = engine.fit(cfg, data=load_sample(), checkpoint_dir=tmp_path)
     assert result.status == "finished" and 0 < result.history[0].loss < 2.3
