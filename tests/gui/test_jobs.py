@@ -103,8 +103,10 @@ def test_an_unexpected_error_reaches_the_banner_signal_with_its_label(qtbot, job
 def test_shutdown_stops_every_job_and_waits_for_every_thread(qtbot) -> None:
     jobs = Jobs()
     stopped = threading.Event()
+    started: list[str] = []  # the jobs running (a lane's thread runs before its first job does)
 
     def forever(ctx: JobContext) -> None:
+        started.append(threading.current_thread().name)
         while not ctx.stop.wait(0.01):
             pass
         time.sleep(0.2)  # a job that takes a moment to wind down is still waited for
@@ -112,7 +114,7 @@ def test_shutdown_stops_every_job_and_waits_for_every_thread(qtbot) -> None:
 
     for name in ("e", "f"):
         jobs.lane(name).submit("Forever", forever)
-    qtbot.waitUntil(lambda: len(running_threads()) >= 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(started) == 2 and len(running_threads()) >= 2, timeout=5000)
     jobs.shutdown()
     assert stopped.is_set() and running_threads() == []
     job = jobs.lane("e").submit("Late", lambda _ctx: 1)
