@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cli_helpers import run
+
 from resnet_gui.cli.main import main
 
 BASE = (
@@ -20,16 +22,6 @@ def sweep_file(folder: Path, text: str = GRID_2X2) -> Path:
     path = folder / "sweep.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            code = main(list(args), out=out, err=err)
-    except SystemExit as e:
-        code = int(e.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def json_lines(out: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -9,20 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import run
 
 from resnet_gui.cli.main import main
 from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import DataConfig, RunConfig
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            code = main(list(args), out=out, err=err)
-    except SystemExit as e:
-        code = int(e.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

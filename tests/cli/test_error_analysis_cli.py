@@ -9,20 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import run
 from PIL import Image
 
 from resnet_gui.cli.main import main
 from resnet_gui.data.datasets import load_sample
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            code = main(list(args), out=out, err=err)
-    except SystemExit as e:
-        code = int(e.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

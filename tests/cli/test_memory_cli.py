@@ -5,22 +5,13 @@ import io
 import json
 
 import pytest
+from cli_helpers import run
 
 from resnet_gui.cli.main import main
 from resnet_gui.model.memory import estimate_memory
 from resnet_gui.settings.config import ModelConfig
 
 BYTES_KEYS = ("parameters_bytes", "gradients_bytes", "optimizer_bytes", "activations_bytes", "data_bytes", "peak_bytes")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            code = main(list(args), out=out, err=err)
-    except SystemExit as e:
-        code = int(e.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_json_has_the_memory_by_part() -> None:

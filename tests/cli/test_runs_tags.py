@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+from cli_helpers import run
+
 from resnet_gui.cli.main import main
 from resnet_gui.runs.status import RunStatus
 from resnet_gui.runs.store import RunStore
@@ -18,16 +20,6 @@ CFG = with_changes(
     model={"blocks": (1,), "channels": 8},
     train={"epochs": 1},
 )
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            code = main(list(args), out=out, err=err)
-    except SystemExit as e:
-        code = int(e.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_a_failed_runs_error_is_shown_by_runs_show(tmp_path: Path) -> None:

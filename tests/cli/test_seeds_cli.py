@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import run
 
 from resnet_gui.cli.main import main
 from resnet_gui.runs.processes import process_alive
@@ -25,16 +26,6 @@ TINY = with_changes(
     model={"blocks": (1,), "channels": 8},
     train={"epochs": 1, "batch_size": 512, "precision": "fp32", "seed": 3},
 )
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            code = main(list(args), out=out, err=err)
-    except SystemExit as e:
-        code = int(e.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_runs_color_sets_and_resets_a_runs_colour(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import json
 import tomllib
 from pathlib import Path
 
+from cli_helpers import run
+
 from resnet_gui.cli.main import main
 from resnet_gui.runs.changes import mark_applied, run_changes
 from resnet_gui.runs.status import RunStatus
@@ -17,16 +19,6 @@ from resnet_gui.settings.toml_io import load_toml
 
 CFG = with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, model={"blocks": (1,), "channels": 8})
 TINY = ("--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--batch-size", "1000")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            code = main(list(args), out=out, err=err)
-    except SystemExit as e:
-        code = int(e.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_steer_asks_a_running_run_and_show_lists_the_changes(tmp_path: Path) -> None:
