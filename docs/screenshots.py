@@ -16,39 +16,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_tmp = tempfile.mkdtemp(prefix="resnet-gui-shots-")
-os.environ["RESNET_GUI_RUNS"] = os.path.join(_tmp, "runs.sqlite")
-os.environ["RESNET_GUI_SETTINGS"] = os.path.join(_tmp, "settings.ini")
-os.environ["RESNET_GUI_OFFLINE"] = "1"
+import numpy as np
+import shots  # noqa: F401  (first: it sets up the offscreen app before Qt is imported)
+from shots import grab, open_window, wait
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-
-from resnet_gui.gui import theme  # noqa: E402
-from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
-from resnet_gui.gui.main_window import MainWindow  # noqa: E402
-from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
-from resnet_gui.settings.presets import PRESETS  # noqa: E402
-
-OUT = Path(os.environ.get("RESNET_GUI_SHOTS", Path(__file__).resolve().parent))
-
-
-def wait(cond, ms: int = 600_000) -> None:
-    """Run the event loop until ``cond()`` holds."""
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.timeout.connect(lambda: cond() and loop.quit())
-    timer.start(50)
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-    timer.stop()
-    if not cond():
-        raise TimeoutError("the window did not get there in time")
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from resnet_gui.settings.presets import PRESETS
 
 
 def sample_config() -> RunConfig:
@@ -83,20 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["RESNET_GUI_DATA"] = str(Path(args.data_root).resolve())  # the standard sets' location
 
     def shot(name: str) -> None:
-        for chosen in themes:
-            theme.apply_theme(app, chosen)
-            for _ in range(3):
-                app.processEvents()
-            suffix = "" if chosen == "light" else f"-{chosen}"
-            win.grab().save(str(OUT / f"screenshot-{name}{suffix}.png"))
+        grab(app, win, name, themes)
 
-    app = create_app([])
-    guard = collect_garbage_in_gui_thread()  # noqa: F841
-    win = MainWindow(settings=None)
-    theme.apply_theme(app, themes[0])
-    win.resize(1200, 760)
-    win.show()
-    wait(lambda: win.core.info is not None and not win.core.busy)
+    app, win, _guard = open_window(themes)
     win.form.set_config(sample_config() if args.sample else PRESETS["fast-cpu"])
     done: list[str] = []
     win.run_finished.connect(done.append)

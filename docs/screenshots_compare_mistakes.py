@@ -12,25 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_tmp = Path(tempfile.mkdtemp(prefix="resnet-gui-shots-"))
-os.environ["RESNET_GUI_RUNS"] = str(_tmp / "runs.sqlite")
-os.environ["RESNET_GUI_SETTINGS"] = str(_tmp / "settings.ini")
-os.environ["RESNET_GUI_OFFLINE"] = "1"
+import shots  # noqa: F401  (first: it sets up the offscreen app before Qt is imported)
+from shots import add_themes_option, chosen_themes, grab, open_window, wait
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from resnet_gui.runs.store import RunStore
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from resnet_gui.training.engine import fit
 
-from resnet_gui.gui import theme  # noqa: E402
-from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
-from resnet_gui.gui.main_window import MainWindow  # noqa: E402
-from resnet_gui.runs.store import RunStore  # noqa: E402
-from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
-from resnet_gui.training.engine import fit  # noqa: E402
-
-OUT = Path(os.environ.get("RESNET_GUI_SHOTS", Path(__file__).resolve().parent))
 MODEL = ModelConfig(blocks=(1, 1), channels=16, stem="small")
 DATA = DataConfig(dataset="sample", resize=0)
 RUNS = (
@@ -39,23 +28,10 @@ RUNS = (
 )
 
 
-def wait(cond, ms: int = 600_000) -> None:
-    """Run the event loop until ``cond()`` holds."""
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.timeout.connect(lambda: cond() and loop.quit())
-    timer.start(50)
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-    timer.stop()
-    if not cond():
-        raise TimeoutError("the window did not get there in time")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Screenshot of Compare mistakes.")
-    parser.add_argument("--themes", default="light,dark", help="comma-separated: light, dark (default: both)")
-    themes = [t for t in parser.parse_args(argv).themes.split(",") if t in ("light", "dark")]
+    add_themes_option(parser)
+    themes = chosen_themes(parser.parse_args(argv))
     store = RunStore(os.environ["RESNET_GUI_RUNS"])
     ids = []
     for name, train in RUNS:
@@ -64,13 +40,7 @@ def main(argv: list[str] | None = None) -> None:
         fit(cfg, callbacks=[store.recorder(run_id)], checkpoint_dir=store.get(run_id).checkpoint_dir)
         ids.append(run_id)
 
-    app = create_app([])
-    guard = collect_garbage_in_gui_thread()  # noqa: F841
-    win = MainWindow(settings=None)
-    theme.apply_theme(app, themes[0])
-    win.resize(1200, 760)
-    win.show()
-    wait(lambda: win.core.info is not None and not win.core.busy)
+    app, win, _guard = open_window(themes)
     panel = win.runs_panel
     win.tabs.setCurrentWidget(panel)
     wait(lambda: len(panel.runs()) == len(ids) and not panel.busy)
@@ -82,12 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     c = view.result.comparison
     shirt = c.class_names.index("Shirt")
     view.select_cell(shirt, shirt)
-    for chosen in themes:
-        theme.apply_theme(app, chosen)
-        for _ in range(3):
-            app.processEvents()
-        suffix = "" if chosen == "light" else f"-{chosen}"
-        dialog.grab().save(str(OUT / f"screenshot-compare-mistakes{suffix}.png"))
+    grab(app, dialog, "compare-mistakes", themes)
     print("test accuracy A, B:", round(c.accuracy_a(), 3), round(c.accuracy_b(), 3))
     dialog.close()
     win.shutdown()

@@ -11,38 +11,14 @@ pruning. Starts it (background workers), waits for it to finish, and grabs the w
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_tmp = Path(tempfile.mkdtemp(prefix="resnet-gui-shots-"))
-os.environ["RESNET_GUI_RUNS"] = str(_tmp / "runs.sqlite")
-os.environ["RESNET_GUI_SETTINGS"] = str(_tmp / "settings.ini")
-os.environ["RESNET_GUI_OFFLINE"] = "1"
+import shots  # noqa: F401  (first: it sets up the offscreen app before Qt is imported)
+from shots import OUT, add_themes_option, chosen_themes, open_window, wait
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-
-from resnet_gui.gui import theme  # noqa: E402
-from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
-from resnet_gui.gui.main_window import MainWindow  # noqa: E402
-from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
-
-OUT = Path(os.environ.get("RESNET_GUI_SHOTS", Path(__file__).resolve().parent))
-
-
-def wait(cond, ms: int = 900_000) -> None:
-    """Run the event loop until ``cond()`` holds."""
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.timeout.connect(lambda: cond() and loop.quit())
-    timer.start(50)
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-    timer.stop()
-    if not cond():
-        raise TimeoutError("the window did not get there in time")
+from resnet_gui.gui import theme
+from resnet_gui.gui.main_window import MainWindow
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
 
 def define(win: MainWindow) -> None:
@@ -70,15 +46,9 @@ def define(win: MainWindow) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A screenshot of the Experiments tab.")
-    parser.add_argument("--themes", default="light,dark", help="comma-separated: light, dark (default: both)")
-    themes = [t for t in parser.parse_args(argv).themes.split(",") if t in ("light", "dark")]
-    app = create_app([])
-    guard = collect_garbage_in_gui_thread()  # noqa: F841
-    win = MainWindow(settings=None)
-    theme.apply_theme(app, themes[0])
-    win.resize(1280, 900)
-    win.show()
-    wait(lambda: win.core.info is not None and not win.core.busy)
+    add_themes_option(parser)
+    themes = chosen_themes(parser.parse_args(argv))
+    app, win, _guard = open_window(themes, (1280, 900))
     win.tabs.setCurrentWidget(win.experiments)
     define(win)
     win.experiments.start()

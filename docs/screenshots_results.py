@@ -12,44 +12,19 @@ losses, one image inspected (Grad-CAM), Try an image and the suspicious labels f
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_tmp = Path(tempfile.mkdtemp(prefix="resnet-gui-shots-"))
-os.environ["RESNET_GUI_RUNS"] = str(_tmp / "runs.sqlite")
-os.environ["RESNET_GUI_SETTINGS"] = str(_tmp / "settings.ini")
-os.environ["RESNET_GUI_CACHE"] = str(_tmp / "cache")
-os.environ["RESNET_GUI_OFFLINE"] = "1"
+import shots  # noqa: F401  (first: it sets up the offscreen app before Qt is imported)
+from PIL import Image
+from shots import TMP, add_themes_option, chosen_themes, grab, open_window, wait
 
-from PIL import Image  # noqa: E402
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from resnet_gui.data.datasets import load_sample
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
-from resnet_gui.data.datasets import load_sample  # noqa: E402
-from resnet_gui.gui import theme  # noqa: E402
-from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
-from resnet_gui.gui.main_window import MainWindow  # noqa: E402
-from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
-
-OUT = Path(os.environ.get("RESNET_GUI_SHOTS", Path(__file__).resolve().parent))
 PER_CLASS = 150
 # (true class, the folder it is wrongly filed under, how many): the label errors to find.
 MISFILED = ((1, "Bag", 5), (8, "T-shirt top", 4), (7, "Dress", 3))
-
-
-def wait(cond, ms: int = 900_000) -> None:
-    """Run the event loop until ``cond()`` holds."""
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.timeout.connect(lambda: cond() and loop.quit())
-    timer.start(50)
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-    timer.stop()
-    if not cond():
-        raise TimeoutError("the window did not get there in time")
 
 
 def make_folder(root: Path) -> Path:
@@ -69,25 +44,14 @@ def make_folder(root: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Screenshots of the Results tab's error-analysis views.")
-    parser.add_argument("--themes", default="light,dark", help="comma-separated: light, dark (default: both)")
-    themes = [t for t in parser.parse_args(argv).themes.split(",") if t in ("light", "dark")]
-    folder = make_folder(_tmp / "my clothes")
+    add_themes_option(parser)
+    themes = chosen_themes(parser.parse_args(argv))
+    folder = make_folder(TMP / "my clothes")
 
     def shot(name: str) -> None:
-        for chosen in themes:
-            theme.apply_theme(app, chosen)
-            for _ in range(3):
-                app.processEvents()
-            suffix = "" if chosen == "light" else f"-{chosen}"
-            win.grab().save(str(OUT / f"screenshot-{name}{suffix}.png"))
+        grab(app, win, name, themes)
 
-    app = create_app([])
-    guard = collect_garbage_in_gui_thread()  # noqa: F841
-    win = MainWindow(settings=None)
-    theme.apply_theme(app, themes[0])
-    win.resize(1200, 760)
-    win.show()
-    wait(lambda: win.core.info is not None and not win.core.busy)
+    app, win, _guard = open_window(themes)
     win.form.set_config(
         RunConfig(
             model=ModelConfig(blocks=(1, 1), channels=16, stem="small"),
@@ -113,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     wait(lambda: r.feature_maps.cam.overlays[0] is not None and r.feature_maps.tile_count() > 0)
     shot("explain")
 
-    photo = _tmp / "sneaker.png"
+    photo = TMP / "sneaker.png"
     sample = load_sample()
     Image.fromarray(sample.test_x[int((sample.test_y == 7).nonzero()[3, 0])][0].numpy()).save(photo)
     r.open_image(photo)

@@ -11,24 +11,12 @@ Training tab, paused, with both changes marked on the plots and the controls to 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_tmp = tempfile.mkdtemp(prefix="resnet-gui-shots-")
-os.environ["RESNET_GUI_RUNS"] = os.path.join(_tmp, "runs.sqlite")
-os.environ["RESNET_GUI_SETTINGS"] = os.path.join(_tmp, "settings.ini")
-os.environ["RESNET_GUI_OFFLINE"] = "1"
+import shots  # noqa: F401  (first: it sets up the offscreen app before Qt is imported)
+from shots import add_themes_option, chosen_themes, grab, open_window, wait
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
-from resnet_gui.gui import theme  # noqa: E402
-from resnet_gui.gui.app import collect_garbage_in_gui_thread, create_app  # noqa: E402
-from resnet_gui.gui.main_window import MainWindow  # noqa: E402
-from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
-
-OUT = Path(os.environ.get("RESNET_GUI_SHOTS", Path(__file__).resolve().parent))
 CONFIG = RunConfig(
     model=ModelConfig(blocks=(1, 1), channels=16, stem="small"),
     data=DataConfig(dataset="sample", resize=0),
@@ -36,30 +24,11 @@ CONFIG = RunConfig(
 )
 
 
-def wait(cond, ms: int = 600_000) -> None:
-    """Run the event loop until ``cond()`` holds."""
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.timeout.connect(lambda: cond() and loop.quit())
-    timer.start(50)
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-    timer.stop()
-    if not cond():
-        raise TimeoutError("the window did not get there in time")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="The README's picture of a run changed as it trains.")
-    parser.add_argument("--themes", default="light,dark", help="comma-separated: light, dark (default: both)")
-    themes = [t for t in parser.parse_args(argv).themes.split(",") if t in ("light", "dark")]
-    app = create_app([])
-    guard = collect_garbage_in_gui_thread()  # noqa: F841
-    win = MainWindow(settings=None)
-    theme.apply_theme(app, themes[0])
-    win.resize(1200, 760)
-    win.show()
-    wait(lambda: win.core.info is not None and not win.core.busy)
+    add_themes_option(parser)
+    themes = chosen_themes(parser.parse_args(argv))
+    app, win, _guard = open_window(themes)
     win.form.set_config(CONFIG)
     s, steer = win.session, win.controls.steer
     applied: list[object] = []
@@ -93,12 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     win.pause_button.click()
     wait(lambda: bool(paused))
     win.plots.flush()
-    for chosen in themes:
-        theme.apply_theme(app, chosen)
-        for _ in range(3):
-            app.processEvents()
-        suffix = "" if chosen == "light" else f"-{chosen}"
-        win.grab().save(str(OUT / f"screenshot-steer{suffix}.png"))
+    grab(app, win, "steer", themes)
     done: list[str] = []
     win.run_finished.connect(done.append)
     win.stop_button.click()
