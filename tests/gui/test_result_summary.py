@@ -6,7 +6,12 @@ from PySide6.QtWidgets import QWidget
 
 from resnet_gui.gui.jobs import Jobs
 from resnet_gui.gui.session.run_session import RunSession
-from resnet_gui.gui.tabs.training.result_summary import ResultSummary, batch_norm_note, result_text
+from resnet_gui.gui.tabs.training.result_summary import (
+    IDLE_HINT,
+    ResultSummary,
+    batch_norm_note,
+    result_text,
+)
 from resnet_gui.training.events import EpochEnd, RunStarted
 
 
@@ -38,16 +43,20 @@ def test_the_line_shows_the_note_then_the_result_and_clears_for_the_next_run(qtb
     line.bind(session)
     qtbot.addWidget(page)
     page.show()
-    assert not line.isVisible()
+    height = line.height()
+    assert line.message() == "" and line.text() == IDLE_HINT and not line.isEnabled()
     session.run_started.emit(RunStarted(2, 24, 6000, 1000, "cpu", "fp32", ("a", "b"), 10))
     session.run_recorded.emit(3)
     session.epoch_end.emit(epoch(1, 0.69, 0.115))
-    assert line.isVisible() and "batch-norm" in line.text()
+    assert line.message().startswith("Epoch 1: test accuracy 0.115 trails train 0.690") and line.isEnabled()
+    assert "batch-norm" in line.toolTip() and "24 training steps" in line.toolTip()
     session.epoch_end.emit(epoch(2, 0.8, 0.78))
-    assert not line.isVisible()
+    assert line.message() == ""
     session.run_ended.emit("finished", "", False)
-    assert line.isVisible() and line.text().startswith("Run 3 finished: best test accuracy 0.780 (epoch 2)")
+    assert line.message().startswith("Run 3 finished: best test accuracy 0.780 (epoch 2)")
+    qtbot.wait(10)
+    assert line.height() == height, "the plots below must not move when the line's news changes"
     session.cleared.emit()
-    assert not line.isVisible() and line.text() == ""
+    assert line.message() == "" and line.text() == IDLE_HINT
     session.shutdown()
     jobs.shutdown()

@@ -38,7 +38,7 @@ def test_a_short_run_finishes_with_two_epoch_points_and_full_progress(qtbot, win
     assert status.startswith("Finished") and "cpu" in status and ("fp32" in status or "bf16" in status)
     assert [e.epoch for e in window.session.history] == [1, 2]
     best = max(e.test_acc for e in window.session.history)
-    summary = window.result_line.text()
+    summary = window.result_line.message()
     assert window.result_line.isVisible() and summary.startswith(f"Run {window.session.run_id} finished: ")
     assert f"best test accuracy {best:.3f}" in summary and "2 of 2 epochs in 0:" in summary
     assert "test loss" in summary
@@ -96,7 +96,9 @@ def test_window_stays_responsive_while_training(qtbot, window) -> None:
 
 
 def test_starting_a_run_never_holds_the_event_loop_for_100_ms(qtbot, window) -> None:
-    window.form.set_config(tiny_config(epochs=1))
+    # Enough epochs that the run is still going when the measurement ends: a one-epoch run ended inside it,
+    # and the end of a run (measured by the test above) is not its start.
+    window.form.set_config(tiny_config(epochs=20))
     qtbot.waitUntil(lambda: window.core.info is not None and not window.core.busy, timeout=RUN_TIMEOUT_MS)
     beats: list[float] = []
     heartbeat = QTimer()
@@ -109,12 +111,14 @@ def test_starting_a_run_never_holds_the_event_loop_for_100_ms(qtbot, window) -> 
         start_run(qtbot, window)  # data loaded, network built, the first batches trained: all in the worker
         qtbot.waitUntil(lambda: len(window.plots.batch_loss.x) > 0, timeout=RUN_TIMEOUT_MS)
         qtbot.wait(200)
+        still_training = window.training
     finally:
         heartbeat.stop()
         window.session.stop()
         qtbot.waitUntil(lambda: not window.training, timeout=RUN_TIMEOUT_MS)
     gaps = [(b - a, a - clicked) for a, b in itertools.pairwise(beats) if b >= clicked]
     longest, at = max(gaps)
+    assert still_training, "the run ended while the start was measured"
     assert longest < 0.1, f"the event loop stalled {longest * 1000:.0f} ms, {at:.2f} s after Train"
 
 

@@ -25,6 +25,7 @@ class RunTitles(QObject):
         self._plots = dict(plots)
         self._run_id: int | None = None
         self._chosen: dict[int, str] = {}
+        self._shown: tuple[object, ...] | None = None
 
     def bind(self, session: RunSession) -> None:
         """Name the session's run from when it is recorded; drop it when the next run begins."""
@@ -49,6 +50,10 @@ class RunTitles(QObject):
 
     def _retitle(self) -> None:
         rgb = self.color()
+        shown = (self._run_id, rgb, palette.current().plot_foreground)
+        if shown == self._shown:
+            return  # a new title relays out and repaints every plot: ~90 ms of the GUI thread at a run's end
+        self._shown = shown
         for plot, title in self._plots.items():
             if rgb is None or self._run_id is None:
                 plot.setTitle(title)
