@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from resnet_gui.data.datasets import fashion_mnist_present, resolve_root
+
+DATA_ROOT_HELP = "folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)"
+
+
+def add_data_root(p: argparse.ArgumentParser) -> None:
+    """The ``--data-root`` option every benchmark on the full Fashion-MNIST takes."""
+    p.add_argument("--data-root", default=None, help=DATA_ROOT_HELP)
 
 
 def fashion_mnist_root(data_root: str | None) -> Path | None:

@@ -130,17 +130,6 @@ def measure(name: str, steps: int, live: bool = False) -> dict[str, Any]:
     }
 
 
-def cpu_model() -> str:
-    """The CPU's model name as /proc/cpuinfo gives it."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
@@ -168,6 +157,7 @@ def main() -> None:
         print(json.dumps(measure(args.one, args.steps, args.live)))
         return
     import torch
+    from machine import cpu_model  # torch is loaded by now: machine.py imports it
 
     from resnet_gui.model.memory import RUNTIME_BYTES, format_bytes
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch
-from bench_data import fashion_mnist_root
+from bench_data import add_data_root, fashion_mnist_root
 from seed_loop import load_data_fashion_mnist, train_ch5
 
 from resnet_gui.data.batching import DeviceBatcher
@@ -40,11 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    p.add_argument(
-        "--data-root",
-        default=None,
-        help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)",
-    )
+    add_data_root(p)
     p.add_argument("--train-images", type=int, default=8000, help="random training subset (60000: all)")
     p.add_argument("--test-images", type=int, default=5000, help="random test subset (10000: all)")
     p.add_argument("--epochs", type=int, default=1)

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from bench_data import fashion_mnist_root  # noqa: E402
+from bench_data import add_data_root, fashion_mnist_root  # noqa: E402
 from machine import BareSide, describe  # noqa: E402
 from seed_loop import load_data_fashion_mnist, train_batches  # noqa: E402
 from torch import nn  # noqa: E402
@@ -172,11 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    p.add_argument(
-        "--data-root",
-        default=None,
-        help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)",
-    )
+    add_data_root(p)
     p.add_argument("--resize", type=int, default=96, help="image size; 0 keeps the native 28 px")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--batches", type=int, default=6, help="timed batches per chunk")

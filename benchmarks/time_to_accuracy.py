@@ -22,6 +22,8 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_data import add_data_root  # noqa: E402
+
 from resnet_gui.settings.config import SPECS  # noqa: E402
 from resnet_gui.settings.parsing import parse_blocks  # noqa: E402
 from resnet_gui.settings.presets import PRESETS, get_preset  # noqa: E402
@@ -38,11 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--target", type=float, default=0.926, help="test accuracy to reach (0.926 is the seed's 5-epoch result)"
     )
-    p.add_argument(
-        "--data-root",
-        default=None,
-        help="folder holding FashionMNIST/raw (default: env RESNET_GUI_DATA, else the user cache)",
-    )
+    add_data_root(p)
     p.add_argument("--max-minutes", type=float, default=None, help="stop the run after this many minutes of wall time")
     p.add_argument("--stop-at-target", action="store_true", help="stop as soon as the target is reached")
     p.add_argument("--epochs", type=int, default=None, help="override the preset's epochs")

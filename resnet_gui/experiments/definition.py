@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from ..errors import ConfigError
 from ..settings.config import SPECS, RunConfig, with_values
 from ..settings.parsing import parse_blocks
 from ..settings.presets import PRESETS, get_preset
-from ..settings.toml_io import RANDOM_SEED, load_toml
+from ..settings.toml_io import RANDOM_SEED, load_toml, read_toml
 from ..settings.validation import check_value, validate
 
 STRATEGIES = ("grid", "random", "tpe")
@@ -290,10 +289,4 @@ def parse_sweep(doc: dict[str, Any], source: str, folder: Path | None = None) ->
 def load_sweep(path: str | Path) -> Sweep:
     """Read ``sweep.toml``; a settings file named as its base is found beside it."""
     p = Path(path)
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"Cannot read {p}: {e.strerror or e}.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{p} is not valid TOML: {e}.") from None
-    return parse_sweep(doc, str(p), p.parent)
+    return parse_sweep(read_toml(p), str(p), p.parent)

@@ -43,18 +43,23 @@ def save_toml(cfg: RunConfig, path: str | Path) -> None:
     atomic_write_text(Path(path), to_toml(cfg))
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document at ``path``; ConfigError naming the file when it cannot be read or parsed."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"Cannot read {path}: {e.strerror or e}.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path} is not valid TOML: {e}.") from None
+
+
 def load_toml(path: str | Path) -> RunConfig:
     """Read settings from TOML; ConfigError naming the file and the problem when they are unusable.
 
     Sections and keys left out keep their defaults; every value's type is checked strictly.
     """
     p = Path(path)
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"Cannot read {p}: {e.strerror or e}.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{p} is not valid TOML: {e}.") from None
+    doc = read_toml(p)
     _check_changes(p, doc.pop("changes", []))
     train = doc.get("train")
     if isinstance(train, dict) and train.get("seed") == RANDOM_SEED:

@@ -8,14 +8,13 @@ never execute code. It is written to a temp file, fsynced and renamed, so a cras
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+from ..files import atomic_writer
 from ..settings.config import ModelConfig, RunConfig
 
 if TYPE_CHECKING:
@@ -35,22 +34,8 @@ def atomic_save(obj: Any, path: Path) -> None:
     """``torch.save`` to a temp file in the same folder, fsync it, then rename over ``path``."""
     import torch
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    with atomic_writer(path, "wb") as f:
+        torch.save(obj, f)
 
 
 def resume_position(ckpt: dict[str, Any]) -> tuple[int, int]:

@@ -308,16 +308,7 @@ class TrainingPlots(QWidget):
 
     def readout_at(self, x: float) -> str:
         """The values nearest to epoch ``x``: the batch loss there and the closest epoch's metrics."""
-        return readout(
-            x,
-            self.batch_loss,
-            self.smoothed_loss,
-            self.epoch_loss,
-            self.test_loss,
-            self.train_acc,
-            self.test_acc,
-            self.lr,
-        )
+        return readout(x, *self._series)  # the order readout takes them in
 
     # --- export -----------------------------------------------------------------------------
 
