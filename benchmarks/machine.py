@@ -129,7 +129,10 @@ class BareSide:
     def describe(self) -> str:
         """For the header."""
         compiled = ", torch.compile" if self.compiled else ""
-        return f"bare step, {self.precision}, channels_last={self.channels_last}{compiled}, one fixed batch"
+        return (
+            f"bare step, {self.precision}, channels_last={self.channels_last}{compiled}, "
+            f"one fixed batch of {self.x.shape[0]}"
+        )
 
 
 def main() -> int:
@@ -140,6 +143,11 @@ def main() -> int:
     p.add_argument("--batches", type=int, default=4)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--compile", action="store_true", help="also the bf16 step with the network torch.compile'd")
+    p.add_argument(
+        "--larger-batches",
+        default="",
+        help="also the bf16 step at these batch sizes, e.g. 512,1024 (more work per thread per step)",
+    )
     args = p.parse_args()
     host_memory.share_main_arena()  # as the resnet-gui command does at its start
     print(describe(), flush=True)
@@ -151,6 +159,9 @@ def main() -> int:
     sides = [BareSide(cfg, device, precision, channels_last=True) for precision in ("fp32", "bf16")]
     if args.compile:
         sides.append(BareSide(cfg, device, "bf16", channels_last=True, compiled=True))
+    for size in (int(b) for b in args.larger_batches.split(",") if b.strip()):
+        larger = replace(cfg, train=replace(cfg.train, batch_size=size))
+        sides.append(BareSide(larger, device, "bf16", channels_last=True))
     rates: list[list[float]] = [[] for _ in sides]
     for side in sides:  # warm-up (and compilation) before any timing
         start = time.perf_counter()

@@ -69,6 +69,7 @@ def test_two_runs_selected_are_overlaid_and_their_lr_difference_listed(qtbot, st
     assert list(diffs) == ["train.lr"]
     assert diffs["train.lr"] == ["0.01" if name == "fast" else "0.001" for name in order]
     assert [panel.differences.horizontalHeaderItem(c).text() for c in range(2)] == order
+    assert panel.differences.verticalHeaderItem(0).text() == "Learning rate"  # the form's label, not train.lr
 
     panel.select_runs([slow])
     wait_for_panel(qtbot, panel)

@@ -14,6 +14,7 @@ from itertools import accumulate
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ....runs.comparison import Entry, entries
 from ....runs.store import RunRecord
+from ....settings.config import SPECS
 from ....training.events import EpochEnd
 from ...widgets import palette
 from ...widgets.plot_style import style_plots
@@ -234,7 +236,12 @@ class DifferencesTable(QTableWidget):
         self.setColumnCount(len(names))
         self.setRowCount(len(differences))
         self.setHorizontalHeaderLabels(names)
-        self.setVerticalHeaderLabels(list(differences))
+        for row, key in enumerate(differences):
+            spec = SPECS.get(key)
+            header = QTableWidgetItem(spec.label if spec is not None else key)
+            header.setData(Qt.ItemDataRole.UserRole, key)
+            header.setToolTip(f"{key}: {spec.help}" if spec is not None else key)
+            self.setVerticalHeaderItem(row, header)
         for row, values in enumerate(differences.values()):
             for col, value in enumerate(values):
                 self.setItem(row, col, QTableWidgetItem(format_setting(value)))
@@ -252,14 +259,15 @@ class DifferencesTable(QTableWidget):
         return self._note
 
     def as_dict(self) -> dict[str, list[str]]:
-        """The table as shown: setting -> cell texts (empty when only a note is shown)."""
+        """The table as shown: dotted setting -> cell texts (empty when only a note is shown)."""
         if self._note:
             return {}
 
         def text(item: QTableWidgetItem | None) -> str:
             return item.text() if item is not None else ""
 
-        return {
-            text(self.verticalHeaderItem(r)): [text(self.item(r, c)) for c in range(self.columnCount())]
-            for r in range(self.rowCount())
-        }
+        def key(row: int) -> str:
+            item = self.verticalHeaderItem(row)
+            return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+        return {key(r): [text(self.item(r, c)) for c in range(self.columnCount())] for r in range(self.rowCount())}
