@@ -29,3 +29,5 @@ ENDED = frozenset(
 )
 
 RESUMABLE = frozenset({RunStatus.STOPPED, RunStatus.CRASHED})
+# Ended in the window with weights worth using (a failed run's, if any, are not).
+WITH_MODEL = frozenset({RunStatus.FINISHED, RunStatus.FINISHED_EARLY, RunStatus.STOPPED})

@@ -91,3 +91,35 @@ def test_a_range_the_test_cannot_use_is_said_in_the_banner(qtbot, window) -> Non
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     assert "rates numbers such as 1e-7" in dialog.status.text() and not dialog.running
     dialog.close()
+
+
+def test_after_a_run_the_test_starts_from_its_weights_unless_unticked(qtbot, window) -> None:
+    window.form.set_config(tiny_config(epochs=3, seed=0, lr=0.01))
+    dialog = window.lr_finder
+    dialog.show_beside()
+    assert not dialog.from_run_check.isEnabled() and "no run has ended" in dialog.from_run_check.text()
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
+    run_id = window.session.run_id
+    check = dialog.from_run_check
+    assert check.isEnabled() and check.isChecked() and f"run {run_id}'s trained weights" in check.text()
+    assert dialog.weights_source() == (str(window.session.runs_db), run_id)
+
+    def first_loss() -> float:
+        dialog.last_result = None
+        dialog.steps_edit.setText("12")
+        dialog.start_edit.setText("1e-7")
+        dialog.end_edit.setText("1e-6")  # too small to move the weights: the curve shows where they start
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.last_result is not None, timeout=RUN_TIMEOUT_MS)
+        assert dialog.last_result is not None
+        return sum(dialog.last_result.losses[:4]) / 4
+
+    trained = first_loss()
+    check.setChecked(False)
+    assert dialog.weights_source() is None
+    fresh = first_loss()
+    ended_at = window.session.history[-1].loss
+    assert abs(trained - ended_at) < 0.25, f"the run ended at loss {ended_at:.3f}; the test began at {trained:.3f}"
+    assert trained < fresh - 0.3, f"trained weights start at loss {trained:.3f}, fresh ones at {fresh:.3f}"
+    dialog.close()

@@ -1,7 +1,8 @@
 """Find a learning rate: the range test run in its own lane, its curve drawn as it streams, a rate chosen.
 
-A non-modal window beside the form. Run trains the form's network from fresh weights for a few
-batches with the rate rising exponentially (``training.lr_finder``, in the ``lr-find`` lane: the
+A non-modal window beside the form. Run trains the form's network from fresh weights (or, once a
+run has ended in the window, from that run's weights with its settings) for a few batches with the
+rate rising exponentially (``training.lr_finder``, in the ``lr-find`` lane: the
 window never waits), plotting the loss against the rate. When the test ends, each rule's
 suggestion is marked and named, and the primary one chosen; a click on the plot chooses the rate
 nearest it instead. "Use this rate" hands the chosen rate to the window (``rate_chosen``), which
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -25,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...errors import UserError
+from ...runs.status import WITH_MODEL
 from ...settings.config import RunConfig
 from ...training.lr_curve import (
     DEFAULT_END_LR,
@@ -46,10 +50,30 @@ if TYPE_CHECKING:
 
 LANE = "lr-find"
 INTRO = (
-    "Trains the form's network from fresh weights for a few batches, the learning rate rising from the start "
-    "rate to the end rate, and plots the loss against it (the weights are thrown away after). A good rate "
-    "lies where the loss still falls steeply, before it turns up. Click the curve to choose a rate."
+    "Trains the network for a few batches, the learning rate rising from the start rate to the end rate, and "
+    "plots the loss against it (the weights are left as they were). A good rate lies where the loss still falls "
+    "steeply, before it turns up. Click the curve to choose a rate."
 )
+FRESH_WEIGHTS = "Starts from fresh weights: no run has ended in the window yet"
+
+
+def _find_lr(
+    ctx: JobContext, cfg: RunConfig, steps: int | None, lrs: tuple[float, float], source: tuple[str, int] | None
+) -> LrFindResult:
+    """The range test, from fresh weights for ``cfg``, or from the weights of run ``source`` (runs db, id)."""
+    from ...training.lr_finder import find_lr
+
+    if source is None:
+        return find_lr(cfg, steps, *lrs, ctx.progress, ctx.stop)
+    from ...training.checkpoint import load_checkpoint
+    from ..session.training_job import open_run_store
+
+    db, run_id = source
+    run = open_run_store(db).get(run_id)
+    if not run.last_checkpoint:
+        raise UserError(f"Run {run_id} has no checkpoint to start from; untick its weights to start fresh.")
+    ckpt = load_checkpoint(run.last_checkpoint)
+    return find_lr(RunConfig.from_dict(ckpt["config"]), steps, *lrs, ctx.progress, ctx.stop, resume=ckpt)
 
 
 def _rounded(lr: float) -> float:
@@ -71,6 +95,7 @@ class LrFindDialog(QDialog):
         self._job: Job | None = None
         self._config: RunConfig | None = None
         self._training = False
+        self._trained: tuple[str, int] | None = None  # (runs db, id) of the last run that ended with weights
         self.last_result: LrFindResult | None = None
         self.chosen: float | None = None
         self._built = False  # the widgets are made when first shown: nothing to build while the window starts
@@ -94,6 +119,9 @@ class LrFindDialog(QDialog):
         fields.addRow("Steps", self.steps_edit)
         fields.addRow("Start rate", self.start_edit)
         fields.addRow("End rate", self.end_edit)
+        self.from_run_check = QCheckBox()
+        self.from_run_check.setChecked(True)
+        fields.addRow("Weights", self.from_run_check)
         self.run_button = QPushButton("Run test")
         self.run_button.clicked.connect(self.start)
         self.stop_button = QPushButton("Stop")
@@ -140,6 +168,13 @@ class LrFindDialog(QDialog):
 
         session.state_changed.connect(on_state)
 
+        def on_ended(status: str, _message: str, _offer_sample: bool) -> None:
+            if status in WITH_MODEL and session.run_id is not None:
+                self._trained = (str(session.runs_db), session.run_id)
+                self._sync()
+
+        session.run_ended.connect(on_ended)
+
     def show_beside(self) -> None:
         """Show the window (it keeps its curve while hidden) in front."""
         self._build()
@@ -157,6 +192,11 @@ class LrFindDialog(QDialog):
         """True while a test runs."""
         return self._job is not None and not self._job.done
 
+    def weights_source(self) -> tuple[str, int] | None:
+        """(runs db, run id) whose weights the test starts from; None: fresh weights for the form's settings."""
+        ticked = self._built and self.from_run_check.isChecked()
+        return self._trained if ticked else None
+
     # --- the test -------------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -169,12 +209,7 @@ class LrFindDialog(QDialog):
         except ValueError:
             self._say("Steps must be a whole number (or empty), and the rates numbers such as 1e-7 and 10.", "error")
             return
-        cfg = self._config
-
-        def job(ctx: JobContext) -> LrFindResult:
-            from ...training.lr_finder import find_lr
-
-            return find_lr(cfg, steps, start_lr, end_lr, ctx.progress, ctx.stop)
+        cfg, source = self._config, self.weights_source()
 
         self.plot.clear()
         self.last_result, self.chosen = None, None
@@ -182,7 +217,7 @@ class LrFindDialog(QDialog):
         self._say("Preparing the data and the network…")
         self._job = self._jobs.lane(LANE, latest_wins=True).submit(
             "Finding a learning rate",
-            job,
+            lambda ctx: _find_lr(ctx, cfg, steps, (start_lr, end_lr), source),
             key=LANE,
             on_done=self._on_done,
             on_error=self._on_error,
@@ -265,6 +300,14 @@ class LrFindDialog(QDialog):
         self.use_button.setEnabled(self.chosen is not None and not running)
         for edit in (self.steps_edit, self.start_edit, self.end_edit):
             edit.setEnabled(not running)
+        check = self.from_run_check
+        check.setEnabled(self._trained is not None and not running)
+        if self._trained is None:
+            check.setText("Fresh (no run has ended in the window yet)")
+            check.setToolTip(FRESH_WEIGHTS)
+        else:
+            check.setText(f"Start from run {self._trained[1]}'s trained weights, with its settings")
+            check.setToolTip("Untick to start from fresh weights with the form's settings")
         self.chosen_label.setText(f"Chosen rate: <b>{self.chosen:g}</b>" if self.chosen is not None else "")
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from ....runs.status import RunStatus
+from ....runs.status import WITH_MODEL
 from ...jobs import Jobs
 from ...qt_compat import emit
 from ...widgets.images import to_qimage
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from ...session.run_session import RunSession
 
 MAPS_DEBOUNCE_MS = 80
-MODEL_STATUSES = (RunStatus.FINISHED, RunStatus.FINISHED_EARLY, RunStatus.STOPPED)
 WAITING_FOR_MODEL = (
     "Feature maps appear once a run finishes (or is stopped after its first epoch): "
     "they are computed with its trained model."
@@ -180,7 +179,7 @@ class ResultsView(QWidget):
         # A run stopped before its first epoch has no model: keep the previous one.
         if not self._live:
             return
-        if status in MODEL_STATUSES and self._run_id is not None and self.confusion.predictions is not None:
+        if status in WITH_MODEL and self._run_id is not None and self.confusion.predictions is not None:
             p = self.confusion.predictions
             self.set_model_source(
                 ModelSource(
