@@ -68,3 +68,30 @@ def test_a_saved_run_opens_on_the_results_tab(qtbot, window, runs_db: Path, monk
     text = results.confusion.summary.text()
     assert text.startswith(f"Could not score run {second} (two epochs):") and "gone" in text
     assert results.confusion.matrix().size == 0
+
+
+def test_an_image_clicked_in_compare_mistakes_opens_on_the_results_tab(qtbot, window, runs_db: Path) -> None:
+    store = RunStore(runs_db)
+    first = record_run(store, tiny_config(epochs=1), name="slow")
+    second = record_run(store, tiny_config(epochs=1, lr=0.01), name="fast")
+    panel, results = window.runs_panel, window.results
+    window.tabs.setCurrentWidget(panel)
+    refreshed(qtbot, panel)
+    panel.select_runs([first, second])
+    dialog = panel.mistakes
+    with qtbot.waitSignal(dialog.compared, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(panel.mistakes_button, Qt.MouseButton.LeftButton)
+    view = dialog.view
+    t = int(np.abs(np.diag(view.matrix())).argmax())  # the class on which the runs differ most
+    view.select_cell(t, t)
+    grid = view.b_only if view.b_only.count() else view.a_only  # B right and A wrong: run A is opened
+    wrong_run = first if grid is view.b_only else second
+    assert grid.count() > 0
+    image = grid.values()[0]
+    with qtbot.waitSignal(results.inspector.evaluation_ready, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualItemRect(grid.item(0)).center())
+    qtbot.waitUntil(lambda: results.tabs.currentWidget() is results.feature_maps, timeout=RUN_TIMEOUT_MS)
+    assert window.tabs.currentWidget() is results
+    assert results.feature_maps.index == image
+    assert results.confusion.summary.text().startswith(f"Run {wrong_run} (")
+    dialog.close()

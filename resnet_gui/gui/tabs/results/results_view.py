@@ -64,6 +64,7 @@ class ResultsView(QWidget):
         self._run_id: int | None = None
         self._inspected_label = ""
         self._live = True  # showing the training run's epochs (False: a saved run chosen in the Runs tab)
+        self._image_wanted = -1  # the test image to show once the inspected run is scored
         self._maps_key: tuple[object, ...] | None = None
         self._label_position = -1
         self._prediction: Prediction | None = None
@@ -198,12 +199,13 @@ class ResultsView(QWidget):
         self._update_chosen_image()
         self._schedule_maps()
 
-    def inspect_run(self, run_id: int, name: str = "") -> None:
-        """Show a saved run: its model's confusion matrix on its test set, used for images and maps too.
+    def inspect_run(self, run_id: int, name: str = "", image: int = -1) -> None:
+        """Show a saved run: its model's confusion matrix on its test set, used for images and maps too;
+        ``image`` (a test image's number, -1 for none) is then shown with the model's feature maps.
 
         A training run in progress keeps training, but its epochs no longer replace this view.
         """
-        self._run_id, self._live = run_id, False
+        self._run_id, self._live, self._image_wanted = run_id, False, image
         self.tabs.setCurrentWidget(self.confusion)
         emit(self.activate_requested)
         self._inspected_label = f"run {run_id}" + (f" ({name})" if name else "")
@@ -214,6 +216,9 @@ class ResultsView(QWidget):
 
     def _on_evaluation_ready(self, predictions: Predictions) -> None:
         self.show_predictions(predictions, f"{self._inspected_label.capitalize()} after epoch {predictions.epoch}")
+        if 0 <= self._image_wanted < len(predictions.labels):
+            self._on_image_clicked(self._image_wanted)
+        self._image_wanted = -1
 
     def _on_evaluation_failed(self, message: str) -> None:
         self.confusion.show_message(f"Could not score {self._inspected_label}: {message}")

@@ -46,7 +46,12 @@ LEGEND = (
 
 
 class MistakesView(QWidget):
-    """The difference matrix above two galleries: "A right, B wrong" and "B right, A wrong"."""
+    """The difference matrix above two galleries: "A right, B wrong" and "B right, A wrong".
+
+    A click on a thumbnail emits ``image_chosen(run id, run name, test image)`` for the run that gets it wrong.
+    """
+
+    image_chosen = Signal(int, str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +79,10 @@ class MistakesView(QWidget):
         self.a_title, self.b_title = QLabel(), QLabel()
         self.a_only = ThumbnailGrid(text_width=84, text_lines=2)
         self.b_only = ThumbnailGrid(text_width=84, text_lines=2)
+        self.a_only.chosen.connect(lambda i: self._choose(i, a_right=True))
+        self.b_only.chosen.connect(lambda i: self._choose(i, a_right=False))
+        for grid in (self.a_only, self.b_only):
+            grid.setToolTip("Click an image to see it in the Results tab, with the model that gets it wrong")
         galleries = QHBoxLayout()
         for title, grid in ((self.a_title, self.a_only), (self.b_title, self.b_only)):
             column = QVBoxLayout()
@@ -162,6 +171,11 @@ class MistakesView(QWidget):
             )
             entries.append((c.images[i], text, tip, i))
         grid.fill(entries)
+
+    def _choose(self, image: int, a_right: bool) -> None:
+        if self.result is not None:
+            wrong = self.result.b if a_right else self.result.a
+            emit(self.image_chosen, wrong.id, wrong.name, image)
 
     def _on_cell_clicked(self, index: QModelIndex) -> None:
         if index.isValid() and index.column() < len(self.model.class_names):

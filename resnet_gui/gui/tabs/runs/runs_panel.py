@@ -58,7 +58,7 @@ class RunsPanel(QWidget):
     load_settings_requested = Signal(object)
     resume_requested = Signal(int, object)
     follow_requested = Signal(int)
-    inspect_requested = Signal(int, str)  # run id, run name
+    inspect_requested = Signal(int, str, int)  # run id, run name, test image to show (-1: none)
     runs_listed = Signal(object)  # [run id] of every run in the history
     colors_listed = Signal(object)  # {run id: "#rrggbb" chosen, or ""} of every run in the history
     selection_changed = Signal(object)  # [run id], in the view's order
@@ -148,6 +148,7 @@ class RunsPanel(QWidget):
         self.inspect_button.clicked.connect(self._on_inspect_clicked)
         self.mistakes_button.clicked.connect(self._on_mistakes_clicked)
         self.mistakes.error.connect(lambda message: emit(self.error, message))
+        self.mistakes.view.image_chosen.connect(lambda *run_image: emit(self.inspect_requested, *run_image))
         self.notes_edit.save_requested.connect(self._save_notes)
 
     # --- public API ---------------------------------------------------------------------------
@@ -362,7 +363,7 @@ class RunsPanel(QWidget):
     def _on_inspect_clicked(self) -> None:
         ids = self.selected_run_ids()
         if len(ids) == 1 and has_model(self.run(ids[0])):
-            emit(self.inspect_requested, ids[0], self.run(ids[0]).name)
+            emit(self.inspect_requested, ids[0], self.run(ids[0]).name, -1)
 
     def _on_mistakes_clicked(self) -> None:
         """Compare the later run's mistakes with the earlier one's (B minus A)."""
