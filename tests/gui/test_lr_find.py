@@ -97,7 +97,8 @@ def test_after_a_run_the_test_starts_from_its_weights_unless_unticked(qtbot, win
     window.form.set_config(tiny_config(epochs=3, seed=0, lr=0.01))
     dialog = window.lr_finder
     dialog.show_beside()
-    assert not dialog.from_run_check.isEnabled() and "no run has ended" in dialog.from_run_check.text()
+    assert not dialog.from_run_check.isEnabled() and not dialog.from_run_check.isChecked()
+    assert "no run has ended" in dialog.from_run_check.text()
     with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
     run_id = window.session.run_id

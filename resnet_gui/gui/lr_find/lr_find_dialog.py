@@ -171,6 +171,8 @@ class LrFindDialog(QDialog):
         def on_ended(status: str, _message: str, _offer_sample: bool) -> None:
             if status in WITH_MODEL and session.run_id is not None:
                 self._trained = (str(session.runs_db), session.run_id)
+                if self._built:
+                    self.from_run_check.setChecked(True)  # a new run's weights: offered afresh
                 self._sync()
 
         session.run_ended.connect(on_ended)
@@ -303,7 +305,8 @@ class LrFindDialog(QDialog):
         check = self.from_run_check
         check.setEnabled(self._trained is not None and not running)
         if self._trained is None:
-            check.setText("Fresh (no run has ended in the window yet)")
+            check.setChecked(False)
+            check.setText("Fresh weights (no run has ended in the window yet)")
             check.setToolTip(FRESH_WEIGHTS)
         else:
             check.setText(f"Start from run {self._trained[1]}'s trained weights, with its settings")
