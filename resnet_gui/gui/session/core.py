@@ -17,7 +17,7 @@ from ..jobs import JobContext, Jobs
 from ..qt_compat import emit
 
 DEBOUNCE_MS = 150
-START_FALLBACK_MS = 1000  # where no paint event arrives (offscreen), start anyway
+START_FALLBACK_MS = 3000  # where no paint event arrives, start anyway (a slow first paint can take over 1 s)
 
 
 @dataclass(frozen=True)
