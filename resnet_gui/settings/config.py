@@ -229,8 +229,8 @@ class TrainConfig:
         False,
         "Test-time flips",
         "Score each test image and its left-right mirror image and average the two, at "
-        "twice the scoring time. Helps networks trained with flips (fast-cpu with flips: 0.945 to 0.949); "
-        "without flip training it can cost accuracy (fast-cpu: 0.943 to 0.938)",
+        "twice the scoring time. Helps networks trained with flips (fast-cpu's network, 25 epochs with flips: "
+        "0.945 to 0.949); without flip training it can cost accuracy (the same network without flips: 0.943 to 0.938)",
         hint="score mirror images too",
     )
     device: Device = setting("auto", "Device", "Where to train; auto picks CUDA, then Apple MPS, then the CPU")
