@@ -224,9 +224,9 @@ def test_fast_cpu_recipe_sets_the_new_fields(qtbot) -> None:
     assert form.field("model.stem_pool").isChecked() and form.field("model.stem_pool").isEnabled()
     assert combo_value(form, "train.schedule") == "onecycle"
     assert form.field("train.momentum").text() == "0.9" and form.field("train.momentum").isEnabled()
-    assert form.field("train.weight_decay").text() == "0.001"
-    assert form.field("train.label_smoothing").text() == "0.2"
-    assert combo_value(form, "train.augment") == "none"
+    assert form.field("train.weight_decay").text() == "0.0005"
+    assert form.field("train.label_smoothing").text() == "0.1"
+    assert combo_value(form, "train.augment") == "flip" and form.field("train.test_flips").isChecked()
     assert form.field("data.resize").text() == "0"
     assert form.config() is not None and form.config().train == PRESETS["fast-cpu"].train
 
