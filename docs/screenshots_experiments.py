@@ -14,9 +14,8 @@ import argparse
 import sys
 
 import shots  # noqa: F401  (first: it sets up the offscreen app before Qt is imported)
-from shots import OUT, add_themes_option, chosen_themes, open_window, wait
+from shots import add_themes_option, chosen_themes, grab, open_window, wait
 
-from resnet_gui.gui import theme
 from resnet_gui.gui.main_window import MainWindow
 from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
@@ -56,12 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     wait(lambda: session.state == "finished")
     wait(lambda: not session.busy and "running" not in win.experiments.chooser.currentText())
     win.experiments.table.selectRow(0)
-    for chosen in themes:
-        theme.apply_theme(app, chosen)
-        for _ in range(5):
-            app.processEvents()
-        suffix = "" if chosen == "light" else f"-{chosen}"
-        win.grab().save(str(OUT / f"screenshot-experiments{suffix}.png"))
+    grab(app, win, "experiments", themes, settle=5)
     best = session.view.best
     print(f"best: trial {best.number}, {best.params}, {best.best_test_acc:.4f}")
     win.shutdown()

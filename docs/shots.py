@@ -70,11 +70,11 @@ def open_window(
     return app, win, guard
 
 
-def grab(app: QApplication, widget: QWidget, name: str, themes: Sequence[str]) -> None:
-    """Save ``widget`` as ``screenshot-NAME[-dark].png`` in each theme."""
+def grab(app: QApplication, widget: QWidget, name: str, themes: Sequence[str], settle: int = 3) -> None:
+    """Save ``widget`` as ``screenshot-NAME[-dark].png`` in each theme (``settle`` rounds of events first)."""
     for chosen in themes:
         theme.apply_theme(app, chosen)
-        for _ in range(3):
+        for _ in range(settle):
             app.processEvents()
         suffix = "" if chosen == "light" else f"-{chosen}"
         widget.grab().save(str(OUT / f"screenshot-{name}{suffix}.png"))
