@@ -96,29 +96,36 @@ def test_window_stays_responsive_while_training(qtbot, window) -> None:
 
 
 def test_starting_a_run_never_holds_the_event_loop_for_100_ms(qtbot, window) -> None:
-    # Small batches and many epochs: the first epoch is still going when the measurement ends. A run's end
-    # and its epochs' ends (the Results tab's matrix and galleries) are measured by the test above.
+    # Only the start is measured: the gap in which the first epoch's end was handled, and every gap after it,
+    # are left out (a fast machine ends the first epoch within the measurement). A run's end and its epochs'
+    # ends (the Results tab's matrix and galleries) are measured by the test above.
     window.form.set_config(tiny_config(epochs=20, batch_size=64))
     qtbot.waitUntil(lambda: window.core.info is not None and not window.core.busy, timeout=RUN_TIMEOUT_MS)
-    beats: list[tuple[float, float]] = []  # (wall clock, the GUI thread's own CPU time)
+    beats: list[tuple[float, float, int]] = []  # (wall clock, the GUI thread's own CPU time, epochs ended)
     heartbeat = QTimer()
     heartbeat.setInterval(5)
-    heartbeat.timeout.connect(lambda: beats.append((time.perf_counter(), time.thread_time())))
+    heartbeat.timeout.connect(
+        lambda: beats.append((time.perf_counter(), time.thread_time(), len(window.session.history)))
+    )
     heartbeat.start()
     try:
         qtbot.wait(100)
         clicked = time.perf_counter()
         start_run(qtbot, window)  # data loaded, network built, the first batches trained: all in the worker
         qtbot.waitUntil(lambda: len(window.plots.batch_loss.x) > 0, timeout=RUN_TIMEOUT_MS)
+        first_batch = time.perf_counter()
         qtbot.wait(200)
-        still_training = window.training and not window.session.history
     finally:
         heartbeat.stop()
         window.session.stop()
         qtbot.waitUntil(lambda: not window.training, timeout=RUN_TIMEOUT_MS)
-    gaps = [(b[0] - a[0], b[1] - a[1], a[0] - clicked) for a, b in itertools.pairwise(beats) if b[0] >= clicked]
+    gaps = [
+        (b[0] - a[0], b[1] - a[1], a[0] - clicked)
+        for a, b in itertools.pairwise(beats)
+        if b[0] >= clicked and b[2] == 0
+    ]
+    assert gaps and beats[-1][0] >= first_batch, "no heartbeat between Train and the first batch"
     longest, cpu, at = max(gaps)
-    assert still_training, "the first epoch ended while the start was measured"
     said = f"the event loop stalled {longest * 1000:.0f} ms ({cpu * 1000:.0f} ms of it the GUI thread's own work)"
     # The window's own work is held to 100 ms. On a slow day of the shared host the GUI thread also waits
     # for the GIL while the run's thread imports and builds (150 ms measured, 50 ms of it its own), so the
