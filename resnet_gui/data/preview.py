@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .batching import crop_padding, random_crop_flip, random_flip
+from ..settings.config import SPECS
+from .batching import augment_batch
 from .datasets import DataSet, check_dataset
 
 
@@ -54,10 +55,11 @@ def make_preview(ds: DataSet, per_class: int = 8, augment_examples: int = 8, see
     gen = torch.Generator().manual_seed(seed)
     pick = torch.randperm(len(labels), generator=gen)[:augment_examples]
     originals = ds.train_x[pick]
-    flip_gen, crop_gen = (torch.Generator().manual_seed(seed + 1) for _ in range(2))
+    # Each mode from the same seed: the same images mirrored in every example.
     augmented = {
-        "flip": random_flip(originals.float(), flip_gen),
-        "crop+flip": random_crop_flip(originals.float(), crop_padding(h), crop_gen),
+        mode: augment_batch(originals.float(), mode, torch.Generator().manual_seed(seed + 1))
+        for mode in SPECS["train.augment"].choices
+        if mode != "none"
     }
     return DataPreview(
         ds.class_names,

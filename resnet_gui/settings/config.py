@@ -221,9 +221,15 @@ class TrainConfig:
     augment: Augmentation = setting(
         "none",
         "Augmentation",
-        "Done on the training batches: flip half the images left-right, or also pad them "
-        "by a seventh of their side (4 px at 28 px) and crop back at a random offset",
-        choice_labels={"none": "none", "flip": "horizontal flip", "crop+flip": "random crop + flip"},
+        "Done on the training batches: flip half the images left-right; also pad them "
+        "by a seventh of their side (4 px at 28 px) and crop back at a random offset; or also "
+        "black out a random rectangle (2-33 % of the image) in half of them (random erasing)",
+        choice_labels={
+            "none": "none",
+            "flip": "horizontal flip",
+            "crop+flip": "random crop + flip",
+            "flip+erase": "flip + random erasing",
+        },
     )
     test_flips: bool = setting(
         False,

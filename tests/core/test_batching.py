@@ -2,7 +2,7 @@
 
 import torch
 
-from resnet_gui.data.batching import DeviceBatcher, random_crop_flip
+from resnet_gui.data.batching import DeviceBatcher, random_crop_flip, random_erase
 
 
 def make(n: int = 10, **kw) -> DeviceBatcher:
@@ -61,3 +61,32 @@ def test_crop_shifts_inside_the_padding() -> None:
     zeros_per_image = (out == 0).flatten(1).sum(1)
     assert zeros_per_image.max() > 0 and zeros_per_image.min() >= 0
     assert (out.flatten(1).sum(1) >= 6 * 6).all()
+
+
+def test_erasing_blacks_out_one_rectangle_in_about_half_the_images() -> None:
+    x = torch.ones(400, 1, 28, 28)
+    out = random_erase(x, generator=torch.Generator().manual_seed(4))
+    erased = (out == 0).flatten(1).sum(1)
+    assert 150 < int((erased > 0).sum()) < 250  # p = 0.5
+    for image, n in zip(out[:, 0], erased.tolist(), strict=True):
+        if n:
+            rows = (image == 0).any(1).nonzero().flatten()
+            cols = (image == 0).any(0).nonzero().flatten()
+            height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+            assert n == height * width  # one solid rectangle, nothing else touched
+            assert 0.02 * 784 * 0.5 <= n <= 0.33 * 784 * 1.25  # its area (rounded, clipped to the image)
+    areas = erased[erased > 0].float()
+    assert areas.max() > 4 * areas.min()  # sizes differ from image to image
+
+
+def test_the_erase_mode_flips_and_erases_the_training_batches() -> None:
+    images = torch.full((64, 1, 28, 28), 200, dtype=torch.uint8)
+    images[:, :, :, :14] = 100  # left half darker: a mirrored image shows it on the right
+    batcher = DeviceBatcher(images, torch.zeros(64, dtype=torch.long), 64, torch.device("cpu"), augment="flip+erase")
+    out, _ = next(batcher.batches(generator=torch.Generator().manual_seed(5)))
+    template = images[0].float() / 255
+    kept = out != 0
+    same = ((out == template) | ~kept).flatten(1).all(1)
+    mirrored = ((out == template.flip(-1)) | ~kept).flatten(1).all(1)
+    assert bool((same ^ mirrored).all()) and 16 < int(mirrored.sum()) < 48
+    assert 16 < int((out == 0).flatten(1).any(1).sum()) < 48

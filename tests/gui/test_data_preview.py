@@ -116,7 +116,11 @@ def test_the_augmentation_example_follows_the_form(qtbot, window) -> None:
     qtbot.waitUntil(lambda: view.preview is not None, timeout=PREVIEW_TIMEOUT_MS)
     combo = window.form.field("train.augment")
     originals = view.preview.originals
-    modes = (("flip", "Augmentation: horizontal flip, "), ("crop+flip", "Augmentation: random crop + flip, "))
+    modes = (
+        ("flip", "Augmentation: horizontal flip, "),
+        ("crop+flip", "Augmentation: random crop + flip, "),
+        ("flip+erase", "Augmentation: flip + random erasing, "),
+    )
     for mode, title in modes:
         combo.setCurrentIndex(combo.findData(mode))
         assert view.augmentation_title().startswith(title) and view.augmentation_tiles() == 2 * 8
@@ -124,6 +128,8 @@ def test_the_augmentation_example_follows_the_form(qtbot, window) -> None:
         assert after.shape == originals.shape and not np.array_equal(after, originals)
     for after, before in zip(view.preview.augmented["flip"], originals, strict=True):  # mirrored, or as it was
         assert np.array_equal(after, before[..., ::-1]) or np.array_equal(after, before)
+    erased = view.preview.augmented["flip+erase"]
+    assert ((erased == 0) & (view.preview.augmented["flip"] != 0)).any()  # the same flips, some pixels blacked out
     combo.setCurrentIndex(combo.findData("none"))
     assert view.augmentation_title().startswith("Augmentation: none") and view.augmentation_tiles() == 8
 

@@ -182,7 +182,7 @@ class ConfigForm(QWidget):
         return self._draft.data
 
     def augmentation(self) -> str:
-        """The augmentation mode chosen in the form ("none", "flip" or "crop+flip")."""
+        """The augmentation mode chosen in the form (one of the ``train.augment`` choices)."""
         return self._draft.train.augment
 
     def is_valid(self) -> bool:

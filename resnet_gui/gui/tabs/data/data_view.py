@@ -177,7 +177,7 @@ class DataPreviewView(QWidget):
     # -- public API --------------------------------------------------------------------------
 
     def set_augmentation(self, mode: str) -> None:
-        """Show the examples of augmentation ``mode`` ("none", "flip" or "crop+flip")."""
+        """Show the examples of augmentation ``mode`` (one of the ``train.augment`` choices)."""
         if mode != self._augment:
             self._augment = mode
             if self.preview is not None:
