@@ -107,3 +107,28 @@ def test_a_dragged_non_file_is_refused(qtbot, window) -> None:
     enter.ignore()
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
+
+
+def test_a_hidden_results_tab_draws_an_epoch_when_shown_and_a_run_end_at_once(qtbot, window) -> None:
+    results = window.results
+    assert window.tabs.currentWidget() is not results
+    window.form.set_config(tiny_config(epochs=20, batch_size=64))
+    qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
+    try:
+        qtbot.waitUntil(lambda: len(window.session.history) >= 1, timeout=RUN_TIMEOUT_MS)
+        assert results.confusion.predictions is None  # an epoch's end rebuilds nothing nobody sees
+        window.tabs.setCurrentWidget(results)
+        assert results.confusion.predictions is not None
+        assert results.confusion.summary.text().startswith("Epoch ")
+    finally:
+        window.session.stop()
+        qtbot.waitUntil(lambda: not window.training, timeout=RUN_TIMEOUT_MS)
+
+    window.tabs.setCurrentIndex(0)
+    assert window.tabs.currentWidget() is not results
+    window.form.set_config(tiny_config(epochs=2, batch_size=500))
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
+    shown = results.confusion.predictions
+    assert shown is not None and shown.epoch == 2  # the run's last epoch, drawn when it ended
+    qtbot.waitUntil(lambda: results.model_info is not None, timeout=WAIT_MS)

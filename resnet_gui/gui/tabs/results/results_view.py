@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ....runs.status import WITH_MODEL
@@ -65,6 +65,9 @@ class ResultsView(QWidget):
         self._inspected_label = ""
         self._live = True  # showing the training run's epochs (False: a saved run chosen in the Runs tab)
         self._image_wanted = -1  # the test image to show once the inspected run is scored
+        # An epoch's predictions while this tab is hidden: drawn when it is shown or the run ends, so an
+        # epoch's end does not rebuild a matrix and galleries nobody sees (~100 ms of the GUI thread).
+        self._pending: Predictions | None = None
         self._maps_key: tuple[object, ...] | None = None
         self._label_position = -1
         self._prediction: Prediction | None = None
@@ -136,7 +139,7 @@ class ResultsView(QWidget):
         """A new run: nothing of the last one stays (its maps would show under the new run's images)."""
         self.confusion.clear()
         self.top_losses.clear()
-        self._run_id, self._live = None, True
+        self._run_id, self._live, self._pending = None, True, None
         self.model_info = None
         self.feature_maps.clear(WAITING_FOR_MODEL)
         self.set_model_source(None)
@@ -169,8 +172,21 @@ class ResultsView(QWidget):
     # --- training events --------------------------------------------------------------------
 
     def _on_event(self, event: Predictions) -> None:
-        if self._live:
-            self.show_predictions(event)
+        if not self._live:
+            return
+        self._pending = event
+        if self.isVisible():
+            self._show_pending()
+
+    def _show_pending(self) -> None:
+        if self._pending is not None:
+            predictions, self._pending = self._pending, None
+            self.show_predictions(predictions)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Draw the epoch that ended while this tab was hidden."""
+        super().showEvent(event)
+        self._show_pending()
 
     def _on_run_recorded(self, run_id: int) -> None:
         if self._live:
@@ -180,6 +196,7 @@ class ResultsView(QWidget):
         # A run stopped before its first epoch has no model: keep the previous one.
         if not self._live:
             return
+        self._show_pending()
         if status in WITH_MODEL and self._run_id is not None and self.confusion.predictions is not None:
             p = self.confusion.predictions
             self.set_model_source(
@@ -205,7 +222,7 @@ class ResultsView(QWidget):
 
         A training run in progress keeps training, but its epochs no longer replace this view.
         """
-        self._run_id, self._live, self._image_wanted = run_id, False, image
+        self._run_id, self._live, self._image_wanted, self._pending = run_id, False, image, None
         self.tabs.setCurrentWidget(self.confusion)
         emit(self.activate_requested)
         self._inspected_label = f"run {run_id}" + (f" ({name})" if name else "")
