@@ -148,3 +148,14 @@ def test_the_splitter_drags_both_ways(qtbot, window) -> None:
     settle(qtbot)
     assert splitter.sizes()[0] == splitter.widget(0).minimumSizeHint().width() > 0
     assert not form_scroll(window).horizontalScrollBar().isVisible() and cut_widgets(window) == []
+
+
+def test_the_loss_legend_leaves_most_of_its_plot_to_the_curves(qtbot, window) -> None:
+    settle(qtbot)
+    assert (window.width(), window.height()) == DEFAULT_SIZE
+    plot = window.plots.loss_plot.getPlotItem()
+    legend = plot.legend
+    assert len(legend.items) == 4
+    shown = legend.mapRectToScene(legend.boundingRect()).height()
+    view = plot.getViewBox().sceneBoundingRect().height()
+    assert shown < 0.5 * view, f"the legend covers {shown:.0f} of the plot's {view:.0f} px in height"

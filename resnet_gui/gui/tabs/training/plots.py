@@ -51,7 +51,8 @@ class TrainingPlots(QWidget):
         self.loss_plot = pg.PlotWidget(title="Loss")
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss")
-        self.loss_plot.addLegend(offset=(-10, 10))
+        # Two columns and thin margins: four entries in one column reach down over the curves of a short plot.
+        self.loss_plot.addLegend(offset=(-10, 6), colCount=2).layout.setContentsMargins(4, 2, 4, 2)
         self.acc_plot = pg.PlotWidget(title="Accuracy")
         self.acc_plot.setLabel("bottom", "epoch")
         self.acc_plot.setLabel("left", "accuracy")
