@@ -88,6 +88,8 @@ def augment_batch(x: torch.Tensor, mode: str, generator: torch.Generator | None 
         return random_flip(x, generator)
     if mode == "flip+erase":
         return random_erase(random_flip(x, generator), generator=generator)
+    if mode != "none":
+        raise ValueError(f"unknown augmentation {mode!r}")
     return x
 
 
@@ -139,8 +141,10 @@ def random_erase(
     tops = (torch.rand(n, generator=generator) * (h - heights + 1)).floor()
     lefts = (torch.rand(n, generator=generator) * (w - widths + 1)).floor()
     erased = torch.rand(n, generator=generator) < p
-    rows, cols = torch.arange(h), torch.arange(w)
+    # The draws come from the CPU generator; only these five numbers per image go to the device.
+    tops, heights, lefts, widths, erased = (t.to(x.device) for t in (tops, heights, lefts, widths, erased))
+    rows, cols = torch.arange(h, device=x.device), torch.arange(w, device=x.device)
     in_rows = (rows >= tops[:, None]) & (rows < (tops + heights)[:, None])  # (n, h)
     in_cols = (cols >= lefts[:, None]) & (cols < (lefts + widths)[:, None])  # (n, w)
     mask = erased[:, None, None, None] & in_rows[:, None, :, None] & in_cols[:, None, None, :]
-    return x.masked_fill(mask.to(x.device), 0.0)
+    return x.masked_fill(mask, 0.0)

@@ -1,8 +1,9 @@
 """Device batches: whole-batch scaling, resizing and augmentation, shuffled per epoch."""
 
+import pytest
 import torch
 
-from resnet_gui.data.batching import DeviceBatcher, random_crop_flip, random_erase
+from resnet_gui.data.batching import DeviceBatcher, augment_batch, random_crop_flip, random_erase
 
 
 def make(n: int = 10, **kw) -> DeviceBatcher:
@@ -90,3 +91,8 @@ def test_the_erase_mode_flips_and_erases_the_training_batches() -> None:
     mirrored = ((out == template.flip(-1)) | ~kept).flatten(1).all(1)
     assert bool((same ^ mirrored).all()) and 16 < int(mirrored.sum()) < 48
     assert 16 < int((out == 0).flatten(1).any(1).sum()) < 48
+
+
+def test_an_unknown_augmentation_is_refused_not_skipped() -> None:
+    with pytest.raises(ValueError, match=r"unknown augmentation 'flip\+crop'"):
+        augment_batch(torch.zeros(2, 1, 8, 8), "flip+crop")
