@@ -22,7 +22,7 @@ from .progress import RunPrinter
 def resume_source(arg: str, store: RunStore, check_running: bool = True) -> tuple[int | None, dict[str, Any]]:
     """(run id or None, checkpoint) for ``--resume RUN_ID_OR_CHECKPOINT``; ``check_running`` refuses a run
     that another process is still training (only torchrun's rank 0 checks: it marks the run running)."""
-    from ..training.checkpoint import load_checkpoint
+    from ..training.checkpoint import load_checkpoint, load_last_checkpoint
 
     if not arg.isdigit():
         return None, load_checkpoint(arg)
@@ -35,9 +35,7 @@ def resume_source(arg: str, store: RunStore, check_running: bool = True) -> tupl
             f"--resume: run {arg} is still running (process {run.pid} on {run.host or 'this machine'}); "
             "stop it first, or wait for it to end"
         )
-    if not run.last_checkpoint:
-        raise UserError(f"--resume: run {arg} has no checkpoint yet (it ended before its first epoch)")
-    return run.id, load_checkpoint(run.last_checkpoint)
+    return run.id, load_last_checkpoint(run, "train it again instead of resuming it")
 
 
 def _stop_on_signals(stop: threading.Event, say: Any) -> dict[int, Any]:

@@ -20,6 +20,8 @@ from ..settings.config import ModelConfig, RunConfig
 if TYPE_CHECKING:
     import torch
 
+    from ..runs.store import RunRecord
+
 FORMAT = "resnet-gui-checkpoint"
 VERSION = 1
 LAST = "last.pt"
@@ -83,6 +85,13 @@ def make_checkpoint(
     if epoch_state is not None:
         ckpt["epoch_state"] = epoch_state
     return ckpt
+
+
+def load_last_checkpoint(run: RunRecord, instead: str) -> dict[str, Any]:
+    """``run``'s last checkpoint, loaded; a UserError when it has none, ending with what to do ``instead``."""
+    if not run.last_checkpoint:
+        raise UserError(f"Run {run.id} has no checkpoint yet (it ended before its first epoch): {instead}.")
+    return load_checkpoint(run.last_checkpoint)
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from resnet_gui.training.checkpoint import (
     CheckpointError,
     atomic_save,
     load_checkpoint,
+    load_last_checkpoint,
 )
 from resnet_gui.training.engine import FitResult, fit
 from resnet_gui.training.events import BatchEnd
@@ -163,3 +164,13 @@ def test_unreadable_files_are_reported(tmp_path: Path) -> None:
     atomic_save({"format": "other"}, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not a resnet-gui checkpoint"):
         load_checkpoint(tmp_path / "other.pt")
+
+
+def test_a_run_without_a_checkpoint_says_so_and_what_to_do(tmp_path: Path) -> None:
+    from resnet_gui.errors import UserError
+    from resnet_gui.runs.store import RunStore
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = store.get(store.create_run(RunConfig()))
+    with pytest.raises(UserError, match=r"^Run 1 has no checkpoint yet .*: train it again instead\.$"):
+        load_last_checkpoint(run, "train it again instead")

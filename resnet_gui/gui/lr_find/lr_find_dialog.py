@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...errors import UserError
 from ...runs.status import WITH_MODEL
 from ...settings.config import RunConfig
 from ...training.lr_curve import (
@@ -65,14 +64,11 @@ def _find_lr(
 
     if source is None:
         return find_lr(cfg, steps, *lrs, ctx.progress, ctx.stop)
-    from ...training.checkpoint import load_checkpoint
+    from ...training.checkpoint import load_last_checkpoint
     from ..session.training_job import open_run_store
 
     db, run_id = source
-    run = open_run_store(db).get(run_id)
-    if not run.last_checkpoint:
-        raise UserError(f"Run {run_id} has no checkpoint to start from; untick its weights to start fresh.")
-    ckpt = load_checkpoint(run.last_checkpoint)
+    ckpt = load_last_checkpoint(open_run_store(db).get(run_id), "untick its weights to start fresh")
     return find_lr(RunConfig.from_dict(ckpt["config"]), steps, *lrs, ctx.progress, ctx.stop, resume=ckpt)
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...errors import UserError
 from ...runs.status import RunStatus
 from ...settings.config import RunConfig
 from ...training.events import Callback, EpochEnd, Event, RunStarted
@@ -106,7 +105,7 @@ def train_in_window(
     """Train ``cfg`` (or resume run ``resume_run_id``) until finished, stopped (``ctx.stop``) or failed."""
     from ...runs.changes import StoreChanges
     from ...training import engine
-    from ...training.checkpoint import load_checkpoint, resume_position
+    from ...training.checkpoint import load_last_checkpoint, resume_position
     from ...training.estimate import record_estimate
 
     yield_cpu_to_the_window()
@@ -117,12 +116,7 @@ def train_in_window(
         resume = None
         if resume_run_id is not None:
             run = store.get(resume_run_id)
-            if not run.last_checkpoint:
-                raise UserError(
-                    f"Run {run.id} has no checkpoint to resume from (it ended before its first epoch). "
-                    "Train it again instead."
-                )
-            resume = load_checkpoint(run.last_checkpoint)
+            resume = load_last_checkpoint(run, "train it again instead")
             store.reopen(run.id, resume_position(resume))
             ctx.progress(PastBatches(store.batch_losses(run.id)))
             recorded = run_id = run.id
