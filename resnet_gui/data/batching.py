@@ -141,10 +141,12 @@ def random_erase(
     tops = (torch.rand(n, generator=generator) * (h - heights + 1)).floor()
     lefts = (torch.rand(n, generator=generator) * (w - widths + 1)).floor()
     erased = torch.rand(n, generator=generator) < p
-    # The draws come from the CPU generator; only these five numbers per image go to the device.
-    tops, heights, lefts, widths, erased = (t.to(x.device) for t in (tops, heights, lefts, widths, erased))
+    # The draws come from the CPU generator; these five numbers per image go to the device in one copy.
+    tops, bottoms, lefts, rights, erased_on = torch.stack(
+        (tops, tops + heights, lefts, lefts + widths, erased.float())
+    ).to(x.device)
     rows, cols = torch.arange(h, device=x.device), torch.arange(w, device=x.device)
-    in_rows = (rows >= tops[:, None]) & (rows < (tops + heights)[:, None])  # (n, h)
-    in_cols = (cols >= lefts[:, None]) & (cols < (lefts + widths)[:, None])  # (n, w)
-    mask = erased[:, None, None, None] & in_rows[:, None, :, None] & in_cols[:, None, None, :]
+    in_rows = (rows >= tops[:, None]) & (rows < bottoms[:, None])  # (n, h)
+    in_cols = (cols >= lefts[:, None]) & (cols < rights[:, None])  # (n, w)
+    mask = (erased_on > 0)[:, None, None, None] & in_rows[:, None, :, None] & in_cols[:, None, None, :]
     return x.masked_fill(mask, 0.0)
