@@ -50,7 +50,8 @@ def _seed(text: str) -> int | None:
 
 def _help(spec: Spec) -> str:
     default = format_value(spec.default)
-    return f"{spec.help} (default: {default})" if default else spec.help
+    text = f"{spec.help} (default: {default})" if default else spec.help
+    return text.replace("%", "%%")  # argparse formats help with %, and a setting's help may say "33 %"
 
 
 def add_setting(p: argparse.ArgumentParser, key: str) -> None:

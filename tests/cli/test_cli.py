@@ -1,5 +1,6 @@
 """The headless command line: summary and train, with clear one-line errors."""
 
+import argparse
 import contextlib
 import io
 import json
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from resnet_gui.cli.main import main
+from resnet_gui.cli.options import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -379,3 +381,25 @@ def test_summary_walks_the_data_settings_input_like_the_window(options: tuple[st
     code, out, _ = run("summary", *options)
     assert code == 0 and out.splitlines()[0] == f"input shape: {shape}"
     assert input_shape(DataConfig(dataset="sample", resize=96)) == (1, 96, 96)
+
+
+def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _parsers(sub)
+    return found
+
+
+def test_every_command_prints_its_help() -> None:
+    parsers = _parsers(build_parser())
+    assert len(parsers) > 10
+    for parser in parsers:
+        text = parser.format_help()  # a % in a setting's help used to crash `train --help`
+        assert parser.prog in text
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):  # argparse prints help to sys.stdout
+        code, _, _ = run("train", "--help")
+    text = " ".join(stdout.getvalue().split())
+    assert code == 0 and "--augment" in text and "33 % of the image" in text
