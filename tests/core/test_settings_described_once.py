@@ -31,7 +31,7 @@ def test_the_command_line_help_says_each_setting_s_help_and_default() -> None:
         action = options[spec.cli_option]
         assert action.dest == key
         assert spec.cli_option in action.option_strings, key
-        assert spec.help in action.help, key
+        assert spec.help.replace("%", "%%") in action.help, key  # escaped for argparse
         default = format_value(spec.default)
         if default:
             assert f"(default: {default})" in action.help, key
