@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the preset's test-time flips (scores each test image and its mirror image)",
     )
     p.add_argument(
+        "--test-shifts",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="override the preset's test-time shifts (the last epoch also scores each view moved by one pixel)",
+    )
+    p.add_argument(
         "--threads",
         type=int,
         default=None,
@@ -86,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             ("seed", args.seed),
             ("augment", args.augment),
             ("test_flips", args.test_flips),
+            ("test_shifts", args.test_shifts),
         )
         if v is not None
     }
@@ -142,8 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{' + pool' if m.stem_pool or m.stem == 'd2l' else ''}, resize {cfg.data.resize or 28} px, "
         f"{t.optimizer} lr {t.lr:g} {t.schedule}, batch {t.batch_size}, {t.epochs} epochs, "
         f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}"
-        f"{', test-time flips' if t.test_flips else ''}"
+        f"{', test-time flips' if t.test_flips else ''}{', test-time shifts at the end' if t.test_shifts else ''}"
     )
+    from machine import cpu_model, onednn_isa  # torch is loaded by now: machine.py imports it
+
+    print(f"CPU {cpu_model()}")
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
         f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
@@ -163,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     key = f"time_to_{args.target:g}"
     print(f"{key}: {reached[0]:.1f} s" if reached else f"{key}: not reached")
     print(f"best_test_acc: {best[0]:.4f}")
+    print(f"oneDNN ISA (probed after the timing): {onednn_isa()}")
     return 0
 
 

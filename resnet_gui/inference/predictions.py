@@ -19,32 +19,60 @@ from ..data.batching import DeviceBatcher
 from ..data.datasets import check_dataset, load_dataset
 from ..errors import UserError
 from ..model.resnet import classes_of, input_channels_of
-from ..settings.config import DataConfig
+from ..settings.config import DataConfig, TrainConfig
 from ..training.devices import resolve_device, resolve_precision
 from ..training.events import EpochPredictions
 from ..training.precision import autocast
 from .metrics import class_scores, per_class_accuracy
 from .trained import load_trained
 
+# One pixel down, up, right and left: the moves test-time shifts score besides the image itself.
+SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))
 
-def class_probabilities(model: nn.Module, X: torch.Tensor, flips: bool = False) -> torch.Tensor:
-    """Softmax probabilities of ``model`` for the batch ``X``; with ``flips``, the mean of each
-    image's and its mirror image's (test-time flips)."""
-    p = F.softmax(model(X).float(), dim=1)
-    if flips:
-        p = (p + F.softmax(model(X.flip(-1)).float(), dim=1)) / 2
-    return p
+
+def shifted(X: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """The images ``X`` (N, C, H, W) moved by ``dy``, ``dx`` pixels (at most 1), the edge repeated where they left."""
+    h, w = X.shape[-2:]
+    padded = F.pad(X, (1, 1, 1, 1), mode="replicate")
+    return padded[..., 1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
+
+
+def test_views(X: torch.Tensor, flips: bool = False, shifts: bool = False) -> list[torch.Tensor]:
+    """The views of ``X`` a test scores: itself, its mirror image with ``flips``, and each of them
+    moved by one pixel in four directions with ``shifts``."""
+    views = [X, X.flip(-1)] if flips else [X]
+    if shifts:
+        views += [shifted(v, dy, dx) for v in views for dy, dx in SHIFTS]
+    return views
+
+
+def views_for_epoch(train: TrainConfig, epoch: int) -> tuple[bool, bool]:
+    """(flips, shifts): how a run with ``train`` scores after ``epoch`` (shifts at the last epoch only)."""
+    return train.test_flips, train.test_shifts and epoch >= train.epochs
+
+
+def class_probabilities(model: nn.Module, X: torch.Tensor, flips: bool = False, shifts: bool = False) -> torch.Tensor:
+    """Softmax probabilities of ``model`` for the batch ``X``: the mean over its test views (with
+    ``flips`` each image's and its mirror image's; with ``shifts`` those moved by a pixel too)."""
+    views = test_views(X, flips, shifts)
+    p = sum(F.softmax(model(v).float(), dim=1) for v in views)
+    assert isinstance(p, torch.Tensor)
+    return p / len(views)
 
 
 def predict_batches(
-    model: nn.Module, batches: DeviceBatcher, autocast_ctx: contextlib.AbstractContextManager, flips: bool = False
+    model: nn.Module,
+    batches: DeviceBatcher,
+    autocast_ctx: contextlib.AbstractContextManager,
+    flips: bool = False,
+    shifts: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(predicted classes, softmax probabilities) for every image of ``batches``, in order."""
     model.eval()
     probs = []
     with torch.no_grad(), autocast_ctx:
         for X, _ in batches.batches():
-            probs.append(class_probabilities(model, X, flips))
+            probs.append(class_probabilities(model, X, flips, shifts))
     model.train()
     p = torch.cat(probs).cpu().numpy()
     return p.argmax(axis=1), p
@@ -83,12 +111,14 @@ def test_set_predictions(
     batch_size: int = 256,
     stop: threading.Event | None = None,
     flips: bool = False,
+    shifts: bool = False,
 ) -> EpochPredictions:
     """``net``'s answers on the test split of ``data_cfg``, as a run reports them after an epoch.
 
     ``class_names`` replaces the data set's (e.g. the names a run stored); ``precision`` is a
     run's setting (bf16 autocast where it resolves to bf16); ``flips`` averages each image with its
-    mirror image, as a run with test-time flips scores; ``stop`` cancels loading the data.
+    mirror image, as a run with test-time flips scores, ``shifts`` adds each moved by one pixel (test-time
+    shifts); ``stop`` cancels loading the data.
     Raises UserError when the data is missing or does not fit the network.
     """
     dataset = load_dataset(data_cfg, None, stop)
@@ -104,7 +134,7 @@ def test_set_predictions(
     batches = DeviceBatcher(dataset.test_x, dataset.test_y, batch_size, dev, data_cfg.resize)
     try:
         predicted, probs = predict_batches(
-            net.to(dev), batches, autocast(dev, resolve_precision(precision, dev)), flips
+            net.to(dev), batches, autocast(dev, resolve_precision(precision, dev)), flips, shifts
         )
     finally:
         net.to(home).eval()
@@ -116,9 +146,11 @@ def checkpoint_predictions(
     path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto", stop: threading.Event | None = None
 ) -> EpochPredictions:
     """The answers of the checkpoint's network on the test split of ``data_cfg`` (default: the data it
-    trained on, with the class names it stored), scored as its run scores (precision, test-time flips)."""
+    trained on, with the class names it stored), scored as its run scored its last epoch (precision,
+    test-time flips and shifts)."""
     trained = load_trained(path)
     t = trained.config.train
+    flips, shifts = views_for_epoch(t, trained.epochs)
     return test_set_predictions(
         trained.net,
         data_cfg or trained.config.data,
@@ -128,7 +160,8 @@ def checkpoint_predictions(
         epoch=trained.epochs,
         batch_size=t.batch_size,
         stop=stop,
-        flips=t.test_flips,
+        flips=flips,
+        shifts=shifts,
     )
 
 

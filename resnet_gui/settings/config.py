@@ -239,6 +239,14 @@ class TrainConfig:
         "0.945 to 0.949); without flip training it can cost accuracy (the same network without flips: 0.943 to 0.938)",
         hint="score mirror images too",
     )
+    test_shifts: bool = setting(
+        False,
+        "Test-time shifts",
+        "At the last epoch, also score each test image moved by one pixel up, down, left and right and "
+        "average them all (5 views, 10 with test-time flips): that one scoring takes 5 times as long, "
+        "earlier epochs are scored as before. fast-cpu 30 epochs, two seeds: 0.9454 to 0.9482, 0.9486 to 0.9506",
+        hint="last epoch: 1-px moves",
+    )
     device: Device = setting("auto", "Device", "Where to train; auto picks CUDA, then Apple MPS, then the CPU")
     precision: Precision = setting(
         "auto", "Precision", "Number format of the forward pass; auto takes bf16 where the hardware gains"

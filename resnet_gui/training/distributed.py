@@ -93,6 +93,7 @@ def distributed_scores(
     ctx: DistContext,
     autocast_ctx: contextlib.AbstractContextManager,
     flips: bool,
+    shifts: bool = False,
 ) -> tuple[float, float]:
     """Test accuracy and loss, each rank scoring its shard of ``test`` and the sums added over ranks."""
     model.eval()
@@ -101,7 +102,7 @@ def distributed_scores(
     loss = torch.zeros((), dtype=torch.float64, device=device)
     with torch.no_grad(), autocast_ctx:
         for X, y in test.batches():
-            scores = class_probabilities(model, X, flips)
+            scores = class_probabilities(model, X, flips, shifts)
             correct += (scores.argmax(dim=1) == y).sum()
             loss -= scores.float().gather(1, y[:, None]).clamp_min(MIN_PROB).log().sum().double()
     model.train()

@@ -27,7 +27,7 @@ from torch import nn
 from ..data.batching import DeviceBatcher
 from ..data.datasets import DataSet, check_dataset, load_dataset
 from ..errors import Cancelled, ConfigError, TrainingError
-from ..inference.predictions import predict_batches
+from ..inference.predictions import predict_batches, views_for_epoch
 from ..model.memory import check_run_fits
 from ..model.resnet import build_model, count_params
 from ..runs.status import RunStatus
@@ -230,14 +230,13 @@ class Trainer:
                 return
             eval_start = time.perf_counter()
             report = None
+            views = views_for_epoch(self.cfg.train, epoch)
             if self.dist.enabled:
                 test_acc, test_loss = distributed_scores(
-                    self.model, self.test, self.dist, autocast(self.device, self.precision), self.cfg.train.test_flips
+                    self.model, self.test, self.dist, autocast(self.device, self.precision), *views
                 )
             else:
-                predicted, probs = predict_batches(
-                    self.model, self.test, autocast(self.device, self.precision), self.cfg.train.test_flips
-                )
+                predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision), *views)
                 report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names, self.test_images)
                 test_acc, test_loss = report.accuracy, report.loss
             seconds = trained.seconds + time.perf_counter() - eval_start

@@ -37,6 +37,7 @@ from ..data.image_folder import scan_folder, stratified_split
 from ..data.shapes import NATIVE
 from ..data.standard_sets import CIFAR10_FOLDER, IDX_SETS, idx_present
 from ..errors import Cancelled, TrainingError, UserError
+from ..inference.predictions import SHIFTS
 from ..model.memory import check_run_fits
 from ..model.resnet import count_params
 from ..runs.status import RunStatus
@@ -53,6 +54,7 @@ PROBE_TRAIN_BATCHES = 3
 PROBE_TEST_BATCHES = 2
 # Time the steps over at least this long; a shorter probe is repeated with more batches.
 MIN_TIMED_S = 2.0
+SHIFTED_VIEWS = 1 + len(SHIFTS)  # test-time shifts score each view and it moved four ways
 TEST_SIZES = {"sample": 1000}  # the standard sets test on 10,000 images
 # Other programs' share of the CPU while timing from which the estimate says it may be off.
 BUSY_PERCENT = 25.0
@@ -133,6 +135,8 @@ def _total(cfg: RunConfig, sizes: DataSizes, times: StepTimes, cached: bool) -> 
     test_batches = sizes.test / times.test_batch
     epoch = train_batches * times.train_step_s + test_batches * times.test_step_s + times.epoch_s
     seconds = times.setup_s + times.first_epoch_s + cfg.train.epochs * epoch
+    if cfg.train.test_shifts:  # the last epoch scores 5 times the views, once
+        seconds += (SHIFTED_VIEWS - 1) * test_batches * times.test_step_s
     return DurationEstimate(seconds, cfg.train.epochs, train_batches, test_batches, times, cached)
 
 
@@ -225,7 +229,10 @@ def _time_epochs(
     train_batch, test_batch = min(cfg.train.batch_size, sizes.train), min(cfg.train.batch_size, sizes.test)
     data = _synthetic(sizes, train_batches * train_batch, test_batches * test_batch)
     # No seed: the timing run must not reseed torch's global generator, which a run starting meanwhile uses.
-    timing = with_changes(cfg, train={"epochs": 2, "lr": TIMING_LR, "warmup_epochs": 0.0, "seed": None})
+    # Shifts would score the timed epoch 5 times over; the total adds that for the last epoch alone.
+    timing = with_changes(
+        cfg, train={"epochs": 2, "lr": TIMING_LR, "warmup_epochs": 0.0, "seed": None, "test_shifts": False}
+    )
     at: dict[object, float] = {}  # when RunStarted and each epoch's EpochEnd had been handled
     ends: dict[int, EpochEnd] = {}
 

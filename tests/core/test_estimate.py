@@ -70,6 +70,14 @@ def test_the_estimate_scales_with_epochs_and_batches_without_timing_again(monkey
     assert more.seconds - base.seconds == pytest.approx(2 * 24 * t.train_step_s)
 
 
+def test_test_time_shifts_add_four_scorings_of_the_last_epoch_without_timing_again(monkeypatch) -> None:
+    base = estimate_run(TINY)
+    monkeypatch.setattr(estimate, "_time_epochs", lambda *a: pytest.fail("timed again"))
+    shifted = estimate_run(with_changes(TINY, train={"test_shifts": True}))
+    t = base.times
+    assert shifted.cached and shifted.seconds - base.seconds == pytest.approx(4 * 2 * t.test_step_s)
+
+
 def test_a_second_estimate_comes_from_the_cache_in_memory_and_on_disk(monkeypatch, tmp_path) -> None:
     first = estimate_run(TINY)
     assert (tmp_path / "estimates.json").is_file()

@@ -123,3 +123,54 @@ def test_test_time_flips_average_each_image_with_its_mirror_image(tmp_path: Path
     # The run reported, and a saved run's scoring repeats, the accuracy with flips.
     assert result.history[0].test_acc == pytest.approx(flipped_acc)
     assert evaluate_checkpoint(result.last_checkpoint).accuracy == pytest.approx(flipped_acc)
+
+
+def test_shifted_moves_images_by_one_pixel_repeating_the_edge() -> None:
+    from resnet_gui.inference.predictions import shifted, test_views
+
+    x = torch.arange(9.0).reshape(1, 1, 3, 3)  # rows 0 1 2 / 3 4 5 / 6 7 8
+    assert shifted(x, 1, 0)[0, 0].tolist() == [[0, 1, 2], [0, 1, 2], [3, 4, 5]]  # down
+    assert shifted(x, -1, 0)[0, 0].tolist() == [[3, 4, 5], [6, 7, 8], [6, 7, 8]]  # up
+    assert shifted(x, 0, 1)[0, 0].tolist() == [[0, 0, 1], [3, 3, 4], [6, 6, 7]]  # right
+    assert shifted(x, 0, -1)[0, 0].tolist() == [[1, 2, 2], [4, 5, 5], [7, 8, 8]]  # left
+    assert [len(test_views(x, f, s)) for f, s in ((False, False), (True, False), (False, True), (True, True))] == [
+        1,
+        2,
+        5,
+        10,
+    ]
+
+
+def test_test_time_shifts_score_the_last_epoch_with_ten_views(tmp_path: Path) -> None:
+    from resnet_gui.data.batching import DeviceBatcher
+    from resnet_gui.data.datasets import load_sample
+    from resnet_gui.inference.predictions import (
+        SHIFTS,
+        evaluate_checkpoint,
+        predict_batches,
+        shifted,
+        views_for_epoch,
+    )
+    from resnet_gui.inference.trained import load_trained
+
+    cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 1, "test_flips": True, "test_shifts": True})
+    assert views_for_epoch(with_changes(cfg, train={"epochs": 3}).train, 2) == (True, False)
+    assert views_for_epoch(with_changes(cfg, train={"epochs": 3}).train, 3) == (True, True)
+    result = fit(cfg, checkpoint_dir=tmp_path)
+    net = load_trained(result.last_checkpoint).net.eval()
+    data = load_sample()
+    test = DeviceBatcher(data.test_x, data.test_y, 256, torch.device("cpu"), cfg.data.resize)
+    with torch.no_grad():
+        by_hand = []
+        for X, _ in test.batches():
+            views = [X, X.flip(-1)]
+            views += [shifted(v, dy, dx) for v in views for dy, dx in SHIFTS]
+            by_hand.append(torch.stack([torch.softmax(net(v), dim=1) for v in views]).mean(0))
+    expected = torch.cat(by_hand).numpy()
+    predicted, ten = predict_batches(net, test, contextlib.nullcontext(), flips=True, shifts=True)
+    np.testing.assert_allclose(ten, expected, atol=1e-5)
+    _, two = predict_batches(net, test, contextlib.nullcontext(), flips=True)
+    assert not np.allclose(ten, two, atol=1e-3)  # the shifted views do change the scores
+    accuracy = float((predicted == data.test_y.numpy()).mean())
+    assert result.history[-1].test_acc == pytest.approx(accuracy)
+    assert evaluate_checkpoint(result.last_checkpoint).accuracy == pytest.approx(accuracy)

@@ -32,6 +32,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "train.warmup_epochs",
         "train.label_smoothing",
         "train.test_flips",
+        "train.test_shifts",
     ),
     "Advanced": ("train.device", "train.precision", "train.seed", "train.compile"),
 }

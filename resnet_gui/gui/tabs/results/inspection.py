@@ -219,7 +219,7 @@ def feature_map_grid(
 
 def evaluate(cache: ModelCache, source: ModelSource | None) -> object:
     """The model's predictions on its run's test set (EpochPredictions)."""
-    from ....inference.predictions import test_set_predictions
+    from ....inference.predictions import test_set_predictions, views_for_epoch
 
     loaded = cache.load(source)
     trained = loaded.trained
@@ -227,6 +227,7 @@ def evaluate(cache: ModelCache, source: ModelSource | None) -> object:
     # images may have been edited since, so it is read and scored again.
     if loaded.evaluation is None or trained.config.data.dataset == "folder":
         t = trained.config.train
+        flips, shifts = views_for_epoch(t, trained.epochs)
         loaded.evaluation = test_set_predictions(
             loaded.net,
             trained.config.data,
@@ -234,6 +235,7 @@ def evaluate(cache: ModelCache, source: ModelSource | None) -> object:
             precision=t.precision,
             epoch=trained.epochs,
             batch_size=t.batch_size,
-            flips=t.test_flips,
+            flips=flips,
+            shifts=shifts,
         )
     return loaded.evaluation
