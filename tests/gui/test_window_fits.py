@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from gui_helpers import type_into
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QLineEdit, QTabWidget, QWidget
 
 from resnet_gui.gui.form.elided import ElidedComboBox, PathEdit
 from resnet_gui.gui.layout import DEFAULT_SIZE, FormScroll
@@ -159,3 +159,20 @@ def test_the_loss_legend_leaves_most_of_its_plot_to_the_curves(qtbot, window) ->
     shown = legend.mapRectToScene(legend.boundingRect()).height()
     view = plot.getViewBox().sceneBoundingRect().height()
     assert shown < 0.5 * view, f"the legend covers {shown:.0f} of the plot's {view:.0f} px in height"
+
+
+def test_the_runs_tab_gives_its_compare_plots_room(qtbot, window) -> None:
+    tabs = window.findChild(QTabWidget)
+    tabs.setCurrentWidget(window.runs_panel)
+    settle(qtbot)
+    assert (window.width(), window.height()) == DEFAULT_SIZE
+    compare = window.runs_panel.compare
+    heights = [
+        plot.getPlotItem().getViewBox().sceneBoundingRect().height() for plot in (compare.loss_plot, compare.acc_plot)
+    ]
+    # Two stacked plots share the x axis: titles and the upper plot's axis name took the curves' room.
+    assert min(heights) >= 100 and max(heights) - min(heights) < 10, (
+        f"the compare plots draw their curves in {heights} px of height"
+    )
+    assert not compare.loss_plot.getAxis("bottom").label.isVisible()
+    assert compare.acc_plot.getAxis("bottom").label.isVisible()

@@ -86,14 +86,17 @@ class ComparePlots(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.loss_plot = pg.PlotWidget(title="Loss per epoch")
-        self.acc_plot = pg.PlotWidget(title="Test accuracy per epoch")
+        # No titles, and the x axis named under the lower plot only (the two share it): at the
+        # window's default size the titles and the upper axis name left the curves 48 px of height.
+        self.loss_plot = pg.PlotWidget()
+        self.acc_plot = pg.PlotWidget()
         for plot, label in ((self.loss_plot, "loss"), (self.acc_plot, "test accuracy")):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", label)
             plot.showGrid(x=True, y=True, alpha=0.2)
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
+        self.loss_plot.getAxis("bottom").showLabel(False)
         # The legends keep each curve's name but stay hidden: at the window's size they
         # covered the curves, and the table under the plots is the key (swatch, name, settings).
         for legend in (self.loss_plot.addLegend(offset=(-10, 10)), self.acc_plot.addLegend(offset=(-10, -10))):
@@ -129,8 +132,8 @@ class ComparePlots(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(x_row)
-        layout.addWidget(self.loss_plot, 1)
-        layout.addWidget(self.acc_plot, 1)
+        layout.addWidget(self.loss_plot, 5)
+        layout.addWidget(self.acc_plot, 6)  # the x axis's name is under it
         layout.addWidget(self.scores)
         palette.follow(self._apply_theme)
 
@@ -152,6 +155,7 @@ class ComparePlots(QWidget):
         by_time = self.x_axis.currentData() == "time"
         for plot in (self.loss_plot, self.acc_plot):
             plot.setLabel("bottom", f"wall time ({unit})" if by_time else "epoch")
+        self.loss_plot.getAxis("bottom").showLabel(False)  # setLabel shows it again
         for entry in self.entries:
             color = entry_color(entry)
             run_id = entry.color_run.id

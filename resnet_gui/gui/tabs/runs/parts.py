@@ -248,7 +248,7 @@ def split_view(top: QWidget, compare: QWidget, differences: QWidget, notes: QWid
     main = QSplitter(Qt.Orientation.Vertical)
     main.addWidget(top)
     main.addWidget(bottom)
-    main.setStretchFactor(0, 2)
-    main.setStretchFactor(1, 3)
-    main.setSizes([260, 420])
+    main.setStretchFactor(0, 1)
+    main.setStretchFactor(1, 2)
+    main.setSizes([220, 460])
     return main
