@@ -131,7 +131,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
             root=args.data_root or trained.root,
             folder=args.folder or trained.folder,
         )
-    result = evaluate_checkpoint(args.checkpoint, data_cfg, args.device)
+    result = evaluate_checkpoint(args.checkpoint, data_cfg, args.device, (args.test_flips, args.test_shifts))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2), file=out)
         return 0

@@ -216,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--data-root", metavar="PATH", help=SPECS["data.root"].help)
     v.add_argument("--folder", metavar="PATH", help=SPECS["data.folder"].help)
     v.add_argument("--device", choices=SPECS["train.device"].choices, default="auto")
+    for key in ("train.test_flips", "train.test_shifts"):
+        label = SPECS[key].label.lower()
+        v.add_argument(
+            SPECS[key].cli_option,
+            action=argparse.BooleanOptionalAction,
+            help=f"score with {label} or without (default: as its run scored its last epoch)",
+        )
     v.add_argument("--json", action="store_true", help="print one JSON document")
 
     e = sub.add_parser("export", help="export a checkpoint's model as TorchScript or ONNX")

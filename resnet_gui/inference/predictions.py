@@ -143,14 +143,19 @@ def test_set_predictions(
 
 
 def checkpoint_predictions(
-    path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto", stop: threading.Event | None = None
+    path: str | Path,
+    data_cfg: DataConfig | None = None,
+    device: str = "auto",
+    stop: threading.Event | None = None,
+    views: tuple[bool | None, bool | None] = (None, None),
 ) -> EpochPredictions:
     """The answers of the checkpoint's network on the test split of ``data_cfg`` (default: the data it
     trained on, with the class names it stored), scored as its run scored its last epoch (precision,
-    test-time flips and shifts)."""
+    test-time flips and shifts) unless ``views`` says (flips, shifts) otherwise (None: the run's)."""
     trained = load_trained(path)
     t = trained.config.train
-    flips, shifts = views_for_epoch(t, trained.epochs)
+    run_views = views_for_epoch(t, trained.epochs)
+    flips, shifts = (run if asked is None else asked for asked, run in zip(views, run_views, strict=True))
     return test_set_predictions(
         trained.net,
         data_cfg or trained.config.data,
@@ -165,7 +170,13 @@ def checkpoint_predictions(
     )
 
 
-def evaluate_checkpoint(path: str | Path, data_cfg: DataConfig | None = None, device: str = "auto") -> Evaluation:
-    """Score the checkpoint's network on the test split of ``data_cfg`` (default: the data it trained on)."""
-    result = checkpoint_predictions(path, data_cfg, device)
+def evaluate_checkpoint(
+    path: str | Path,
+    data_cfg: DataConfig | None = None,
+    device: str = "auto",
+    views: tuple[bool | None, bool | None] = (None, None),
+) -> Evaluation:
+    """Score the checkpoint's network on the test split of ``data_cfg`` (default: the data it trained on),
+    with the test views of its run's last epoch unless ``views`` (flips, shifts) says otherwise."""
+    result = checkpoint_predictions(path, data_cfg, device, views=views)
     return Evaluation(result.accuracy, result.confusion(), result.class_names, len(result.labels))

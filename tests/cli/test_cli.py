@@ -241,7 +241,7 @@ def test_summary_presets_and_block_styles() -> None:
     assert json.loads(run("summary", "--preset", "resnet18", "--json")[1])["total_params"] == 11_178_378
 
 
-def test_eval_reports_the_trained_accuracy_and_confusion(tmp_path: Path) -> None:
+def test_eval_reports_the_trained_accuracy_and_confusion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(tmp_path / "runs.sqlite")
     code, out, _ = run(
         "train",
@@ -269,6 +269,21 @@ def test_eval_reports_the_trained_accuracy_and_confusion(tmp_path: Path) -> None
     assert sum(map(sum, doc["confusion"])) == 1000 and len(doc["per_class_acc"]) == 10
     code, out, _ = run("eval", ckpt)
     assert "test accuracy:" in out and "Ankle boot" in out
+    # Scored with other views than its run's (one): each image, its mirror image, both moved a pixel four ways.
+    from resnet_gui.inference import predictions
+
+    scored: list[tuple[bool, bool]] = []
+    real = predictions.test_set_predictions
+
+    def spy(*args, **kwargs):
+        scored.append((kwargs["flips"], kwargs["shifts"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predictions, "test_set_predictions", spy)
+    for options in ((), ("--test-flips", "--test-shifts"), ("--no-test-flips", "--test-shifts"), ("--test-flips",)):
+        code, out, _ = run("eval", ckpt, *options, "--json")
+        assert code == 0 and 0 <= json.loads(out)["test_acc"] <= 1
+    assert scored == [(False, False), (True, True), (False, True), (True, False)]
     code, _, err = run("eval", str(tmp_path / "missing.pt"))
     assert code == 1 and "No checkpoint" in err
 
