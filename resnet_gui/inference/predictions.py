@@ -37,7 +37,7 @@ def shifted(X: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     return padded[..., 1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
 
 
-def test_views(X: torch.Tensor, flips: bool = False, shifts: bool = False) -> list[torch.Tensor]:
+def scoring_views(X: torch.Tensor, flips: bool = False, shifts: bool = False) -> list[torch.Tensor]:
     """The views of ``X`` a test scores: itself, its mirror image with ``flips``, and each of them
     moved by one pixel in four directions with ``shifts``."""
     views = [X, X.flip(-1)] if flips else [X]
@@ -54,10 +54,7 @@ def views_for_epoch(train: TrainConfig, epoch: int) -> tuple[bool, bool]:
 def class_probabilities(model: nn.Module, X: torch.Tensor, flips: bool = False, shifts: bool = False) -> torch.Tensor:
     """Softmax probabilities of ``model`` for the batch ``X``: the mean over its test views (with
     ``flips`` each image's and its mirror image's; with ``shifts`` those moved by a pixel too)."""
-    views = test_views(X, flips, shifts)
-    p = sum(F.softmax(model(v).float(), dim=1) for v in views)
-    assert isinstance(p, torch.Tensor)
-    return p / len(views)
+    return torch.stack([F.softmax(model(v).float(), dim=1) for v in scoring_views(X, flips, shifts)]).mean(dim=0)
 
 
 def predict_batches(

@@ -126,14 +126,14 @@ def test_test_time_flips_average_each_image_with_its_mirror_image(tmp_path: Path
 
 
 def test_shifted_moves_images_by_one_pixel_repeating_the_edge() -> None:
-    from resnet_gui.inference.predictions import shifted, test_views
+    from resnet_gui.inference.predictions import scoring_views, shifted
 
     x = torch.arange(9.0).reshape(1, 1, 3, 3)  # rows 0 1 2 / 3 4 5 / 6 7 8
     assert shifted(x, 1, 0)[0, 0].tolist() == [[0, 1, 2], [0, 1, 2], [3, 4, 5]]  # down
     assert shifted(x, -1, 0)[0, 0].tolist() == [[3, 4, 5], [6, 7, 8], [6, 7, 8]]  # up
     assert shifted(x, 0, 1)[0, 0].tolist() == [[0, 0, 1], [3, 3, 4], [6, 6, 7]]  # right
     assert shifted(x, 0, -1)[0, 0].tolist() == [[1, 2, 2], [4, 5, 5], [7, 8, 8]]  # left
-    assert [len(test_views(x, f, s)) for f, s in ((False, False), (True, False), (False, True), (True, True))] == [
+    assert [len(scoring_views(x, f, s)) for f, s in ((False, False), (True, False), (False, True), (True, True))] == [
         1,
         2,
         5,
