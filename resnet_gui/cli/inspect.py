@@ -136,7 +136,8 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps(result.to_dict(), indent=2), file=out)
         return 0
     names = [n[:11] for n in result.class_names]
-    print(f"test accuracy: {result.accuracy:.4f} on {result.images:,} images", file=out)
+    scored = "" if result.views == 1 else f", {result.views} views of each averaged"
+    print(f"test accuracy: {result.accuracy:.4f} on {result.images:,} images{scored}", file=out)
     print("confusion matrix (rows: true class, columns: predicted):", file=out)
     print(" " * 12 + "".join(f"{n:>12}" for n in names), file=out)
     for name, row in zip(names, result.counts, strict=True):

@@ -46,6 +46,11 @@ def scoring_views(X: torch.Tensor, flips: bool = False, shifts: bool = False) ->
     return views
 
 
+def view_count(flips: bool, shifts: bool) -> int:
+    """How many views of each test image ``scoring_views`` makes."""
+    return (2 if flips else 1) * (1 + len(SHIFTS) if shifts else 1)
+
+
 def views_for_epoch(train: TrainConfig, epoch: int) -> tuple[bool, bool]:
     """(flips, shifts): how a run with ``train`` scores after ``epoch`` (shifts at the last epoch only)."""
     return train.test_flips, train.test_shifts and epoch >= train.epochs
@@ -83,6 +88,7 @@ class Evaluation:
     counts: np.ndarray
     class_names: tuple[str, ...]
     images: int
+    views: int = 1  # of each image, averaged (see scoring_views)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON document ``resnet-gui eval --json`` prints."""
@@ -90,6 +96,7 @@ class Evaluation:
         return {
             "test_acc": self.accuracy,
             "images": self.images,
+            "views": self.views,
             "class_names": list(self.class_names),
             "confusion": self.counts.tolist(),
             "per_class_acc": dict(zip(self.class_names, per_class_accuracy(self.counts).tolist(), strict=True)),
@@ -136,7 +143,8 @@ def test_set_predictions(
     finally:
         net.to(home).eval()
     names = class_names if len(class_names) == classes else dataset.class_names
-    return EpochPredictions(epoch, dataset.test_y.numpy(), predicted, probs, tuple(names), dataset.test_x.numpy())
+    labels, images = dataset.test_y.numpy(), dataset.test_x.numpy()
+    return EpochPredictions(epoch, labels, predicted, probs, tuple(names), images, view_count(flips, shifts))
 
 
 def checkpoint_predictions(
@@ -176,4 +184,4 @@ def evaluate_checkpoint(
     """Score the checkpoint's network on the test split of ``data_cfg`` (default: the data it trained on),
     with the test views of its run's last epoch unless ``views`` (flips, shifts) says otherwise."""
     result = checkpoint_predictions(path, data_cfg, device, views=views)
-    return Evaluation(result.accuracy, result.confusion(), result.class_names, len(result.labels))
+    return Evaluation(result.accuracy, result.confusion(), result.class_names, len(result.labels), result.views)

@@ -27,7 +27,7 @@ from torch import nn
 from ..data.batching import DeviceBatcher
 from ..data.datasets import DataSet, check_dataset, load_dataset
 from ..errors import Cancelled, ConfigError, TrainingError
-from ..inference.predictions import predict_batches, views_for_epoch
+from ..inference.predictions import predict_batches, view_count, views_for_epoch
 from ..model.memory import check_run_fits
 from ..model.resnet import build_model, count_params
 from ..runs.status import RunStatus
@@ -237,7 +237,8 @@ class Trainer:
                 )
             else:
                 predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision), *views)
-                report = EpochPredictions(epoch, self.test_labels, predicted, probs, self.class_names, self.test_images)
+                names, images = self.class_names, self.test_images
+                report = EpochPredictions(epoch, self.test_labels, predicted, probs, names, images, view_count(*views))
                 test_acc, test_loss = report.accuracy, report.loss
             seconds = trained.seconds + time.perf_counter() - eval_start
             load = self.load.epoch()

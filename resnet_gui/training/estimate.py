@@ -37,7 +37,7 @@ from ..data.image_folder import scan_folder, stratified_split
 from ..data.shapes import NATIVE
 from ..data.standard_sets import CIFAR10_FOLDER, IDX_SETS, idx_present
 from ..errors import Cancelled, TrainingError, UserError
-from ..inference.predictions import SHIFTS
+from ..inference.predictions import view_count
 from ..model.memory import check_run_fits
 from ..model.resnet import count_params
 from ..runs.status import RunStatus
@@ -54,7 +54,7 @@ PROBE_TRAIN_BATCHES = 3
 PROBE_TEST_BATCHES = 2
 # Time the steps over at least this long; a shorter probe is repeated with more batches.
 MIN_TIMED_S = 2.0
-SHIFTED_VIEWS = 1 + len(SHIFTS)  # test-time shifts score each view and it moved four ways
+SHIFTED_VIEWS = view_count(False, True)  # test-time shifts score each view and it moved four ways
 TEST_SIZES = {"sample": 1000}  # the standard sets test on 10,000 images
 # Other programs' share of the CPU while timing from which the estimate says it may be off.
 BUSY_PERCENT = 25.0

@@ -132,6 +132,7 @@ class EpochPredictions:
     probs: np.ndarray  # (N, classes) float32
     class_names: tuple[str, ...]
     images: np.ndarray  # (N, C, H, W) uint8, the test images as stored (shared, not copied, per epoch)
+    views: int = 1  # the views of each image scored and averaged: 2 with test-time flips, 5 times that with shifts
 
     @property
     def accuracy(self) -> float:

@@ -280,10 +280,15 @@ def test_eval_reports_the_trained_accuracy_and_confusion(tmp_path: Path, monkeyp
         return real(*args, **kwargs)
 
     monkeypatch.setattr(predictions, "test_set_predictions", spy)
+    views = []
     for options in ((), ("--test-flips", "--test-shifts"), ("--no-test-flips", "--test-shifts"), ("--test-flips",)):
         code, out, _ = run("eval", ckpt, *options, "--json")
         assert code == 0 and 0 <= json.loads(out)["test_acc"] <= 1
+        views.append(json.loads(out)["views"])
     assert scored == [(False, False), (True, True), (False, True), (True, False)]
+    assert views == [1, 10, 5, 2]
+    code, out, _ = run("eval", ckpt, "--test-flips", "--test-shifts")
+    assert code == 0 and "on 1,000 images, 10 views of each averaged" in out.splitlines()[0]
     code, _, err = run("eval", str(tmp_path / "missing.pt"))
     assert code == 1 and "No checkpoint" in err
 

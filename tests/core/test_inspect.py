@@ -156,7 +156,9 @@ def test_test_time_shifts_score_the_last_epoch_with_ten_views(tmp_path: Path) ->
     cfg = with_changes(CFG, train={"precision": "fp32", "epochs": 1, "test_flips": True, "test_shifts": True})
     assert views_for_epoch(with_changes(cfg, train={"epochs": 3}).train, 2) == (True, False)
     assert views_for_epoch(with_changes(cfg, train={"epochs": 3}).train, 3) == (True, True)
-    result = fit(cfg, checkpoint_dir=tmp_path)
+    reports: list = []
+    result = fit(cfg, checkpoint_dir=tmp_path, callbacks=[reports.append])
+    assert [r.views for r in reports if isinstance(r, EpochPredictions)] == [10]  # the Results tab's scores
     net = load_trained(result.last_checkpoint).net.eval()
     data = load_sample()
     test = DeviceBatcher(data.test_x, data.test_y, 256, torch.device("cpu"), cfg.data.resize)
@@ -173,4 +175,5 @@ def test_test_time_shifts_score_the_last_epoch_with_ten_views(tmp_path: Path) ->
     assert not np.allclose(ten, two, atol=1e-3)  # the shifted views do change the scores
     accuracy = float((predicted == data.test_y.numpy()).mean())
     assert result.history[-1].test_acc == pytest.approx(accuracy)
-    assert evaluate_checkpoint(result.last_checkpoint).accuracy == pytest.approx(accuracy)
+    evaluation = evaluate_checkpoint(result.last_checkpoint)
+    assert evaluation.accuracy == pytest.approx(accuracy) and evaluation.views == 10

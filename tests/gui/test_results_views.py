@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,9 @@ def test_matrix_counts_add_up_and_match_the_accuracy(view, trained) -> None:
     assert counts.sum(axis=1).tolist() == [100] * 10
     assert np.trace(counts) / 1000 == pytest.approx(history[-1].test_acc)
     assert f"test accuracy {history[-1].test_acc:.3f}" in view.confusion.summary.text()
+    assert "views" not in view.confusion.summary.text()  # one view of each image: nothing to say
+    view.show_predictions(replace(predictions, views=10))  # scored with test-time flips and shifts
+    assert view.confusion.summary.text().endswith(" of 1,000 test images, 10 views of each)")
     model = view.confusion.model
     headers = [model.headerData(c, Qt.Orientation.Vertical) for c in range(10)]
     assert headers[0] == "T-shirt/top" and headers[9] == "Ankle boot"

@@ -51,6 +51,7 @@ class Predictions(Protocol):
     probs: np.ndarray
     class_names: tuple[str, ...]
     images: np.ndarray
+    views: int
 
     def confusion(self) -> np.ndarray: ...
 
@@ -252,9 +253,10 @@ class ConfusionView(QWidget):
         self.scores.show_counts(counts, tuple(predictions.class_names))
         total, correct = int(counts.sum()), int(np.trace(counts))
         accuracy = correct / total if total else 0.0
+        views = "" if predictions.views == 1 else f", {predictions.views} views of each"
         self.summary.setText(
             f"{title or f'Epoch {predictions.epoch}'}: test accuracy {accuracy:.3f} "
-            f"({correct:,} of {total:,} test images)"
+            f"({correct:,} of {total:,} test images{views})"
         )
         self._fit_table_height()
         if self.selected_cell is not None:
