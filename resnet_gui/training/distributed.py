@@ -133,6 +133,7 @@ def training_device(requested: str, batch_size: int, ctx: DistContext) -> torch.
             f"{ctx.world_size} processes; use a multiple of {ctx.world_size}"
         )
     ctx.init(device)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
+    # cuDNN's autotuner (torch.backends.cudnn.benchmark) stays off, PyTorch's default: on an H200 it
+    # added 2-12 s to the first epoch and nothing to the later ones (the seed's 96 px epochs took
+    # 2.25-2.59 s with it, 2.08-2.22 s without; docs/benchmarks.md, "GPU check").
     return device

@@ -13,6 +13,8 @@ import os
 import pytest
 import torch
 
+from resnet_gui.settings.config import RunConfig, with_changes
+
 DEVICE = os.environ.get("RESNET_GUI_GPU_TESTS_ON", "cuda")
 if DEVICE not in ("cuda", "cpu"):
     raise pytest.UsageError(f"RESNET_GUI_GPU_TESTS_ON must be cuda or cpu, not {DEVICE!r}")
@@ -25,4 +27,12 @@ needs_device = pytest.mark.skipif(DEVICE == "cuda" and not torch.cuda.is_availab
 needs_cuda = pytest.mark.skipif(
     DEVICE != "cuda" or not torch.cuda.is_available(),
     reason=NO_CUDA if DEVICE == "cuda" else "CUDA-only check (dry run on the CPU)",
+)
+
+# A network that trains on the bundled sample in a second or two on a GPU.
+TINY = with_changes(
+    RunConfig(),
+    data={"dataset": "sample", "resize": 0},
+    model={"blocks": (1, 1), "channels": 16},
+    train={"epochs": 2, "batch_size": 256, "precision": "fp32", "device": DEVICE, "seed": 0},
 )

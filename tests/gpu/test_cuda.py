@@ -1,4 +1,4 @@
-"""Training on a CUDA GPU: the window and the CLI, bf16 autocast, checkpoints across devices, out of memory.
+"""Training on a CUDA GPU: the CLI, bf16 autocast, checkpoints across devices, out of memory.
 
 Run by ``benchmarks/gpu_check.sh``; every test skips when no CUDA GPU is present (see conftest.py for a
 dry run of the test code on the CPU).
@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from cuda_helpers import DEVICE, needs_cuda, needs_device
+from cuda_helpers import DEVICE, TINY, needs_cuda, needs_device
 
 from resnet_gui.errors import TrainingError
 from resnet_gui.inference.predictions import evaluate_checkpoint
 from resnet_gui.inference.trained import load_trained
-from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.checkpoint import load_checkpoint
 from resnet_gui.training.devices import resolve_precision
@@ -30,15 +29,6 @@ from resnet_gui.training.engine import fit
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-# A network that trains on the bundled sample in a second or two on a GPU.
-TINY = with_changes(
-    RunConfig(),
-    data={"dataset": "sample", "resize": 0},
-    model={"blocks": (1, 1), "channels": 16},
-    train={"epochs": 2, "batch_size": 256, "precision": "fp32", "device": DEVICE, "seed": 0},
-)
-CORE_TIMEOUT_MS = 60_000
-RUN_TIMEOUT_MS = 180_000
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -53,36 +43,6 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
         timeout=timeout,
         check=False,
     )
-
-
-@needs_device
-def test_window_trains_on_cuda_and_records_the_device(qtbot, runs_db: Path, gui_garbage_guard: None) -> None:
-    from PySide6.QtCore import Qt
-
-    from resnet_gui.gui.main_window import MainWindow
-
-    win = MainWindow(settings=None)
-    qtbot.addWidget(win)
-    win.show()
-    try:
-        qtbot.waitUntil(lambda: win.core.info is not None and not win.core.busy, timeout=CORE_TIMEOUT_MS)
-        win.form.set_config(TINY)
-        cfg = win.form.config()
-        assert cfg is not None and cfg.train.device == DEVICE, "the form does not offer the device"
-        assert win.train_button.isEnabled()
-        with qtbot.waitSignal(win.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
-            qtbot.mouseClick(win.train_button, Qt.MouseButton.LeftButton)
-        assert finished.args == ["finished"], win.banner.message()
-        assert [e.epoch for e in win.session.history] == [1, 2]
-        assert DEVICE in win.progress.status_label.text()
-        runs = RunStore(runs_db).list()
-        assert len(runs) == 1
-        assert runs[0].status == "finished" and runs[0].device == DEVICE
-    finally:
-        if win.training:
-            with qtbot.waitSignal(win.run_finished, timeout=RUN_TIMEOUT_MS):
-                win.request_stop()
-        win.shutdown()
 
 
 @needs_device
