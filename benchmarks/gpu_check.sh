@@ -13,6 +13,7 @@
 # The full Fashion-MNIST (FashionMNIST/raw) is read from env RESNET_GUI_DATA, else shared/datasets,
 # else ../shared/datasets; the GPU machine has no internet, so carry it there. Env PYTHON picks the
 # interpreter (default: python). Logs stay in a temporary folder whose path is printed at the end.
+# An offline machine whose Python lacks resnet-gui's packages: benchmarks/gpu_bundle.sh packs them.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,7 +23,7 @@ MODE=gpu
 for arg in "$@"; do
     case $arg in
         --cpu-fallback) MODE=cpu ;;
-        -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown option $arg (see --help)" >&2; exit 2 ;;
     esac
 done
