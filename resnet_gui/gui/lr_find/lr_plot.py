@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...training.lr_rules import STEEPEST, VALLEY
 from ..qt_compat import emit
 from ..widgets import palette
+from ..widgets.plot_axes import plot_widget
 from ..widgets.plot_style import style_plots
 
 RULE_COLORS = {VALLEY: palette.GREEN, STEEPEST: palette.YELLOW}
@@ -30,11 +31,10 @@ class LrPlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(title="Loss against learning rate")
+        self.plot = plot_widget("Loss against learning rate")
         self.plot.setLogMode(x=True, y=False)
         self.plot.setLabel("bottom", "learning rate")
         self.plot.setLabel("left", "loss")
-        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setMenuEnabled(False)
         self.raw = self.plot.plot(name="batch loss", pen=None, symbol="o", symbolSize=4)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWid
 from ....settings.config import SPECS
 from ....settings.fields import format_value
 from ...widgets import palette
+from ...widgets.plot_axes import plot_widget
 from ...widgets.plot_style import style_plots
 
 POINT_SIZE = 11
@@ -60,11 +61,9 @@ def log_ticks(low: float, high: float) -> list[tuple[float, str]]:
 
 
 def _plot(title: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(title=title)
+    plot = plot_widget(title)
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setMenuEnabled(False)
-    for side in ("left", "bottom"):
-        plot.getAxis(side).enableAutoSIPrefix(False)
     return plot
 
 

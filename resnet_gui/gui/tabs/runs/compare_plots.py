@@ -32,6 +32,7 @@ from ....runs.store import RunRecord
 from ....settings.config import SPECS
 from ....training.events import EpochEnd
 from ...widgets import palette
+from ...widgets.plot_axes import plot_widget
 from ...widgets.plot_style import style_plots
 from .scores_table import ScoresTable
 
@@ -88,14 +89,12 @@ class ComparePlots(QWidget):
         super().__init__(parent)
         # No titles, and the x axis named under the lower plot only (the two share it): at the
         # window's default size the titles and the upper axis name left the curves 48 px of height.
-        self.loss_plot = pg.PlotWidget()
-        self.acc_plot = pg.PlotWidget()
+        self.loss_plot = plot_widget()
+        self.acc_plot = plot_widget()
         for plot, label in ((self.loss_plot, "loss"), (self.acc_plot, "test accuracy")):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", label)
             plot.showGrid(x=True, y=True, alpha=0.2)
-            for side in ("left", "bottom"):
-                plot.getAxis(side).enableAutoSIPrefix(False)
         self.loss_plot.getAxis("bottom").showLabel(False)
         # The legends keep each curve's name but stay hidden: at the window's size they
         # covered the curves, and the table under the plots is the key (swatch, name, settings).

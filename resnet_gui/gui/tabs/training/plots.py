@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ....training.events import BatchEnd, EpochEnd
 from ...widgets import palette
 from ...widgets.file_dialogs import ask_save_path
+from ...widgets.plot_axes import plot_widget
 from ...widgets.plot_style import drawn_in, style_plots
 from . import plot_exports
 from .change_markers import ChangeMarkers
@@ -48,23 +49,20 @@ class TrainingPlots(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.loss_plot = pg.PlotWidget(title="Loss")
+        self.loss_plot = plot_widget("Loss")
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss")
         # Two columns and thin margins: four entries in one column reach down over the curves of a short plot.
         self.loss_plot.addLegend(offset=(-10, 6), colCount=2).layout.setContentsMargins(4, 2, 4, 2)
-        self.acc_plot = pg.PlotWidget(title="Accuracy")
+        self.acc_plot = plot_widget("Accuracy")
         self.acc_plot.setLabel("bottom", "epoch")
         self.acc_plot.setLabel("left", "accuracy")
         self.acc_plot.addLegend(offset=(-10, -10))
         self.acc_plot.setXLink(self.loss_plot)
-        self.lr_plot = pg.PlotWidget(title="Learning rate")
+        self.lr_plot = plot_widget("Learning rate")
         self.lr_plot.setLabel("bottom", "epoch")
         self.lr_plot.setLabel("left", "lr")
         self.lr_plot.setXLink(self.loss_plot)
-        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
-            for side in ("left", "bottom"):
-                plot.getAxis(side).enableAutoSIPrefix(False)
 
         self.batch_loss = _Series(
             "batch loss",
