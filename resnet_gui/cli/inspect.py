@@ -16,6 +16,7 @@ from .options import DATA_KEYS, MEMORY_KEYS, SUMMARY_DATA_KEYS, SUMMARY_KEYS, gi
 from .progress import RunPrinter
 
 if TYPE_CHECKING:
+    from ..inference.predictions import Evaluation
     from ..model.summary import Summary
 
 
@@ -117,27 +118,38 @@ def cmd_data(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    """Test accuracy, confusion matrix and per-class precision, recall and F1 of a checkpoint."""
+    """Test accuracy, confusion matrix and per-class precision, recall and F1 of a checkpoint or an ensemble."""
+    from ..inference.ensemble import EnsembleEvaluation, evaluate_ensemble
     from ..inference.metrics import class_scores
     from ..inference.predictions import evaluate_checkpoint
     from ..inference.trained import load_trained
 
+    paths: list[str] = args.checkpoint
     data_cfg = None
     if args.data or args.data_root or args.folder:
-        trained = load_trained(args.checkpoint).config.data
+        trained = load_trained(paths[0]).config.data
         data_cfg = replace(
             trained,
             dataset=args.data or trained.dataset,
             root=args.data_root or trained.root,
             folder=args.folder or trained.folder,
         )
-    result = evaluate_checkpoint(args.checkpoint, data_cfg, args.device, (args.test_flips, args.test_shifts))
+    views = (args.test_flips, args.test_shifts)
+    if len(paths) > 1:
+        result: Evaluation = evaluate_ensemble(list(paths), data_cfg, args.device, views)
+    else:
+        result = evaluate_checkpoint(paths[0], data_cfg, args.device, views)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2), file=out)
         return 0
     names = [n[:11] for n in result.class_names]
     scored = "" if result.views == 1 else f", {result.views} views of each averaged"
+    members = result.members if isinstance(result, EnsembleEvaluation) else ()
+    if members:
+        scored = f", an ensemble of {len(members)} networks" + scored
     print(f"test accuracy: {result.accuracy:.4f} on {result.images:,} images{scored}", file=out)
+    for member in members:
+        print(f"  alone: {member.accuracy:.4f}  {member.checkpoint}", file=out)
     print("confusion matrix (rows: true class, columns: predicted):", file=out)
     print(" " * 12 + "".join(f"{n:>12}" for n in names), file=out)
     for name, row in zip(names, result.counts, strict=True):

@@ -210,8 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(**{"data.dataset": "sample"})
     d.add_argument("--json", action="store_true", help="print one JSON document")
 
-    v = sub.add_parser("eval", help="test accuracy and confusion matrix of a checkpoint")
-    v.add_argument("checkpoint")
+    v = sub.add_parser("eval", help="test accuracy and confusion matrix of a checkpoint, or of several as an ensemble")
+    v.add_argument(
+        "checkpoint",
+        nargs="+",
+        help="a checkpoint; several are scored as one ensemble (their class probabilities averaged)",
+    )
     v.add_argument("--data", choices=SPECS["data.dataset"].choices, help="data set (default: the one it trained on)")
     v.add_argument("--data-root", metavar="PATH", help=SPECS["data.root"].help)
     v.add_argument("--folder", metavar="PATH", help=SPECS["data.folder"].help)

@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 
 from ..errors import UserError
-from ..runs.processes import BACKGROUND_FOLDER
+from ..runs.processes import BACKGROUND_FOLDER, share_cores
 from .definition import Sweep
 from .study import create_sweep, default_storage
 
@@ -70,9 +70,7 @@ def worker_envs(workers: int, gpus: Sequence[str] = ()) -> list[dict[str, str]]:
     base.pop("RESNET_GUI_RUNS", None)  # --runs-db names the run history
     if gpus:
         return [base | {"CUDA_VISIBLE_DEVICES": g} for g in gpus]
-    if workers > 1 and "OMP_NUM_THREADS" not in base:  # share the cores, rather than each take them all
-        base["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
-    return [dict(base) for _ in range(workers)]
+    return [share_cores(base, workers) for _ in range(workers)]
 
 
 def start_workers(

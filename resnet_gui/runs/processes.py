@@ -49,12 +49,27 @@ def command(config_file: Path, db_path: Path, name: str, processes: int = 1, tag
     return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes), *train]
 
 
+def share_cores(env: dict[str, str], sharing: int) -> dict[str, str]:
+    """``env`` for one of ``sharing`` processes started together: OMP_NUM_THREADS splits this machine's
+    cores between them (a user's own OMP_NUM_THREADS stays). Each would otherwise start a thread per
+    core, and two such runs on two cores fight over them."""
+    if sharing > 1 and "OMP_NUM_THREADS" not in env:
+        return env | {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // sharing))}
+    return env
+
+
 def launch(
-    cfg: RunConfig, db_path: str | Path, processes: int = 1, name: str | None = None, tags: tuple[str, ...] = ()
+    cfg: RunConfig,
+    db_path: str | Path,
+    processes: int = 1,
+    name: str | None = None,
+    tags: tuple[str, ...] = (),
+    sharing: int = 1,
 ) -> Launch:
     """Write the settings beside the run history and start the run in a session of its own.
 
     Its name says what it is (``describe.run_name``) unless ``name`` is given; ``tags`` are recorded with it.
+    ``sharing``: how many runs start together and share the cores (see ``share_cores``).
     """
     from ..settings.toml_io import save_toml
     from .describe import run_name
@@ -68,7 +83,7 @@ def launch(
     config_file = folder / f"run-{stamp}.toml"
     log_file = folder / f"run-{stamp}.log"
     save_toml(cfg, config_file)
-    env = dict(os.environ)
+    env = share_cores(dict(os.environ), sharing)
     env.pop("RESNET_GUI_RUNS", None)  # --runs-db names the store
     with open(log_file, "ab") as log:
         proc = subprocess.Popen(

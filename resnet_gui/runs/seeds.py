@@ -46,12 +46,15 @@ def seed_configs(cfg: RunConfig, n: int) -> list[RunConfig]:
 def launch_seeds(cfg: RunConfig, n: int, db_path: str | Path, name: str) -> tuple[str, list[Launch]]:
     """Start ``n`` background runs of ``cfg`` that differ only in their seed; (their group tag, launches).
 
-    Each is called "``name`` · seed S" and tagged with the group (besides ``cfg``'s tags, if any).
+    Each is called "``name`` · seed S" and tagged with the group (besides ``cfg``'s tags, if any); they
+    split the CPU's cores between them.
     """
     from .processes import launch
 
     tag = new_group_tag()
-    launches = [launch(c, db_path, name=f"{name} · seed {c.train.seed}", tags=(tag,)) for c in seed_configs(cfg, n)]
+    launches = [
+        launch(c, db_path, name=f"{name} · seed {c.train.seed}", tags=(tag,), sharing=n) for c in seed_configs(cfg, n)
+    ]
     return tag, launches
 
 

@@ -10,11 +10,13 @@ import signal
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from cli_helpers import run
 
 from resnet_gui.cli.main import main
-from resnet_gui.runs.processes import process_alive
+from resnet_gui.runs.processes import process_alive, share_cores
+from resnet_gui.runs.seeds import launch_seeds
 from resnet_gui.runs.status import RunStatus
 from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import RunConfig, with_changes
@@ -91,6 +93,21 @@ def test_train_and_repeat_with_seeds_start_grouped_background_runs(tmp_path: Pat
     repeats = [r for r in runs if r.name.startswith("baseline · seed")]
     assert sorted(r.config.train.seed for r in repeats) == [0, 1]  # a random seed repeats as 0, 1, …
     assert len({r.tags for r in repeats}) == 1 and repeats[0].tags != group[0].tags
+
+
+def test_runs_started_together_split_the_cores(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    db = tmp_path / "runs.sqlite"
+    _tag, launches = launch_seeds(TINY, 2, db, "split")
+    try:
+        threads = [psutil.Process(launch.pid).environ().get("OMP_NUM_THREADS") for launch in launches]
+    finally:
+        runs = _wait_finished(RunStore(db), 2, [launch.pid for launch in launches])
+    each = str(max(1, (os.cpu_count() or 1) // 2))
+    assert threads == [each, each]  # two runs on two cores: one thread each, not two each
+    assert all(r.status == RunStatus.FINISHED for r in runs)
+    assert share_cores({"OMP_NUM_THREADS": "3"}, 2) == {"OMP_NUM_THREADS": "3"}  # the user's own stays
+    assert share_cores({}, 1) == {}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,71 @@
+"""``resnet-gui eval A B``: several checkpoints scored as one ensemble, their probabilities averaged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import run
+from PIL import Image
+
+from resnet_gui.inference.predictions import checkpoint_predictions
+
+TINY = (
+    "--resize",
+    "0",
+    "--blocks",
+    "1",
+    "--channels",
+    "8",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "500",
+    "--precision",
+    "fp32",
+)
+
+
+def train(db: Path, *args: str) -> str:
+    """Train a tiny network and return its checkpoint."""
+    code, _, err = run("train", *TINY, "--runs-db", str(db), "--json", *args)
+    assert code == 0, err
+    return json.loads(run("runs", "--runs-db", str(db), "--json")[1])[0]["checkpoint"]
+
+
+@pytest.fixture(scope="module")
+def two_seeds(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    db = tmp_path_factory.mktemp("runs") / "runs.sqlite"
+    return [train(db, "--data", "sample", "--seed", str(seed)) for seed in (0, 1)]
+
+
+def test_two_networks_are_scored_on_their_averaged_probabilities(two_seeds: list[str]) -> None:
+    code, out, err = run("eval", *two_seeds, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    alone = [checkpoint_predictions(path) for path in two_seeds]
+    by_hand = ((alone[0].probs + alone[1].probs) / 2).argmax(axis=1)
+    assert doc["test_acc"] == pytest.approx(float((by_hand == alone[0].labels).mean()))
+    assert [m["checkpoint"] for m in doc["members"]] == two_seeds
+    assert [m["test_acc"] for m in doc["members"]] == pytest.approx([a.accuracy for a in alone])
+    assert [m["test_acc"] for m in doc["members"]] == [
+        json.loads(run("eval", p, "--json")[1])["test_acc"] for p in two_seeds
+    ]
+    assert doc["views"] == 2 and np.array(doc["confusion"]).sum() == 1000
+    code, out, _ = run("eval", *two_seeds)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith(f"test accuracy: {doc['test_acc']:.4f} on 1,000 images, an ensemble of 2")
+    assert [line.split()[-1] for line in lines[1:3]] == two_seeds and lines[1].startswith("  alone: ")
+
+
+def test_networks_of_other_classes_are_refused(two_seeds: list[str], tmp_path: Path) -> None:
+    for k, name in enumerate(("dark", "bright")):
+        (tmp_path / "imgs" / name).mkdir(parents=True)
+        for i in range(10):
+            Image.new("L", (28, 28), k * 255 - i).save(tmp_path / "imgs" / name / f"{i}.png")
+    folder = train(tmp_path / "r.sqlite", "--data", "folder", "--folder", str(tmp_path / "imgs"), "--batch-size", "8")
+    code, out, err = run("eval", two_seeds[0], folder)
+    assert code == 1 and out == ""
+    assert "predicts 2 classes" in err and "must answer the same classes" in err
