@@ -13,19 +13,8 @@ from PIL import Image
 from resnet_gui.inference.predictions import checkpoint_predictions
 
 TINY = (
-    "--resize",
-    "0",
-    "--blocks",
-    "1",
-    "--channels",
-    "8",
-    "--epochs",
-    "1",
-    "--batch-size",
-    "500",
-    "--precision",
-    "fp32",
-)
+    "--resize", "0", "--blocks", "1", "--channels", "8", "--epochs", "1", "--batch-size", "500", "--precision", "fp32",
+)  # fmt: skip
 
 
 def train(db: Path, *args: str) -> str:
