@@ -95,12 +95,25 @@ def test_train_and_repeat_with_seeds_start_grouped_background_runs(tmp_path: Pat
     assert len({r.tags for r in repeats}) == 1 and repeats[0].tags != group[0].tags
 
 
+def _started_env(pid: int) -> dict[str, str]:
+    """The environment a launched run was given, read from /proc. Once in CI a second launch read without
+    OMP_NUM_THREADS; an empty read, or this process's own environment (it holds RESNET_GUI_RUNS, which a
+    launch removes) before the child's replaced it, is read again."""
+    deadline = time.monotonic() + 10
+    while True:
+        env = psutil.Process(pid).environ()
+        if (env and "RESNET_GUI_RUNS" not in env) or time.monotonic() > deadline:
+            return env
+        time.sleep(0.01)
+
+
 def test_runs_started_together_split_the_cores(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     db = tmp_path / "runs.sqlite"
+    RunStore(db)  # as the window's and the CLI's, the history exists before its runs start
     _tag, launches = launch_seeds(TINY, 2, db, "split")
     try:
-        threads = [psutil.Process(launch.pid).environ().get("OMP_NUM_THREADS") for launch in launches]
+        threads = [_started_env(launch.pid).get("OMP_NUM_THREADS") for launch in launches]
     finally:
         runs = _wait_finished(RunStore(db), 2, [launch.pid for launch in launches])
     each = str(max(1, (os.cpu_count() or 1) // 2))
