@@ -16,22 +16,11 @@ import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from resnet_gui.runs.comparison import differing_texts
 from resnet_gui.runs.store import RunStore
-
-
-def flat(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"train": {"lr": 0.1}}`` as ``{"train.lr": 0.1}``."""
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        if isinstance(value, dict):
-            out.update(flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def main() -> None:
@@ -41,11 +30,11 @@ def main() -> None:
     args = p.parse_args()
     store = RunStore(args.runs_db)
     runs = store.list()[::-1]
-    configs = [flat(run.config.to_dict()) for run in runs]
-    varied = sorted(k for k in set().union(*configs) if len({repr(c.get(k)) for c in configs}) > 1)
+    configs = [run.config for run in runs]
+    labels, recipe_names = differing_texts(configs), differing_texts(configs, leave_out=("train.seed",))
     recipes: dict[str, list[float | None]] = defaultdict(list)
     print(f"{'run':>4}  {'settings':48s} {'to ' + format(args.target, 'g'):>9} {'epoch':>5} {'best':>7} {'all s':>7}")
-    for run, cfg in zip(runs, configs, strict=True):
+    for run, label, recipe in zip(runs, labels, recipe_names, strict=True):
         epochs = store.epochs(run.id)
         total, reached, at = 0.0, None, None
         for e in epochs:
@@ -54,9 +43,8 @@ def main() -> None:
                 reached, at = total, e.epoch
         best = max((e.test_acc for e in epochs), default=float("nan"))
         shown = f"{reached:9.1f}" if reached is not None else f"{'not':>9}"
-        label = ", ".join(f"{k.split('.')[-1]} {cfg.get(k)}" for k in varied) or run.name
-        print(f"{run.id:4d}  {label[:48]:48s} {shown} {at or '-':>5} {best:7.4f} {total:7.1f}")
-        recipes[", ".join(f"{k.split('.')[-1]} {cfg.get(k)}" for k in varied if k != "train.seed")].append(reached)
+        print(f"{run.id:4d}  {(label or run.name)[:48]:48s} {shown} {at or '-':>5} {best:7.4f} {total:7.1f}")
+        recipes[recipe].append(reached)
     for name, times in recipes.items():
         if len(times) < 2:
             continue

@@ -136,7 +136,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         )
     views = (args.test_flips, args.test_shifts)
     if len(paths) > 1:
-        result: Evaluation = evaluate_ensemble(list(paths), data_cfg, args.device, views)
+        result: Evaluation = evaluate_ensemble(paths, data_cfg, args.device, views)
     else:
         result = evaluate_checkpoint(paths[0], data_cfg, args.device, views)
     if args.json:

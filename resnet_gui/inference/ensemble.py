@@ -9,6 +9,7 @@ epoch (test-time flips and shifts) unless the views are given.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class Member:
 
 
 def ensemble_predictions(
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     data_cfg: DataConfig | None = None,
     device: str = "auto",
     stop: threading.Event | None = None,
@@ -82,7 +83,7 @@ class EnsembleEvaluation(Evaluation):
 
 
 def evaluate_ensemble(
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     data_cfg: DataConfig | None = None,
     device: str = "auto",
     views: tuple[bool | None, bool | None] = (None, None),
