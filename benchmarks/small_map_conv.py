@@ -3,7 +3,7 @@
 Part 1 times, for each 3x3 layer shape of the seed's ResNet-18 at 96 px (and of the fast-cpu
 network at 28 px), the weight gradient alone as ``aten.convolution_backward`` computes it and as
 ``small_map_conv._weight_grad`` does, in bf16 and float32, batch 256, channels_last. This is what
-``small_map_conv.MAX_OUTPUT_PIXELS`` is chosen from.
+``small_map_conv.max_output_pixels`` is chosen from.
 
 Part 2 times whole bf16 training steps (autocast, channels_last, Adam, random data) of the seed's
 ResNet-18 at 96 px, plain against converted by ``use_small_map_weight_grads``, alternating in one

@@ -146,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     m = cfg.model
     print(
         f"preset {args.preset}: blocks {','.join(map(str, m.blocks))}, {m.channels} channels, stem {m.stem}"
-        f"{' + pool' if m.stem_pool or m.stem == 'd2l' else ''}, resize {cfg.data.resize or 28} px, "
+        f"{' + pool' if m.stem_pool or m.stem == 'd2l' else ''}"
+        f"{' (before BN)' if m.stem == 'small' and m.stem_pool and m.pool_first else ''}, "
+        f"resize {cfg.data.resize or 28} px, "
         f"{t.optimizer} lr {t.lr:g} {t.schedule}, batch {t.batch_size}, {t.epochs} epochs, "
         f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}"
         f"{', test-time flips' if t.test_flips else ''}{', test-time shifts at the end' if t.test_shifts else ''}"

@@ -19,7 +19,15 @@ from .sweep import add_sweep_parser
 FROM_THE_DATA = ("model.in_channels", "model.num_classes")
 TRAIN_KEYS = tuple(k for k in SPECS if k not in FROM_THE_DATA)
 DATA_KEYS = tuple(k for k in SPECS if k.startswith("data.") and k != "data.resize")
-SUMMARY_KEYS = ("model.blocks", "model.channels", "model.stem", "model.block", "model.block_style")
+SUMMARY_KEYS = (
+    "model.blocks",
+    "model.channels",
+    "model.stem",
+    "model.stem_pool",
+    "model.pool_first",
+    "model.block",
+    "model.block_style",
+)
 # The data settings that decide the input shape ``summary`` walks the network over.
 SUMMARY_DATA_KEYS = ("data.dataset", "data.resize", "data.image_size", "data.channels")
 # The training settings ``summary --batch-size`` estimates memory for.
@@ -187,10 +195,22 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         nargs="?",
         default="list",
-        choices=("list", "show", "compare", "compare-mistakes", "tag", "export", "color", "repeat", "steer"),
+        choices=(
+            "list",
+            "show",
+            "compare",
+            "compare-mistakes",
+            "score-together",
+            "tag",
+            "export",
+            "color",
+            "repeat",
+            "steer",
+        ),
         help="list (default); show ID; color ID '#rrggbb'|reset; repeat ID --seeds N; "
         "compare ID ID...; compare-mistakes A B (test images one gets right, "
-        "the other wrong); tag ID... --tags A,B (or --add, --remove); "
+        "the other wrong); score-together ID ID... (their networks' answers averaged); "
+        "tag ID... --tags A,B (or --add, --remove); "
         "export ID --out FILE.csv|.json|.toml; steer ID --lr X | --lr-scale X | --epochs N | --stop-after-epoch",
     )
     r.add_argument("ids", nargs="*", type=run_id_or_word, metavar="ID")

@@ -33,7 +33,8 @@ def network_details(cfg: RunConfig, params: int | None = None) -> str:
     if m.stem == "d2l":
         lines.append("stem: 7×7 conv, stride 2 + 3×3 max-pool")
     else:
-        lines.append("stem: 3×3 conv, stride 1" + (" + 2×2 max-pool" if m.stem_pool else ""))
+        pool = " + 2×2 max-pool" + (" before BN and ReLU" if m.pool_first else "") if m.stem_pool else ""
+        lines.append("stem: 3×3 conv, stride 1" + pool)
     lines.append(f"block style: {m.block_style}")
     if params is not None:
         lines.append(f"{params:,} parameters")

@@ -79,6 +79,14 @@ class ModelConfig:
         only_when=("model.stem", "small"),
         hint="2×2, after the small stem",
     )
+    pool_first: bool = setting(
+        False,
+        "Pool before BN",
+        "With the small stem's max-pool on: pool the convolution's output before the batch norm and ReLU, "
+        "which then work on a quarter of the pixels; the same accuracy, faster steps (fast-cpu's about 1.2×)",
+        only_when=("model.stem", "small"),
+        hint="conv, pool, BN, ReLU",
+    )
     block: Block = setting(
         "basic",
         "Block type",

@@ -14,9 +14,10 @@ PRESETS: dict[str, RunConfig] = {
     # 28 px with a 3x3 stem: a quarter of the seed's pixels per image, and the accuracy improves.
     # Tuned on the 2-core development CPU (docs/benchmarks.md): 28 px, 3x3 stem with a 2x2 pool,
     # three 32-channel stages, SGD one-cycle, 10 epochs; the sweep benchmarks/sweeps/fast_cpu_094.toml
-    # chose flips in training and in scoring with weight decay 5e-4 and label smoothing 0.1.
+    # chose flips in training and in scoring with weight decay 5e-4 and label smoothing 0.1. The pool comes
+    # before the stem's BN and ReLU: 1.15x faster steps, 0.9455-0.9459 over three seeds against 0.9442-0.9454.
     "fast-cpu": RunConfig(
-        ModelConfig(blocks=(1, 1, 1), channels=32, stem="small", stem_pool=True),
+        ModelConfig(blocks=(1, 1, 1), channels=32, stem="small", stem_pool=True, pool_first=True),
         DataConfig(dataset="fashion-mnist", resize=0),
         TrainConfig(
             lr=0.2,

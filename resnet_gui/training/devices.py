@@ -49,6 +49,12 @@ def cpu_has_fast_bf16() -> bool:
     return "avx512_bf16" in _cpu_flags() or "amx_bf16" in _cpu_flags()
 
 
+@functools.lru_cache(maxsize=1)
+def cpu_has_amx() -> bool:
+    """True when the CPU has AMX's bfloat16 tiles (Intel Xeon since Sapphire Rapids)."""
+    return "amx_bf16" in _cpu_flags()
+
+
 def device_name(device: torch.device) -> str:
     """What ``device`` is, for telling machines apart: the GPU's name, else the CPU model (``/proc/cpuinfo``)."""
     if device.type == "cuda":

@@ -63,6 +63,7 @@ def autograd_keeps(cfg: ModelConfig, shape: tuple[int, int, int], batch: int, pr
     [
         (ModelConfig(), (1, 96, 96)),
         (ModelConfig(blocks=(1, 1, 1), channels=32, stem="small"), (1, 28, 28)),
+        (ModelConfig(blocks=(1, 1, 1), channels=32, stem="small", pool_first=True), (1, 28, 28)),
         (ModelConfig(blocks=(3, 2), channels=16, block="bottleneck", in_channels=3), (3, 64, 64)),
         (ModelConfig(blocks=(2, 3), channels=16, block="bottleneck", block_style="torchvision"), (1, 32, 32)),
         (

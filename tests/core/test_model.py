@@ -1,5 +1,7 @@
 """The network matches the seed's ResNet-18 exactly and scales to other depths."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -61,6 +63,21 @@ def test_configurable_depth_width_classes() -> None:
     assert small(torch.rand(2, 1, 28, 28)).shape == (2, 10)
     six = build_model(ModelConfig(blocks=(1,) * 6, channels=8))
     assert six.fc[1].in_features == 8 * 32
+
+
+def test_pool_first_moves_the_small_stems_pool_before_its_batch_norm() -> None:
+    cfg = ModelConfig(blocks=(1, 1, 1), channels=32, stem="small")
+    plain, pooled_first = build_model(cfg), build_model(replace(cfg, pool_first=True))
+    assert [type(m).__name__ for m in plain[:4]] == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"]
+    assert [type(m).__name__ for m in pooled_first[:4]] == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"]
+    seen: list[tuple[int, ...]] = []
+    pooled_first[2].register_forward_hook(lambda _m, inp, _out: seen.append(tuple(inp[0].shape)))
+    assert pooled_first(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+    assert seen == [(2, 32, 14, 14)]  # BN normalises the pooled map, a quarter of the conv's pixels
+    assert count_params(pooled_first) == count_params(plain)
+    # Without the pool (or with the d2l stem) there is nothing to move: the same network either way.
+    for base in (replace(cfg, stem_pool=False), ModelConfig(blocks=(1,), channels=8)):
+        assert str(build_model(replace(base, pool_first=True))) == str(build_model(base))
 
 
 def test_invalid_model_settings_raise_config_error() -> None:

@@ -33,7 +33,9 @@ def test_the_network_and_the_data_set_in_words() -> None:
     details = network_details(RunConfig(), 11_170_000).splitlines()
     assert details[0] == "ResNet 2,2,2,2 · 64 ch · basic (ResNet-18)"
     assert "stem: 7×7 conv, stride 2 + 3×3 max-pool" in details and details[-1] == "11,170,000 parameters"
-    assert "stem: 3×3 conv, stride 1 + 2×2 max-pool" in network_details(SMALL)
+    assert "stem: 3×3 conv, stride 1 + 2×2 max-pool" in network_details(SMALL).splitlines()
+    pooled_first = with_changes(SMALL, model={"pool_first": True})
+    assert "stem: 3×3 conv, stride 1 + 2×2 max-pool before BN and ReLU" in network_details(pooled_first)
     folder = with_changes(SMALL, data={"dataset": "folder", "folder": "/data/flowers/"})
     assert describe_data(folder) == "folder: flowers"
     assert describe_data(with_changes(SMALL, data={"dataset": "cifar10"})) == "cifar10"

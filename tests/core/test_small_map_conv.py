@@ -7,7 +7,7 @@ from torch import nn
 from resnet_gui.data.datasets import load_sample
 from resnet_gui.model.resnet import build_model
 from resnet_gui.settings.config import ModelConfig, RunConfig, with_changes
-from resnet_gui.training import engine
+from resnet_gui.training import engine, small_map_conv
 from resnet_gui.training.small_map_conv import SmallMapConv2d, _SmallMapConvFunction, use_small_map_weight_grads
 
 CL = torch.channels_last
@@ -51,6 +51,22 @@ def test_bf16_training_on_3x3_outputs_takes_the_forward_weight_gradient(size: in
     for a, b in zip(ref, got, strict=False):
         assert a.dtype == b.dtype == torch.float32  # the float32 parameters get float32 gradients
         assert ((a - b).norm() / a.norm()).item() < 1e-2
+
+
+@pytest.mark.parametrize("amx", [True, False])
+def test_4x4_outputs_take_the_forward_weight_gradient_only_where_the_cpu_has_amx(
+    amx: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(small_map_conv, "cpu_has_amx", lambda: amx)
+    plain, small = _pair(2)
+    x = torch.randn(16, 64, 7, 7).contiguous(memory_format=CL)  # stride 2: 4x4 outputs, as fast-cpu's last stage
+    _, _, ref = _grads(plain, x)
+    _, grad_fn, got = _grads(small, x)
+    assert grad_fn == ("_SmallMapConvFunctionBackward" if amx else "ConvolutionBackward0")
+    for a, b in zip(ref, got, strict=False):
+        assert ((a - b).norm() / a.norm()).item() < 1e-2
+    # 5x5 outputs take oneDNN's own kernel on every CPU.
+    assert _grads(small, torch.randn(4, 64, 9, 9).contiguous(memory_format=CL))[1] == "ConvolutionBackward0"
 
 
 def test_larger_maps_fp32_and_inference_use_the_plain_convolution() -> None:

@@ -378,10 +378,12 @@ def test_momentum_is_for_sgd_only(qtbot) -> None:
 def test_stem_pool_only_for_the_small_stem(qtbot) -> None:
     form = ConfigForm()
     qtbot.addWidget(form)
-    pool = form.field("model.stem_pool")
-    assert combo_value(form, "model.stem") == "d2l" and not pool.isEnabled()
+    pool, first = form.field("model.stem_pool"), form.field("model.pool_first")
+    assert combo_value(form, "model.stem") == "d2l" and not pool.isEnabled() and not first.isEnabled()
     choose(form, "model.stem", "small")
-    assert pool.isEnabled()
+    assert pool.isEnabled() and first.isEnabled() and not first.isChecked()
+    first.setChecked(True)
+    assert form.config().model.pool_first is True
     pool.setChecked(False)
     assert form.config().model.stem == "small" and form.config().model.stem_pool is False
 

@@ -8,7 +8,15 @@ INITIAL_DEVICES = ("auto", "cpu")
 # The seed's recipe on the bundled sample: the app trains out of the box, offline.
 DEFAULT_CONFIG = RunConfig(data=DataConfig(dataset="sample", resize=96))
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "Network": ("model.blocks", "model.channels", "model.block", "model.block_style", "model.stem", "model.stem_pool"),
+    "Network": (
+        "model.blocks",
+        "model.channels",
+        "model.block",
+        "model.block_style",
+        "model.stem",
+        "model.stem_pool",
+        "model.pool_first",
+    ),
     "Data": (
         "data.dataset",
         "data.folder",
