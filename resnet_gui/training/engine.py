@@ -34,11 +34,11 @@ from ..runs.status import RunStatus
 from ..settings.config import RunConfig
 from ..settings.validation import validate
 from .checkpoint import CheckpointError, architecture_difference, make_checkpoint
+from .core_share import CoreShare, cpu_training
 from .devices import resolve_precision
 from .distributed import DistContext, distributed_scores, epoch_totals, training_device
 from .early_stop import EarlyStopping, stopped_early
 from .events import BatchEnd, Callback, EpochEnd, EpochPredictions, Event, RunEnd, RunPaused, RunStarted
-from .host_memory import reuse_freed_memory
 from .machine_load import LoadMeter
 from .optimisation import make_optimizer, make_scheduler, out_of_memory_as_error
 from .precision import autocast
@@ -110,7 +110,7 @@ class Trainer:
         self.loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.train.label_smoothing)
         self.model = self._wrap(self.net)
         self.history: list[EpochEnd] = []
-        self.load = LoadMeter(self.device)
+        self.load, self.cores = LoadMeter(self.device), CoreShare()
         self.epoch_state: dict[str, Any] | None = None
         if resume is not None:
             self._restore(resume)
@@ -168,9 +168,8 @@ class Trainer:
         t, resize = self.cfg.train, self.cfg.data.resize
         shard = self.dist.shard if self.dist.enabled else None
         cut = partial(DeviceBatcher, device=self.device, resize=resize, channels_last=self.channels_last, shard=shard)
-        return cut(dataset.train_x, dataset.train_y, t.batch_size, augment=t.augment), cut(
-            dataset.test_x, dataset.test_y, t.batch_size
-        )
+        train = cut(dataset.train_x, dataset.train_y, t.batch_size, augment=t.augment)
+        return train, cut(dataset.test_x, dataset.test_y, t.batch_size)
 
     def _optimisation(self) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
         """The optimiser and its per-step learning-rate schedule."""
@@ -218,8 +217,8 @@ class Trainer:
         return self.result
 
     def memory_policy(self) -> contextlib.AbstractContextManager:
-        """What ``run`` trains inside: on the CPU, freed host memory is kept for the next step."""
-        return reuse_freed_memory() if self.device.type == "cpu" else contextlib.nullcontext()
+        """What ``run`` trains inside: on the CPU, freed memory kept for the next step, the cores shared."""
+        return cpu_training(self.cores) if self.device.type == "cpu" else contextlib.nullcontext()
 
     def _train_epochs(self, start_epoch: int) -> None:
         epoch = start_epoch
@@ -323,6 +322,7 @@ class Trainer:
             seen += len(y)
             now = time.perf_counter()
             if now - last_report >= self.report_every_s or b == n_batches:
+                self.cores.adjust()
                 total = loss_sum.item()
                 chunk = (total - reported_loss) / (b - reported_batch)
                 if not math.isfinite(chunk):
