@@ -13,14 +13,15 @@ from ..inference.compare_runs import ComparedRun, RunsMistakes, compare_runs
 from ..runs.store import RunRecord
 
 
-def _side(run: ComparedRun, accuracy: float) -> dict[str, object]:
+def run_document(run: ComparedRun, accuracy: float) -> dict[str, object]:
+    """One scored run in a JSON document (``compare-mistakes``' a and b, ``score-together``'s runs)."""
     return {"id": run.id, "name": run.name, "checkpoint": run.checkpoint, "epoch": run.epoch, "test_acc": accuracy}
 
 
 def mistakes_document(result: RunsMistakes) -> dict[str, object]:
     """The JSON document: both runs, the difference matrix (B minus A) and who alone gets what right."""
     c = result.comparison
-    return {"a": _side(result.a, c.accuracy_a()), "b": _side(result.b, c.accuracy_b()), **c.to_dict()}
+    return {"a": run_document(result.a, c.accuracy_a()), "b": run_document(result.b, c.accuracy_b()), **c.to_dict()}
 
 
 def print_mistakes(result: RunsMistakes, out: TextIO) -> None:

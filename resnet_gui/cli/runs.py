@@ -62,7 +62,9 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
     needed = {"list": 0, "show": 1, "export": 1, "tag": 1, "steer": 1}.get(args.action, 2)
     if len(args.ids) < needed or (args.action in ("show", "export", "steer") and len(args.ids) != 1):
         what = {"tag": "one or more run ids", "compare": "two or more run ids"}.get(args.action, "one run id")
-        what = {"compare-mistakes": "two run ids, A then B"}.get(args.action, what)
+        what = {"compare-mistakes": "two run ids, A then B", "score-together": "two or more run ids"}.get(
+            args.action, what
+        )
         raise UserError(f"runs {args.action}: give {what}")
     try:
         runs = [store.get(i) for i in args.ids] if args.ids else store.list()
@@ -81,6 +83,8 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
         _tag(store, runs, args, out)
     elif args.action == "steer":
         cmd_steer(store, runs[0], args, out)
+    elif args.action == "score-together":
+        _score_together(runs, args.json, out)
     elif args.action == "compare-mistakes":
         from .compare_mistakes import cmd_compare_mistakes
 
@@ -99,6 +103,29 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
             raise UserError("runs export: give --out FILE.csv, FILE.json or FILE.toml")
         print(f"wrote {export_run(store, runs[0].id, args.out, overwrite=args.force)}", file=out)
     return 0
+
+
+def _score_together(runs: list[RunRecord], as_json: bool, out: TextIO) -> None:
+    """The runs' networks scored as one ensemble on their test set, each one's own accuracy first."""
+    from ..inference.ensemble import ensemble_of_runs
+    from .compare_mistakes import run_document
+
+    result = ensemble_of_runs(runs)
+    members = [
+        {**run_document(r, m.accuracy), "views": m.views} for r, m in zip(result.runs, result.members, strict=True)
+    ]
+    if as_json:
+        doc = {"test_acc": result.accuracy, "images": result.images, "gain": result.gain(), "runs": members}
+        print(json.dumps(doc, indent=2), file=out)
+        return
+    for run, m in zip(result.runs, result.members, strict=True):
+        print(f"{run.label}, epoch {run.epoch}: test accuracy {m.accuracy:.4f} ({m.views} views an image)", file=out)
+    best = result.best_alone()[0]
+    print(
+        f"together: test accuracy {result.accuracy:.4f} on {result.images:,} test images "
+        f"({result.gain():+.4f} against run {best.id} alone)",
+        file=out,
+    )
 
 
 def _tag(store: RunStore, runs: list[RunRecord], args: argparse.Namespace, out: TextIO) -> None:

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import Cancelled, UserError
+from ..runs.store import RunRecord
 from ..settings.config import DataConfig
 from ..training.events import EpochPredictions
+from .compare_runs import ComparedRun, check_comparable
 from .predictions import Evaluation, checkpoint_predictions
 
 
@@ -28,6 +30,7 @@ class Member:
     checkpoint: str
     accuracy: float
     views: int
+    epoch: int = 0  # epochs completed when the checkpoint was written
 
     def to_dict(self) -> dict[str, object]:
         """As ``resnet-gui eval --json`` lists it under "members"."""
@@ -48,12 +51,16 @@ def ensemble_predictions(
     """
     if not paths:
         raise UserError("An ensemble needs at least one checkpoint.")
-    scored = [checkpoint_predictions(path, data_cfg, device, stop, views) for path in paths]
+    scored = []
+    for path in paths:
+        if stop is not None and stop.is_set():
+            raise Cancelled("Scoring the networks together was cancelled.")
+        scored.append(checkpoint_predictions(path, data_cfg, device, stop, views))
     first = scored[0]
     for path, other in zip(paths[1:], scored[1:], strict=True):
         _check_same_test(first, other, str(paths[0]), str(path))
     probs = np.stack([s.probs for s in scored]).mean(axis=0, dtype=np.float64).astype(np.float32)
-    members = [Member(str(path), s.accuracy, s.views) for path, s in zip(paths, scored, strict=True)]
+    members = [Member(str(path), s.accuracy, s.views, s.epoch) for path, s in zip(paths, scored, strict=True)]
     averaged = replace(first, probs=probs, predicted=probs.argmax(axis=1), views=sum(m.views for m in members))
     return averaged, members
 
@@ -93,3 +100,40 @@ def evaluate_ensemble(
     return EnsembleEvaluation(
         result.accuracy, result.confusion(), result.class_names, len(result.labels), result.views, tuple(members)
     )
+
+
+@dataclass(frozen=True)
+class RunsEnsemble:
+    """Recorded runs scored together (used by the Runs tab): each run's network alone, and their average."""
+
+    runs: tuple[ComparedRun, ...]
+    members: tuple[Member, ...]
+    accuracy: float
+    images: int
+
+    def best_alone(self) -> tuple[ComparedRun, Member]:
+        """The run whose network scored best alone, with its score."""
+        return max(zip(self.runs, self.members, strict=True), key=lambda pair: pair[1].accuracy)
+
+    def gain(self) -> float:
+        """The ensemble's accuracy minus the best member's."""
+        return self.accuracy - self.best_alone()[1].accuracy
+
+
+def ensemble_of_runs(
+    runs: Sequence[RunRecord], device: str = "auto", stop: threading.Event | None = None
+) -> RunsEnsemble:
+    """Score the runs' trained models (best checkpoint, else last) together on their test set.
+
+    Raises UserError saying why when they cannot be (fewer than two, no trained model, other test
+    data, other classes), Cancelled when ``stop`` is set.
+    """
+    if len({r.id for r in runs}) < 2:
+        raise UserError("Select at least two different trained runs to score together.")
+    for run in runs[1:]:
+        check_comparable(runs[0], run)
+    result, members = ensemble_predictions([r.trained_checkpoint for r in runs], device=device, stop=stop)
+    if stop is not None and stop.is_set():
+        raise Cancelled("Scoring the runs together was cancelled.")
+    sides = tuple(ComparedRun(r.id, r.name, r.trained_checkpoint, m.epoch) for r, m in zip(runs, members, strict=True))
+    return RunsEnsemble(sides, tuple(members), result.accuracy, len(result.labels))

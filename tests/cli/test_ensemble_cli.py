@@ -58,3 +58,25 @@ def test_networks_of_other_classes_are_refused(two_seeds: list[str], tmp_path: P
     code, out, err = run("eval", two_seeds[0], folder)
     assert code == 1 and out == ""
     assert "predicts 2 classes" in err and "must answer the same classes" in err
+
+
+def test_recorded_runs_are_scored_together_by_their_ids(two_seeds: list[str]) -> None:
+    db = str(Path(two_seeds[0]).parents[2] / "runs.sqlite")
+    code, out, err = run("runs", "score-together", "1", "2", "--runs-db", db, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["test_acc"] == json.loads(run("eval", *two_seeds, "--json")[1])["test_acc"]
+    best = [str(Path(path).with_name("best.pt")) for path in two_seeds]  # a run's trained model: its best epoch
+    assert [(r["id"], r["checkpoint"], r["epoch"], r["views"]) for r in doc["runs"]] == [
+        (1, best[0], 1, 1),
+        (2, best[1], 1, 1),
+    ]
+    assert doc["gain"] == pytest.approx(doc["test_acc"] - max(r["test_acc"] for r in doc["runs"]))
+    code, out, _ = run("runs", "score-together", "1", "2", "--runs-db", db)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("run 1 (") and ", epoch 1: test accuracy " in lines[0]
+    assert lines[2].startswith(f"together: test accuracy {doc['test_acc']:.4f} on 1,000 test images (")
+    code, _, err = run("runs", "score-together", "1", "--runs-db", db)
+    assert code == 1 and "runs score-together: give two or more run ids" in err
+    code, _, err = run("runs", "score-together", "1", "1", "--runs-db", db)
+    assert code == 1 and "Select at least two different trained runs to score together." in err

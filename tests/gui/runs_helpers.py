@@ -133,3 +133,12 @@ def window(window):
     """The conftest window, whose teardown runs with the garbage collector paused."""
     yield window
     settle_garbage()
+
+
+def select_rows(qtbot, panel, run_ids: list[int]) -> None:
+    """Click the runs' rows, the later ones with Ctrl held, as a user selects several runs."""
+    for n, run_id in enumerate(run_ids):
+        row = next(r for r in range(panel.proxy.rowCount()) if panel.proxy.index(r, 0).data(RUN_ID_ROLE) == run_id)
+        rect = panel.table.visualRect(panel.proxy.index(row, 0))
+        modifier = Qt.KeyboardModifier.ControlModifier if n else Qt.KeyboardModifier.NoModifier
+        qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())

@@ -10,23 +10,13 @@ import numpy as np
 import pytest
 from gui_helpers import RUN_TIMEOUT_MS, tiny_config
 from PySide6.QtCore import Qt
-from runs_helpers import make_panel, record_run, runs_db, store, wait_for_panel
+from runs_helpers import make_panel, record_run, runs_db, select_rows, store, wait_for_panel
 
-from resnet_gui.gui.tabs.runs.runs_table import RUN_ID_ROLE
 from resnet_gui.inference.predictions import checkpoint_predictions
 from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import DataConfig, RunConfig
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
-
-
-def select_rows(qtbot, panel, run_ids: list[int]) -> None:
-    """Click the runs' rows, the later ones with Ctrl held, as a user selects several runs."""
-    for n, run_id in enumerate(run_ids):
-        row = next(r for r in range(panel.proxy.rowCount()) if panel.proxy.index(r, 0).data(RUN_ID_ROLE) == run_id)
-        rect = panel.table.visualRect(panel.proxy.index(row, 0))
-        modifier = Qt.KeyboardModifier.ControlModifier if n else Qt.KeyboardModifier.NoModifier
-        qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
 
 
 def test_two_runs_mistakes_compared_from_the_runs_tab(qtbot, make_panel, store: RunStore) -> None:

@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,6 +30,7 @@ from ...widgets import palette
 from ..results.confusion_view import MAX_THUMBNAILS, MIN_COLUMN_PX
 from ..results.thumbnails import ThumbnailGrid
 from .mistakes_matrix import DiagonalFrame, DifferenceModel
+from .scoring_dialog import ScoringDialog
 
 if TYPE_CHECKING:
     from ....inference.compare_runs import RunsMistakes
@@ -190,25 +189,18 @@ def _shown(indices: np.ndarray) -> str:
     return f" (the first {MAX_THUMBNAILS} shown)" if len(indices) > MAX_THUMBNAILS else ""
 
 
-class MistakesDialog(QDialog):
+class MistakesDialog(ScoringDialog):
     """A window comparing two runs' mistakes; ``compare(a, b)`` scores them in the background.
 
     ``compared`` fires when a comparison is shown; ``error(message)`` when it cannot be made.
     """
 
     compared = Signal()
-    error = Signal(str)
 
     def __init__(self, jobs: Jobs, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(jobs, LANE, "Cancelled: select two runs and click Compare mistakes again.", parent)
         self.setWindowTitle("Compare mistakes")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-        self._lane = jobs.lane(LANE, latest_wins=True)
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop scoring the runs")
-        self.cancel_button.clicked.connect(lambda: self._lane.cancel(LANE))
         self.swap_button = QPushButton("Swap A and B")
         self.swap_button.setToolTip("Compare the other way round: A's counts minus B's")
         self.swap_button.clicked.connect(self.swap)
@@ -224,63 +216,27 @@ class MistakesDialog(QDialog):
         self.resize(900, 760)
         self._set_busy(False)
 
-    @property
-    def busy(self) -> bool:
-        """True while the runs are being scored."""
-        return self._lane.busy
-
     def compare(self, a: RunRecord, b: RunRecord) -> None:
         """Show the window and compare run ``b`` with run ``a`` (B minus A); a newer request replaces this one."""
         self.view.clear()
-        self.status_label.setText(f"Scoring run {a.id} and run {b.id} on their test set…")
-        palette.set_tone(self.status_label, "")
-        self._set_busy(True)
-        self.show()
-        self.activateWindow()
 
         def work(ctx: JobContext) -> RunsMistakes:
             from ....inference.compare_runs import compare_runs
 
             return compare_runs(a, b, stop=ctx.stop)
 
-        self._lane.submit(
-            f"Comparing the mistakes of run {a.id} and run {b.id}",
-            work,
-            key=LANE,
-            on_done=self._on_done,
-            on_error=lambda message, _offer: self._on_error(message),
-            on_cancelled=self._on_cancelled,
-        )
+        status = f"Scoring run {a.id} and run {b.id} on their test set…"
+        self.start(status, f"Comparing the mistakes of run {a.id} and run {b.id}", work, self._show)
 
     def swap(self) -> None:
         """Make B the reference (no scoring again)."""
         if self.view.result is not None:
             self.view.show_result(self.view.result.swapped())
 
-    def _on_done(self, result: RunsMistakes) -> None:
-        self.status_label.setText("")
+    def _show(self, result: RunsMistakes) -> None:
         self.view.show_result(result)
-        self._set_busy(False)
         emit(self.compared)
 
-    def _on_error(self, message: str) -> None:
-        self._set_busy(False)
-        self.status_label.setText(message)
-        palette.set_tone(self.status_label, "error")
-        emit(self.error, message)
-
-    def _on_cancelled(self) -> None:
-        self._set_busy(False)
-        self.status_label.setText("Cancelled: select two runs and click Compare mistakes again.")
-        palette.set_tone(self.status_label, "muted")
-
     def _set_busy(self, busy: bool) -> None:
-        self.cancel_button.setVisible(busy)
+        super()._set_busy(busy)
         self.swap_button.setEnabled(not busy and self.view.result is not None)
-        self.status_label.setVisible(bool(self.status_label.text()))
-
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
-        """Closing the window (or Escape) stops the scoring; minimising it does not."""
-        if not event.spontaneous():
-            self._lane.cancel(LANE)
-        super().hideEvent(event)

@@ -156,7 +156,8 @@ def titled(title: str, widget: QWidget) -> QWidget:
 
 
 class RunActions(QWidget):
-    """The buttons acting on the selected runs in a row; Compare mistakes and the TensorBoard box go elsewhere."""
+    """The buttons acting on the selected runs in a row; Compare mistakes, Score together and the TensorBoard
+    box go elsewhere."""
 
     def __init__(self, tensorboard_folder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,6 +176,11 @@ class RunActions(QWidget):
             "Compare mistakes",
             "Select two trained runs: the difference of their confusion matrices on their test set, "
             "and the test images one gets right and the other wrong",
+        )
+        self.ensemble = _button(
+            "Score together",
+            "Select two or more trained runs: their networks' answers averaged on their test set, "
+            "with each network's own accuracy",
         )
         self.tensorboard = QCheckBox("Log new runs to TensorBoard")
         self.tensorboard.setEnabled(tensorboard_installed())
@@ -201,6 +207,7 @@ class RunActions(QWidget):
         self.follow.setEnabled(one is not None and not training and one.status == RunStatus.RUNNING)
         self.inspect.setEnabled(one is not None and has_model(one))
         self.mistakes.setEnabled(len(runs) == 2 and all(has_model(r) for r in runs))
+        self.ensemble.setEnabled(len(runs) >= 2 and all(has_model(r) for r in runs))
         if one is not None and one.status in RESUMABLE and not one.last_checkpoint:
             self.resume.setToolTip("This run stopped before its first checkpoint; train it again instead")
         else:

@@ -35,6 +35,7 @@ from ...session.training_job import TENSORBOARD_FOLDER
 from ...widgets.palette import set_tone
 from .changes_line import ChangesLine
 from .compare_plots import ComparePlots, DifferencesTable
+from .ensemble_view import EnsembleDialog
 from .live_refresh import LIVE_REFRESH_MS, LiveRefresh
 from .mistakes_view import MistakesDialog
 from .parts import ConfirmBar, ErrorLine, RunActions, RunsTableView, can_resume, has_model, split_view
@@ -90,6 +91,7 @@ class RunsPanel(QWidget):
         self.resume_button, self.follow_button, self.inspect_button = actions.resume, actions.follow, actions.inspect
         self.tensorboard_check = actions.tensorboard
         self.mistakes_button, self.mistakes = actions.mistakes, MistakesDialog(self._jobs, self)
+        self.ensemble_button, self.ensemble = actions.ensemble, EnsembleDialog(self._jobs, self)
         self.confirm_bar = ConfirmBar()
         self.confirm_label = self.confirm_bar.label
         self.confirm_delete_button = self.confirm_bar.confirm_button
@@ -113,6 +115,7 @@ class RunsPanel(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.status_label, 1)
         bottom.addWidget(self.mistakes_button)
+        bottom.addWidget(self.ensemble_button)
         bottom.addWidget(self.tensorboard_check)
         layout = QVBoxLayout(self)
         layout.addWidget(split_view(top, self.compare, self.differences, self.notes_edit), 1)
@@ -148,6 +151,10 @@ class RunsPanel(QWidget):
         self.inspect_button.clicked.connect(self._on_inspect_clicked)
         self.mistakes_button.clicked.connect(self._on_mistakes_clicked)
         self.mistakes.error.connect(lambda message: emit(self.error, message))
+        self.ensemble_button.clicked.connect(
+            lambda: self.ensemble.score([self.run(i) for i in self.selected_run_ids()])
+        )
+        self.ensemble.error.connect(lambda message: emit(self.error, message))
         self.mistakes.view.image_chosen.connect(lambda *run_image: emit(self.inspect_requested, *run_image))
         self.notes_edit.save_requested.connect(self._save_notes)
 
