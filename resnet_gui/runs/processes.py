@@ -24,6 +24,7 @@ import psutil
 from ..settings.config import RunConfig
 
 BACKGROUND_FOLDER = "background"
+SHARED_THREADS_ENV = "RESNET_GUI_SHARED_THREADS"  # set beside the OMP_NUM_THREADS that share_cores chose
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,10 @@ def command(config_file: Path, db_path: Path, name: str, processes: int = 1, tag
 def share_cores(env: dict[str, str], sharing: int) -> dict[str, str]:
     """``env`` for one of ``sharing`` processes started together: OMP_NUM_THREADS splits this machine's
     cores between them (a user's own OMP_NUM_THREADS stays). Each would otherwise start a thread per
-    core, and two such runs on two cores fight over them."""
+    core, and two such runs on two cores fight over them. SHARED_THREADS_ENV says the count is a share,
+    which the run may raise again when the others end (``training.core_share``), unlike a user's own."""
     if sharing > 1 and "OMP_NUM_THREADS" not in env:
-        return env | {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // sharing))}
+        return env | {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // sharing)), SHARED_THREADS_ENV: "1"}
     return env
 
 

@@ -7,7 +7,7 @@ cores between runs launched together; this covers the rest (a background run sta
 window trains, a second sweep, a run in another terminal): every CPU run registers itself in a
 folder of this user's, and while it trains it sets torch's threads to the cores divided by the
 runs registered and alive, never more than it started with (a count set by the user or a test stays
-the ceiling), and back to that count when it ends.
+the ceiling; one that ``share_cores`` chose does not), and back to that count when it ends.
 
 No library does this across unrelated processes (OpenMP and torch only know their own), hence a
 folder of small files: one per training run, named after its process and that process's start time
@@ -29,6 +29,7 @@ from pathlib import Path
 import psutil
 import torch
 
+from ..runs.processes import SHARED_THREADS_ENV
 from .host_memory import reuse_freed_memory
 
 # How often a training run looks at the folder; adjusting the thread count costs nothing between steps.
@@ -74,7 +75,9 @@ class CoreShare:
         self._checked = 0.0
 
     def __enter__(self) -> CoreShare:
-        self.ceiling = torch.get_num_threads()
+        # A count that share_cores chose for runs started together is a share: alone, the run may take
+        # every core back. Any other count (a user's OMP_NUM_THREADS, a test's) stays the ceiling.
+        self.ceiling = self.cores if os.environ.get(SHARED_THREADS_ENV) else torch.get_num_threads()
         started = psutil.Process().create_time()
         name = f"{os.getpid()}-{started}-{threading.get_ident()}-{time.monotonic_ns()}"
         try:

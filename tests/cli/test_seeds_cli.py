@@ -15,7 +15,7 @@ import pytest
 from cli_helpers import run
 
 from resnet_gui.cli.main import main
-from resnet_gui.runs.processes import process_alive, share_cores
+from resnet_gui.runs.processes import SHARED_THREADS_ENV, process_alive, share_cores
 from resnet_gui.runs.seeds import launch_seeds
 from resnet_gui.runs.status import RunStatus
 from resnet_gui.runs.store import RunStore
@@ -113,11 +113,13 @@ def test_runs_started_together_split_the_cores(tmp_path: Path, monkeypatch) -> N
     RunStore(db)  # as the window's and the CLI's, the history exists before its runs start
     _tag, launches = launch_seeds(TINY, 2, db, "split")
     try:
-        threads = [_started_env(launch.pid).get("OMP_NUM_THREADS") for launch in launches]
+        envs = [_started_env(launch.pid) for launch in launches]
+        threads = [env.get("OMP_NUM_THREADS") for env in envs]
     finally:
         runs = _wait_finished(RunStore(db), 2, [launch.pid for launch in launches])
     each = str(max(1, (os.cpu_count() or 1) // 2))
     assert threads == [each, each]  # two runs on two cores: one thread each, not two each
+    assert all(env.get(SHARED_THREADS_ENV) == "1" for env in envs)  # a share: the last to train takes all back
     assert all(r.status == RunStatus.FINISHED for r in runs)
     assert share_cores({"OMP_NUM_THREADS": "3"}, 2) == {"OMP_NUM_THREADS": "3"}  # the user's own stays
     assert share_cores({}, 1) == {}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from resnet_gui.runs.processes import SHARED_THREADS_ENV
 from resnet_gui.settings.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from resnet_gui.training import core_share
 from resnet_gui.training.core_share import CoreShare, live_runs
@@ -68,6 +69,18 @@ def test_never_more_threads_than_the_run_started_with(tmp_path: Path, threads: N
     torch.set_num_threads(1)  # a count the user (or a test) set
     with CoreShare(tmp_path, cores=8) as share:
         assert share.share() == 1 and torch.get_num_threads() == 1
+
+
+def test_a_run_started_with_a_share_of_the_cores_takes_them_back_when_alone(
+    tmp_path: Path, threads: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SHARED_THREADS_ENV, "1")  # as share_cores starts runs launched together
+    torch.set_num_threads(1)  # their OMP_NUM_THREADS
+    with CoreShare(tmp_path, cores=2) as first:
+        assert torch.get_num_threads() == 2  # the other run has not started, or has ended
+        with CoreShare(tmp_path, cores=2):
+            first.adjust(force=True)
+            assert torch.get_num_threads() == 1
 
 
 def test_another_process_training_halves_this_runs_threads_until_it_ends(
