@@ -7,7 +7,7 @@ in one process under the engine's host-memory policy:
 * ``pool after``: conv, BN, ReLU, pool (the stem as it was), small-map weight gradients on 3x3 outputs;
 * ``pool first``: conv, pool, BN, ReLU (``model.pool_first``), the same gradients;
 * each again with the small-map weight gradients on 4x4 outputs too (the last stage's two 3x3
-  convolutions), as ``small_map_conv.max_output_pixels`` chooses on AMX CPUs.
+  convolutions), as ``small_map_conv.takes_forward_weight_grad`` chooses on AMX CPUs.
 
 Medians are printed, with each variant's ratio to ``pool after, 3x3``; the machine is noisy.
 

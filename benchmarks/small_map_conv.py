@@ -3,7 +3,7 @@
 Part 1 times, for each 3x3 layer shape of the seed's ResNet-18 at 96 px (and of the fast-cpu
 network at 28 px), the weight gradient alone as ``aten.convolution_backward`` computes it and as
 ``small_map_conv._weight_grad`` does, in bf16 and float32, batch 256, channels_last. This is what
-``small_map_conv.max_output_pixels`` is chosen from.
+``small_map_conv.takes_forward_weight_grad`` is chosen from.
 
 Part 2 times whole bf16 training steps (autocast, channels_last, Adam, random data) of the seed's
 ResNet-18 at 96 px, plain against converted by ``use_small_map_weight_grads``, alternating in one
@@ -33,7 +33,8 @@ from resnet_gui.training.host_memory import reuse_freed_memory
 from resnet_gui.training.small_map_conv import _weight_grad, use_small_map_weight_grads
 
 CL = torch.channels_last
-# (in channels, out channels, input size, stride): ResNet-18 at 96 px, then the fast-cpu net at 28 px.
+# (in channels, out channels, input size, stride): ResNet-18 at 96 px, its 4x4 outputs at 64 and 128 px,
+# then the fast-cpu net at 28 px.
 LAYERS = [
     (64, 64, 24, 1),
     (64, 128, 24, 2),
@@ -42,6 +43,10 @@ LAYERS = [
     (256, 256, 6, 1),
     (256, 512, 6, 2),
     (512, 512, 3, 1),
+    (128, 256, 8, 2),
+    (256, 512, 8, 2),
+    (256, 256, 4, 1),
+    (512, 512, 4, 1),
     (32, 64, 14, 2),
     (64, 64, 7, 1),
     (64, 128, 7, 2),

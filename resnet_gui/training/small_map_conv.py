@@ -24,14 +24,19 @@ from .devices import cpu_has_amx
 
 # Measured on the development CPUs (benchmarks/small_map_conv.py): a win at 3x3 outputs
 # (0.4-0.7x the time), a loss from 6x6 up (1.2x to 15x) and in float32 at 3x3 for a strided layer,
-# hence bf16 and 3x3 only; 4x4 too where the CPU has AMX (0.41-0.66x on the Xeon; it loses on the EPYC).
+# hence bf16 and 3x3 only; 4x4 too where the CPU has AMX (it loses on the EPYC), see takes_forward_weight_grad.
 MAX_OUTPUT_PIXELS = 9
 MAX_OUTPUT_PIXELS_AMX = 16
 
 
-def max_output_pixels() -> int:
-    """The largest output map (pixels) whose weight gradient is computed as a forward convolution here."""
-    return MAX_OUTPUT_PIXELS_AMX if cpu_has_amx() else MAX_OUTPUT_PIXELS
+def takes_forward_weight_grad(out_pixels: int, stride: int, in_size: int) -> bool:
+    """Whether a bf16 CPU weight gradient with this output map is computed as a forward convolution here."""
+    if out_pixels <= MAX_OUTPUT_PIXELS:
+        return True
+    # On the AMX Xeon 4x4 outputs win at stride 1 (0.43-0.82x the time for 128 to 512 channels) and
+    # strided from 7 px (64->128: 0.70x), but lose strided from 8 px (256->512, 128->256: 1.31x), where
+    # the forward convolution computes a row and a column more than the kernel and cuts them off.
+    return cpu_has_amx() and out_pixels <= MAX_OUTPUT_PIXELS_AMX and (stride == 1 or in_size % 2 == 1)
 
 
 def _weight_grad(x: torch.Tensor, grad_out: torch.Tensor, kernel: int, stride: int, padding: int) -> torch.Tensor:
@@ -78,7 +83,10 @@ def _output_pixels(size: int, kernel: int, stride: int, padding: int) -> int:
 
 
 class SmallMapConv2d(nn.Conv2d):
-    """An ``nn.Conv2d`` that trains bf16 CPU steps on small output maps (``max_output_pixels``) by ``_weight_grad``."""
+    """An ``nn.Conv2d`` that trains bf16 CPU steps on small output maps with ``_weight_grad``.
+
+    Which maps: ``takes_forward_weight_grad``.
+    """
 
     def _uses_forward_weight_grad(self, x: torch.Tensor) -> torch.dtype | None:
         """The compute dtype when this call takes the custom backward, else None."""
@@ -91,7 +99,7 @@ class SmallMapConv2d(nn.Conv2d):
         if not isinstance(p, tuple):
             return None
         h, w = (_output_pixels(n, k, s, p[0]) for n in x.shape[-2:])
-        return dtype if h * w <= max_output_pixels() else None
+        return dtype if takes_forward_weight_grad(h * w, s, x.shape[-1]) else None
 
     def _conv_forward(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
         dtype = self._uses_forward_weight_grad(x)

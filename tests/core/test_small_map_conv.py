@@ -65,8 +65,13 @@ def test_4x4_outputs_take_the_forward_weight_gradient_only_where_the_cpu_has_amx
     assert grad_fn == ("_SmallMapConvFunctionBackward" if amx else "ConvolutionBackward0")
     for a, b in zip(ref, got, strict=False):
         assert ((a - b).norm() / a.norm()).item() < 1e-2
-    # 5x5 outputs take oneDNN's own kernel on every CPU.
+    # 4x4 strided from an even size (measured slower there) and 5x5 outputs take oneDNN's own kernel on every CPU.
+    assert _grads(small, torch.randn(4, 64, 8, 8).contiguous(memory_format=CL))[1] == "ConvolutionBackward0"
     assert _grads(small, torch.randn(4, 64, 9, 9).contiguous(memory_format=CL))[1] == "ConvolutionBackward0"
+    _, stride_1 = _pair(1)
+    assert _grads(stride_1, torch.randn(4, 64, 4, 4).contiguous(memory_format=CL))[1] == (
+        "_SmallMapConvFunctionBackward" if amx else "ConvolutionBackward0"
+    )
 
 
 def test_larger_maps_fp32_and_inference_use_the_plain_convolution() -> None:
