@@ -1,28 +1,27 @@
 """A sweep worker: takes trials from a study one after another until the sweep's budget is spent.
 
 Several workers (processes, machines) may share a study. Each trial runs once: a grid's points are
-queued in the study and the storage hands each to one worker (PostgreSQL locks the row; SQLite,
-which cannot, is taken under a file lock beside it, as its workers share one machine). A trial
-that would repeat a grid point already run, or go past the budget, is skipped: told to Optuna as
-failed with the user attribute ``skipped`` saying why, and left out of the results.
+queued in the study and workers take them one at a time (``study_lock``: a file lock for SQLite, an
+advisory lock for PostgreSQL). A trial that would repeat a grid point already run, or go past the
+budget (possible on other database servers), is skipped: told to Optuna as failed with the user
+attribute ``skipped`` saying why, and left out of the results.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import random
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..runs.processes import process_alive
 from ..runs.store import RunStore
 from ..training.events import Callback
 from .study import OpenStudy
+from .study_lock import study_lock
 from .trial import COMPLETE, PRUNED, STOPPED, TrialResult, run_trial
 
 if TYPE_CHECKING:
@@ -31,15 +30,6 @@ if TYPE_CHECKING:
 SKIPPED = "skipped"  # user attribute of a trial that was not run, saying why
 ABANDONED = "its worker ended without finishing it"
 STORAGE_RETRIES = 8
-
-
-def _sqlite_lock(storage: str) -> contextlib.AbstractContextManager[Any]:
-    """A lock shared by the processes using one SQLite storage (nothing for a database server)."""
-    if not storage.startswith("sqlite:///"):
-        return contextlib.nullcontext()
-    from filelock import FileLock
-
-    return FileLock(str(Path(storage.removeprefix("sqlite:///")).expanduser()) + ".lock")
 
 
 def _retry(action: Callable[[], Any]) -> Any:
@@ -112,7 +102,7 @@ def _ask(opened: OpenStudy) -> tuple[optuna.Trial | None, str]:
     from optuna.trial import TrialState
 
     study = opened.study
-    with _sqlite_lock(opened.storage):
+    with study_lock(opened.storage, opened.name):
         release_abandoned(opened)
         trials = _retry(lambda: study.get_trials(deepcopy=False))
         budget = opened.sweep.budget

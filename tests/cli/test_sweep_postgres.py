@@ -13,6 +13,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import pytest
 from sweep_helpers import assert_each_point_once, json_lines, run, sweep_file
 
 from resnet_gui.experiments.study import join_sweep
+from resnet_gui.experiments.study_lock import study_lock
 
 pytestmark = pytest.mark.slow
 
@@ -97,3 +100,25 @@ def test_an_unreachable_server_is_said_in_one_line(tmp_path: Path) -> None:
     code, _, err = run("sweep", "--join", "x", "--storage", url, "--runs-db", str(tmp_path / "r.sqlite"))
     assert code == 1 and err.startswith("resnet-gui: error: Cannot open the experiment storage ")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_workers_take_trials_from_a_server_study_one_at_a_time(postgres_url: str) -> None:
+    # Without the lock two workers could both see the last grid point waiting and one take a fifth trial.
+    order: list[str] = []
+    inside = threading.Event()
+
+    def second_worker() -> None:
+        inside.wait(5)
+        with study_lock(postgres_url, "pg"):
+            order.append("second in")
+
+    other = threading.Thread(target=second_worker)
+    other.start()
+    with study_lock(postgres_url, "pg"):
+        inside.set()
+        time.sleep(0.5)  # the second worker is waiting on the server's lock meanwhile
+        order.append("first out")
+    other.join(10)
+    assert order == ["first out", "second in"]
+    with study_lock(postgres_url, "another study"), study_lock(postgres_url, "pg"):
+        pass  # studies do not lock each other out
