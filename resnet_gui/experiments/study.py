@@ -74,10 +74,11 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
             "pip install 'resnet-gui[postgres]'"
         ) from None
     except (sqlalchemy.exc.SQLAlchemyError, ValueError, optuna.exceptions.StorageInternalError) as e:
-        raise StudyError(f"Cannot open the experiment storage {url}: {_first_line(e)}") from None
+        raise StudyError(f"Cannot open the experiment storage {url}: {first_line(e)}") from None
 
 
-def _first_line(e: BaseException) -> str:
+def first_line(e: BaseException) -> str:
+    """The first line of an error's message (its cause's, when it has one)."""
     cause = e.__cause__ or e
     return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
@@ -117,7 +118,7 @@ def create_sweep(sweep: Sweep, name: str, storage: str) -> OpenStudy:
             load_if_exists=True,
         )
     except optuna.exceptions.StorageInternalError as e:
-        raise StudyError(f"Cannot make the study {name!r} in {storage}: {_first_line(e)}") from None
+        raise StudyError(f"Cannot make the study {name!r} in {storage}: {first_line(e)}") from None
     stored = study.user_attrs.get(SWEEP_ATTR)
     definition = sweep.to_dict() | {"name": name}
     if stored is None:

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .study import StudyError, first_line
+
 
 @contextlib.contextmanager
 def _postgres_lock(storage: str, study_name: str) -> Iterator[None]:
@@ -21,12 +23,17 @@ def _postgres_lock(storage: str, study_name: str) -> Iterator[None]:
     engine = sqlalchemy.create_engine(storage, poolclass=NullPool)
     key = {"key": f"resnet-gui sweep {study_name}"}
     try:
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
             conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(hashtext(:key))"), key)
-            try:
-                yield
-            finally:
+        except sqlalchemy.exc.SQLAlchemyError as e:
+            raise StudyError(f"Lost the experiment storage {storage}: {first_line(e)}") from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlalchemy.exc.SQLAlchemyError):  # closing the connection lets go too
                 conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(hashtext(:key))"), key)
+            conn.close()
     finally:
         engine.dispose()
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..runs.processes import process_alive
 from ..runs.store import RunStore
 from ..training.events import Callback
-from .study import OpenStudy
+from .study import OpenStudy, StudyError, first_line
 from .study_lock import study_lock
 from .trial import COMPLETE, PRUNED, STOPPED, TrialResult, run_trial
 
@@ -39,9 +39,9 @@ def _retry(action: Callable[[], Any]) -> Any:
     for attempt in range(STORAGE_RETRIES):
         try:
             return action()
-        except optuna.exceptions.StorageInternalError:
+        except optuna.exceptions.StorageInternalError as e:
             if attempt == STORAGE_RETRIES - 1:
-                raise
+                raise StudyError(f"Lost the experiment storage: {first_line(e)}") from None
             time.sleep(0.2 + random.random() * 0.5)
     return None
 

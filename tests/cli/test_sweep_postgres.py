@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sweep_helpers import assert_each_point_once, json_lines, run, sweep_file
 
-from resnet_gui.experiments.study import join_sweep
+from resnet_gui.experiments.study import StudyError, join_sweep
 from resnet_gui.experiments.study_lock import study_lock
 
 pytestmark = pytest.mark.slow
@@ -122,3 +122,11 @@ def test_workers_take_trials_from_a_server_study_one_at_a_time(postgres_url: str
     assert order == ["first out", "second in"]
     with study_lock(postgres_url, "another study"), study_lock(postgres_url, "pg"):
         pass  # studies do not lock each other out
+
+
+def test_a_worker_that_loses_the_server_says_so_in_one_line(tmp_path: Path) -> None:
+    pytest.importorskip("psycopg2")
+    url = f"postgresql+psycopg2://postgres@/postgres?host={tmp_path}&port={_free_port()}"
+    with pytest.raises(StudyError) as lost, study_lock(url, "pg"):
+        pass
+    assert str(lost.value).startswith(f"Lost the experiment storage {url}: ") and "\n" not in str(lost.value)
