@@ -3,7 +3,9 @@
 Both rules read the smoothed losses with the ends trimmed as fastai trims them (the first tenth,
 where the rate is too small to change anything, and the last few points, where it blows up):
 
-* **steepest**: where the smoothed loss falls fastest against log(lr) (fastai's ``steep``);
+* **steepest**: where the smoothed loss falls fastest against log(lr) on its way down to its lowest
+  point (fastai's ``steep``, which reads the whole curve: a fall after a spike past the lowest point,
+  where training is already breaking down, could win there);
 * **valley**: the longest descending stretch of the curve, and a point inside it (fastai's
   ``valley``, its default since 2021).
 """
@@ -23,7 +25,7 @@ RULES = (VALLEY, STEEPEST)
 PRIMARY_RULE = VALLEY
 RULE_DESCRIPTIONS = {
     VALLEY: "valley: halfway down the longest descending stretch of the smoothed loss",
-    STEEPEST: "steepest: where the smoothed loss falls fastest against log(lr)",
+    STEEPEST: "steepest: where the smoothed loss falls fastest against log(lr), before its lowest point",
 }
 VALLEY_FRACTION = 0.5  # how far into the descending stretch the valley rule picks
 MIN_POINTS = 3  # fewer points left after trimming suggest nothing
@@ -64,9 +66,13 @@ def trimmed(lrs: Sequence[float], smoothed: Sequence[float]) -> tuple[np.ndarray
     return np.asarray(lrs[start:end], dtype=float), np.asarray(smoothed[start:end], dtype=float)
 
 
-def steepest(lrs: np.ndarray, losses: np.ndarray) -> float:
-    """The rate where ``losses`` falls fastest against log(lr) (the left end of the steepest segment)."""
-    slopes = np.diff(losses) / np.diff(np.log(lrs))
+def steepest(lrs: np.ndarray, losses: np.ndarray) -> float | None:
+    """The rate where ``losses`` falls fastest against log(lr) before its lowest point (the left end of the
+    steepest segment); None when the lowest point is the first, so that nothing falls."""
+    lowest = int(np.argmin(losses))
+    if lowest == 0:
+        return None
+    slopes = np.diff(losses[: lowest + 1]) / np.diff(np.log(lrs[: lowest + 1]))
     return float(lrs[int(np.argmin(slopes))])
 
 
@@ -93,4 +99,5 @@ def suggest(lrs: Sequence[float], smoothed: Sequence[float]) -> dict[str, float]
     x, y = trimmed(lrs, smoothed)
     if len(x) < MIN_POINTS:
         return {}
-    return {VALLEY: valley(x, y), STEEPEST: steepest(x, y)}
+    steep = steepest(x, y)
+    return {VALLEY: valley(x, y)} | ({STEEPEST: steep} if steep is not None else {})

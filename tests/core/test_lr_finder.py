@@ -101,6 +101,16 @@ def test_the_steepest_rule_picks_where_the_loss_falls_fastest() -> None:
     assert abs(math.log10(picked) - (-2.0)) <= 0.12
 
 
+def test_the_steepest_rule_ignores_a_fall_after_the_lowest_point() -> None:
+    # The shape of a real test on the sample: down to a low near 0.1, a spike, then a steeper fall that stays
+    # above the low (a rate past the low, where training breaks down).
+    x = np.log10(LRS)
+    losses = np.where(x < -1, 2.3 - 0.3 * np.tanh(2.0 * (x + 2)), 4.0 - 0.9 * (x + 1))  # falls 0.6/decade, then 0.9
+    picked = steepest(LRS, losses)
+    assert picked is not None and picked < 0.1
+    assert steepest(LRS, np.linspace(1.0, 2.0, len(LRS))) is None  # lowest at the start: nothing falls
+
+
 def test_suggest_trims_the_ends_and_reads_both_rules() -> None:
     suggestions = suggest(list(LRS), list(_valley_curve()))
     assert set(suggestions) == {VALLEY, STEEPEST}

@@ -35,7 +35,8 @@ class LrPlot(QWidget):
         self.plot.setLogMode(x=True, y=False)
         self.plot.setLabel("bottom", "learning rate")
         self.plot.setLabel("left", "loss")
-        self.plot.addLegend(offset=(-10, 10))
+        # Bottom left: the test starts at the top of the loss axis and falls, then diverges at the right.
+        self.plot.addLegend(offset=(10, -10))
         self.plot.setMenuEnabled(False)
         self.raw = self.plot.plot(name="batch loss", pen=None, symbol="o", symbolSize=4)
         self.smoothed = self.plot.plot(name="smoothed", pen=pg.mkPen(palette.SMOOTHED_LOSS, width=2))
