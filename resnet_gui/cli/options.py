@@ -132,7 +132,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--preset",
         choices=[*PRESETS, *MODEL_PRESETS],
-        help="a named recipe (seed, fast-cpu, fast-gpu) or a model (resnet18 ... resnet152)",
+        help=f"a named recipe ({', '.join(PRESETS)}) or a model (resnet18 ... resnet152)",
     )
     p.add_argument("--config", metavar="FILE.toml", help="start from settings saved as TOML (options still apply)")
     for key in TRAIN_KEYS:

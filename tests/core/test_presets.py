@@ -1,0 +1,23 @@
+"""The named recipes: what each one is, and that the 0.95 recipe stays fast-cpu with its four changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from resnet_gui.settings.presets import PRESET_DESCRIPTIONS, PRESETS, changes, matching_recipe
+from resnet_gui.settings.validation import validate
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_recipe_is_valid_described_and_recognised(name: str) -> None:
+    assert validate(PRESETS[name]) == []
+    assert PRESET_DESCRIPTIONS[name]
+    assert matching_recipe(PRESETS[name]) == name
+
+
+def test_the_accurate_recipe_is_fast_cpu_wider_with_erasing_longer_and_ten_views() -> None:
+    # docs/benchmarks.md, eighth round: each change alone fell short; these four together reached 0.95.
+    differ = {label: (old, new) for label, old, new in changes(PRESETS["fast-cpu"], PRESETS["accurate-cpu"])}
+    assert set(differ) == {"First-stage channels", "Augmentation", "Epochs", "Test-time shifts"}
+    assert differ["First-stage channels"][1] == "48" and differ["Epochs"][1] == "27"
+    assert PRESETS["accurate-cpu"].train.augment == "flip+erase" and PRESETS["accurate-cpu"].train.test_shifts
