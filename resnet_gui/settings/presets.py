@@ -36,8 +36,8 @@ PRESETS: dict[str, RunConfig] = {
     "fast-cpu": FAST_CPU,
     # fast-cpu 1.5x wider (48 channels), with random erasing, 27 epochs, scored with ten views at the end: the
     # most accurate recipe found for about 10 minutes on the 2-core development CPU (docs/benchmarks.md, eighth
-    # round): seeds 0, 1, 2 reached 0.9514, 0.9504, 0.9499 in 566, 578, 586 s on a fast day; 30 epochs gave 0.9512
-    # and 0.9510 (seeds 1, 2). Erasing alone (0.9492/0.9480) or the width alone (0.9487/0.9493, 20 epochs) gave less.
+    # round): seeds 0, 1, 2 reached 0.9514, 0.9504, 0.9499 in 566, 578, 586 s on a fast day; 30 epochs gave 0.9503,
+    # 0.9512, 0.9510 (633 s for seed 0). Erasing alone (0.9492/0.9480) or the width alone (0.9487/0.9493) gave less.
     "accurate-cpu": replace(
         FAST_CPU,
         model=replace(FAST_CPU.model, channels=48),
