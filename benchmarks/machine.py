@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from resnet_gui.model.resnet import build_model
 from resnet_gui.settings.config import RunConfig
 from resnet_gui.settings.presets import get_preset
 from resnet_gui.training import host_memory
+from resnet_gui.training.devices import device_name, resolve_precision
 
 # A convolution big enough that oneDNN handles it, run with its verbose log on: its "isa:" line.
 _ISA_PROBE = (
@@ -47,13 +47,7 @@ _ISA_PROBE = (
 
 def cpu_model() -> str:
     """The CPU's model name ("Intel(R) Xeon(R) Processor"), from /proc/cpuinfo where there is one."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return device_name(torch.device("cpu"))
 
 
 def onednn_isa() -> str:
@@ -71,10 +65,11 @@ def onednn_isa() -> str:
 
 
 def describe() -> str:
-    """One line: CPU model, cores, torch, ATen's kernel level and oneDNN's instruction set."""
+    """One line: CPU model, cores, torch, ATen's kernel level, oneDNN's instruction set, what "auto" trains in."""
     return (
         f"CPU: {cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}, "
-        f"ATen {torch.backends.cpu.get_cpu_capability()}, oneDNN: {onednn_isa()}"
+        f"ATen {torch.backends.cpu.get_cpu_capability()}, oneDNN: {onednn_isa()}; "
+        f"precision auto on the CPU: {resolve_precision('auto', torch.device('cpu'))}"
     )
 
 

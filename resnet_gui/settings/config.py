@@ -257,7 +257,10 @@ class TrainConfig:
     )
     device: Device = setting("auto", "Device", "Where to train; auto picks CUDA, then Apple MPS, then the CPU")
     precision: Precision = setting(
-        "auto", "Precision", "Number format of the forward pass; auto takes bf16 where the hardware gains"
+        "auto",
+        "Precision",
+        "Number format of the forward pass; auto takes bf16 where the hardware gains (CUDA GPUs with bf16, "
+        "Intel CPUs with AMX, AMD CPUs with AVX512-BF16), float32 elsewhere",
     )
     compile: bool = setting(
         False,

@@ -36,7 +36,7 @@ def resolve_device(name: str) -> torch.device:
 
 
 @functools.lru_cache(maxsize=1)
-def _cpu_flags() -> str:
+def _cpuinfo() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             return f.read()
@@ -44,28 +44,44 @@ def _cpu_flags() -> str:
         return ""
 
 
+def _cpuinfo_field(name: str) -> str:
+    """The first value of ``name`` in ``/proc/cpuinfo`` ("" where there is none)."""
+    values = (
+        line.split(":", 1)[1].strip() for line in _cpuinfo().splitlines() if line.split(":", 1)[0].strip() == name
+    )
+    return next(values, "")
+
+
+def gains_from_bf16(flags: set[str], vendor: str) -> bool:
+    """Whether bf16 autocast trains faster than float32 on a CPU with these ``/proc/cpuinfo`` flags and vendor.
+
+    Measured (docs/benchmarks.md, "Precision on the CPU"): AMX tiles 2.05x (Intel Xeon, the seed's network);
+    AVX512-BF16 on an AMD EPYC 2.55x; AVX512-BF16 on an Intel Xeon without AMX 0.89x, and 0.71x for fast-cpu's
+    network: there oneDNN's bf16 kernels lose to its float32 ones, so float32.
+    """
+    return "amx_bf16" in flags or ("avx512_bf16" in flags and vendor == "AuthenticAMD")
+
+
 def cpu_has_fast_bf16() -> bool:
-    """True when the CPU computes bfloat16 natively (AVX512-BF16 or AMX), where autocast pays off."""
-    return "avx512_bf16" in _cpu_flags() or "amx_bf16" in _cpu_flags()
+    """True when bf16 autocast pays off on this CPU (see ``gains_from_bf16``)."""
+    return gains_from_bf16(set(_cpuinfo_field("flags").split()), _cpuinfo_field("vendor_id"))
 
 
 @functools.lru_cache(maxsize=1)
 def cpu_has_amx() -> bool:
     """True when the CPU has AMX's bfloat16 tiles (Intel Xeon since Sapphire Rapids)."""
-    return "amx_bf16" in _cpu_flags()
+    return "amx_bf16" in _cpuinfo_field("flags").split()
 
 
 def device_name(device: torch.device) -> str:
     """What ``device`` is, for telling machines apart: the GPU's name, else the CPU model (``/proc/cpuinfo``)."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    names = (line.split(":", 1)[1].strip() for line in _cpu_flags().splitlines() if line.startswith("model name"))
-    model = next(names, "")
-    return model or platform.processor() or platform.machine()
+    return _cpuinfo_field("model name") or platform.processor() or platform.machine()
 
 
 def resolve_precision(choice: str, device: torch.device) -> str:
-    """ "bf16" or "fp32": auto takes bf16 where the hardware gains from it (CUDA, bf16-capable CPUs)."""
+    """ "bf16" or "fp32": auto takes bf16 where the hardware gains (CUDA, CPUs with AMX or AMD's AVX512-BF16)."""
     if choice != "auto":
         return choice
     if device.type == "cuda":
