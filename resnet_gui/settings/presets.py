@@ -38,6 +38,7 @@ PRESETS: dict[str, RunConfig] = {
     # most accurate recipe found for about 10 minutes on the 2-core development CPU (docs/benchmarks.md, eighth
     # round): seeds 0, 1, 2 reached 0.9514, 0.9504, 0.9499 in 566, 578, 586 s on a fast day; 30 epochs gave 0.9503,
     # 0.9512, 0.9510 (633 s for seed 0). Erasing alone (0.9492/0.9480) or the width alone (0.9487/0.9493) gave less.
+    # On a 2-core Xeon without AMX (float32) seeds 0 and 2 reached 0.9519 and 0.9512 in 1,314 and 1,352 s.
     "accurate-cpu": replace(
         FAST_CPU,
         model=replace(FAST_CPU.model, channels=48),
@@ -69,7 +70,7 @@ PRESET_DESCRIPTIONS = {
         "28 px, 3x3 stem + pool, three 32-channel stages, SGD one-cycle, flips, 10 epochs: >= 0.94 in minutes on a CPU"
     ),
     "accurate-cpu": (
-        "fast-cpu 48 channels wide, random erasing, 27 epochs, ten test views: about 0.95 in 10 minutes on a CPU"
+        "fast-cpu 48 channels wide, random erasing, 27 epochs, ten test views: about 0.95 in 10 min on 2 AMX cores"
     ),
     "fast-gpu": (
         "28 px ResNet-18, 3x3 stem, SGD one-cycle, crops and flips, 12 epochs: >= 0.94 in ~15 s of training on an H200"
