@@ -52,6 +52,11 @@ def _cpuinfo_field(name: str) -> str:
     return next(values, "")
 
 
+def _cpu_flags() -> set[str]:
+    """The words of the ``flags`` line of ``/proc/cpuinfo`` (empty where there is none)."""
+    return set(_cpuinfo_field("flags").split())
+
+
 def gains_from_bf16(flags: set[str], vendor: str) -> bool:
     """Whether bf16 autocast trains faster than float32 on a CPU with these ``/proc/cpuinfo`` flags and vendor.
 
@@ -64,13 +69,13 @@ def gains_from_bf16(flags: set[str], vendor: str) -> bool:
 
 def cpu_has_fast_bf16() -> bool:
     """True when bf16 autocast pays off on this CPU (see ``gains_from_bf16``)."""
-    return gains_from_bf16(set(_cpuinfo_field("flags").split()), _cpuinfo_field("vendor_id"))
+    return gains_from_bf16(_cpu_flags(), _cpuinfo_field("vendor_id"))
 
 
 @functools.lru_cache(maxsize=1)
 def cpu_has_amx() -> bool:
     """True when the CPU has AMX's bfloat16 tiles (Intel Xeon since Sapphire Rapids)."""
-    return "amx_bf16" in _cpuinfo_field("flags").split()
+    return "amx_bf16" in _cpu_flags()
 
 
 def device_name(device: torch.device) -> str:
