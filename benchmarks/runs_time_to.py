@@ -39,9 +39,9 @@ def main() -> None:
         total, reached, at = 0.0, None, None
         for e in epochs:
             total += e.seconds
-            if reached is None and e.test_acc >= args.target:
+            if reached is None and e.test_acc is not None and e.test_acc >= args.target:
                 reached, at = total, e.epoch
-        best = max((e.test_acc for e in epochs), default=float("nan"))
+        best = max((e.test_acc for e in epochs if e.test_acc is not None), default=float("nan"))
         shown = f"{reached:9.1f}" if reached is not None else f"{'not':>9}"
         print(f"{run.id:4d}  {(label or run.name)[:48]:48s} {shown} {at or '-':>5} {best:7.4f} {total:7.1f}")
         recipes[recipe].append(reached)

@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the preset's test-time shifts (the last epoch also scores each view moved by one pixel)",
     )
     p.add_argument(
+        "--test-every",
+        type=int,
+        default=None,
+        help="override the preset's epochs per test (the test set is scored after every N-th epoch and the last)",
+    )
+    p.add_argument(
         "--threads",
         type=int,
         default=None,
@@ -93,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             ("augment", args.augment),
             ("test_flips", args.test_flips),
             ("test_shifts", args.test_shifts),
+            ("test_every", args.test_every),
         )
         if v is not None
     }
@@ -130,9 +137,10 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         elif isinstance(event, EpochEnd):
-            best[0] = max(best[0], event.test_acc)
+            acc = event.test_acc if event.test_acc is not None else 0.0  # None: an epoch not scored
+            best[0] = max(best[0], acc)
             mark = ""
-            if not reached and event.test_acc >= args.target:
+            if not reached and acc >= args.target:
                 reached.append(now)
                 mark = "  <- target reached"
                 if args.stop_at_target:
@@ -152,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{t.optimizer} lr {t.lr:g} {t.schedule}, batch {t.batch_size}, {t.epochs} epochs, "
         f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}"
         f"{', test-time flips' if t.test_flips else ''}{', test-time shifts at the end' if t.test_shifts else ''}"
+        f"{f', tested every {t.test_every} epochs and at the end' if t.test_every > 1 else ''}"
     )
     from machine import cpu_model, onednn_isa  # torch is loaded by now: machine.py imports it
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+from ..runs.comparison import BestLast
 from ..runs.status import RunStatus
 from ..runs.store import RunStore
 from ..settings.config import SPECS
@@ -79,6 +80,8 @@ class Pruning:
     def __call__(self, event: Event) -> None:
         if not isinstance(event, EpochEnd):
             return
+        if event.test_acc is None:  # an epoch the run does not score (train.test_every)
+            return
         self.trial.report(event.test_acc, event.epoch)
         if event.epoch < self.last_epoch and self.trial.should_prune():
             self.pruned_after = event
@@ -99,10 +102,8 @@ def suggest(trial: optuna.Trial, params: Sequence[Param]) -> dict[str, Any]:
 
 
 def _best(epochs: Sequence[EpochEnd]) -> tuple[float | None, int | None]:
-    if not epochs:
-        return None, None
-    best = max(epochs, key=lambda e: e.test_acc)  # the first epoch reaching the best
-    return best.test_acc, best.epoch
+    best = BestLast.of(epochs)  # the first epoch reaching the best
+    return (None, None) if best is None else (best.best, best.best_epoch)
 
 
 def run_trial(
@@ -146,7 +147,7 @@ def run_trial(
         return TrialResult(trial.number, run_id, params, best, epoch, COMPLETE, seconds)
     if pruning.pruned_after is not None and not stop.is_set():
         at = pruning.pruned_after
-        note = f"pruned after epoch {at.epoch}: test accuracy {at.test_acc:.4f} trailed the other trials'"
+        note = f"pruned after epoch {at.epoch}: test accuracy {at.test_acc or 0.0:.4f} trailed the other trials'"
         store.finish(run_id, RunStatus.PRUNED, note)
         return TrialResult(trial.number, run_id, params, best, epoch, PRUNED, seconds, note)
     return TrialResult(trial.number, run_id, params, best, epoch, STOPPED, seconds, "the sweep was stopped")

@@ -101,7 +101,7 @@ class RunEndNotifier(QObject):
     def _on_run_ended(self, status: str, _message: str, _offer_sample: bool) -> None:
         s = self._session
         run_id, epochs = s.run_id, len(s.history)
-        test_acc = s.history[-1].test_acc if s.history else None
+        test_acc = next((e.test_acc for e in reversed(s.history) if e.test_acc is not None), None)
         known = RunOutcome(run_id, status, epochs, test_acc)
         if run_id is None:
             self._deliver(known)

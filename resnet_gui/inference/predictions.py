@@ -56,6 +56,16 @@ def views_for_epoch(train: TrainConfig, epoch: int) -> tuple[bool, bool]:
     return train.test_flips, train.test_shifts and epoch >= train.epochs
 
 
+def scored_after(train: TrainConfig, epoch: int) -> bool:
+    """Whether a run with ``train`` scores the test set after ``epoch``: every ``test_every``-th and the last."""
+    return epoch % train.test_every == 0 or epoch >= train.epochs
+
+
+def scorings_in_run(train: TrainConfig) -> int:
+    """How many times a whole run with ``train`` scores the test set."""
+    return train.epochs // train.test_every + (train.epochs % train.test_every != 0)
+
+
 def class_probabilities(model: nn.Module, X: torch.Tensor, flips: bool = False, shifts: bool = False) -> torch.Tensor:
     """Softmax probabilities of ``model`` for the batch ``X``: the mean over its test views (with
     ``flips`` each image's and its mirror image's; with ``shifts`` those moved by a pixel too)."""

@@ -61,7 +61,7 @@ def differing_texts(configs: Sequence[RunConfig], leave_out: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class BestLast:
-    """A run's best test accuracy, the epoch it came at, and its last epoch's."""
+    """A run's best test accuracy, the epoch it came at, and its last scored epoch's."""
 
     best: float
     best_epoch: int
@@ -69,11 +69,12 @@ class BestLast:
 
     @classmethod
     def of(cls, epochs: Sequence[EpochEnd]) -> BestLast | None:
-        """From a run's epochs (None before its first)."""
-        if not epochs:
+        """From a run's epochs (None before its first scored one)."""
+        scored = [(e.test_acc, e.epoch) for e in epochs if e.test_acc is not None]
+        if not scored:
             return None
-        top = max(epochs, key=lambda e: (e.test_acc, -e.epoch))
-        return cls(top.test_acc, top.epoch, epochs[-1].test_acc)
+        top = max(scored, key=lambda s: (s[0], -s[1]))
+        return cls(top[0], top[1], scored[-1][0])
 
 
 def best_text(scores: Sequence[BestLast]) -> str:

@@ -75,7 +75,7 @@ class RunRecord:
     experiment: str = ""  # the experiment (sweep) the run is a trial of ("": none)
     trial: int | None = None  # its trial number in that experiment
     best_epoch: int | None = None  # the (first) epoch of the best test accuracy
-    last_test_acc: float | None = None  # the test accuracy of its last recorded epoch
+    last_test_acc: float | None = None  # the test accuracy of its last scored epoch
 
     @property
     def trained_checkpoint(self) -> str:
@@ -109,11 +109,14 @@ class RunRecord:
 
 
 HEX = "0123456789abcdef"
-# A run's row with the epoch of its best test accuracy and its last epoch's test accuracy.
+# A run's row with the epoch of its best test accuracy and its last scored epoch's test accuracy
+# (epochs a run does not score have none: train.test_every).
 SELECT_RUNS = (
     "SELECT runs.*,"
-    " (SELECT epoch FROM epochs WHERE run_id = runs.id ORDER BY test_acc DESC, epoch LIMIT 1) AS best_epoch,"
-    " (SELECT test_acc FROM epochs WHERE run_id = runs.id ORDER BY epoch DESC LIMIT 1) AS last_test_acc"
+    " (SELECT epoch FROM epochs WHERE run_id = runs.id AND test_acc IS NOT NULL"
+    " ORDER BY test_acc DESC, epoch LIMIT 1) AS best_epoch,"
+    " (SELECT test_acc FROM epochs WHERE run_id = runs.id AND test_acc IS NOT NULL"
+    " ORDER BY epoch DESC LIMIT 1) AS last_test_acc"
     " FROM runs"
 )
 

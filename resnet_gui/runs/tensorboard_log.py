@@ -32,7 +32,8 @@ class TensorBoardLogger:
             self.writer.add_scalar("loss/batch", event.loss, (event.epoch - 1) * event.batches + event.batch)
         elif isinstance(event, EpochEnd):
             for name in ("loss", "train_acc", "test_acc", "lr", "images_per_s"):
-                self.writer.add_scalar(f"epoch/{name}", getattr(event, name), event.epoch)
+                if (value := getattr(event, name)) is not None:  # no test accuracy for an epoch not scored
+                    self.writer.add_scalar(f"epoch/{name}", value, event.epoch)
             self.writer.flush()
         elif isinstance(event, RunEnd):
             self.writer.close()

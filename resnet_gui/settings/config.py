@@ -255,6 +255,15 @@ class TrainConfig:
         "earlier epochs are scored as before. fast-cpu 30 epochs, two seeds: 0.9454 to 0.9482, 0.9486 to 0.9506",
         hint="last epoch: 1-px moves",
     )
+    test_every: int = setting(
+        1,
+        "Epochs per test",
+        "Score the test set after every this many epochs, and always after the last one; the epochs between "
+        "have no test accuracy. Scoring takes time: with test-time flips, about a tenth of an epoch's "
+        "on a 2-core CPU. Early stopping counts scored epochs",
+        low=1,
+        high=MAX_EPOCHS,
+    )
     device: Device = setting("auto", "Device", "Where to train; auto picks CUDA, then Apple MPS, then the CPU")
     precision: Precision = setting(
         "auto",

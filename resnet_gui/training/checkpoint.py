@@ -19,6 +19,7 @@ from ..settings.config import ModelConfig, RunConfig
 
 if TYPE_CHECKING:
     import torch
+    from torch import nn
 
     from ..runs.store import RunRecord
 
@@ -130,3 +131,13 @@ def architecture_difference(ckpt: dict[str, Any], model_cfg: ModelConfig) -> str
     wanted = {**asdict(model_cfg), "blocks": list(model_cfg.blocks)}
     diffs = [f"{k} {saved.get(k)!r} in the checkpoint vs {v!r} here" for k, v in wanted.items() if saved.get(k) != v]
     return ("The checkpoint is for another architecture: " + "; ".join(diffs) + ".") if diffs else None
+
+
+def load_weights(net: nn.Module, state: dict[str, torch.Tensor]) -> None:
+    """Put ``state`` into ``net``; CheckpointError when the weights do not fit it."""
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as e:  # a model_config that does not describe the weights stored with it
+        raise CheckpointError(
+            f"The checkpoint's weights do not fit its network ({str(e).splitlines()[0]}): it is damaged."
+        ) from None

@@ -4,7 +4,8 @@ Loss and correct counts accumulate on the device; the host reads them only every
 ``report_every_s`` seconds and at the end of an epoch, so a GPU is never stalled per batch.
 Stop and pause requests (``threading.Event``) and changes asked of the run (``steering``) are
 honoured before each batch; early stopping (``early_stop``) and a stop asked for after the epoch
-end the run after an epoch. With a checkpoint folder, the state is saved after every epoch
+end the run after an epoch. The test set is scored after every ``test_every``-th epoch and the last
+one. With a checkpoint folder, the state is saved after every epoch
 (``last.pt``, and ``best.pt`` on a new best test accuracy) and on stop, so a run can be resumed
 exactly where it ended, with the changes asked of it.
 """
@@ -27,13 +28,13 @@ from torch import nn
 from ..data.batching import DeviceBatcher
 from ..data.datasets import DataSet, check_dataset, load_dataset
 from ..errors import Cancelled, ConfigError, TrainingError
-from ..inference.predictions import predict_batches, view_count, views_for_epoch
+from ..inference.predictions import predict_batches, scored_after, view_count, views_for_epoch
 from ..model.memory import check_run_fits
 from ..model.resnet import build_model, count_params
 from ..runs.status import RunStatus
 from ..settings.config import RunConfig
 from ..settings.validation import validate
-from .checkpoint import CheckpointError, architecture_difference, make_checkpoint
+from .checkpoint import CheckpointError, architecture_difference, load_weights, make_checkpoint
 from .core_share import CoreShare, cpu_training
 from .devices import resolve_precision
 from .distributed import DistContext, distributed_scores, epoch_totals, training_device
@@ -147,12 +148,7 @@ class Trainer:
                 raise CheckpointError(diff)
         net = model if model is not None else build_model(self.model_cfg)
         if state is not None:
-            try:
-                net.load_state_dict(state)
-            except RuntimeError as e:  # a model_config that does not describe the weights stored with it
-                raise CheckpointError(
-                    f"The checkpoint's weights do not fit its network ({str(e).splitlines()[0]}): it is damaged."
-                ) from None
+            load_weights(net, state)
         t = self.cfg.train
         if self.dist.enabled and t.sync_bn:
             net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
@@ -228,17 +224,7 @@ class Trainer:
                 self.result.status = RunStatus.STOPPED
                 return
             eval_start = time.perf_counter()
-            report = None
-            views = views_for_epoch(self.cfg.train, epoch)
-            if self.dist.enabled:
-                test_acc, test_loss = distributed_scores(
-                    self.model, self.test, self.dist, autocast(self.device, self.precision), *views
-                )
-            else:
-                predicted, probs = predict_batches(self.model, self.test, autocast(self.device, self.precision), *views)
-                names, images = self.class_names, self.test_images
-                report = EpochPredictions(epoch, self.test_labels, predicted, probs, names, images, view_count(*views))
-                test_acc, test_loss = report.accuracy, report.loss
+            test_acc, test_loss, report = self._score(epoch)
             seconds = trained.seconds + time.perf_counter() - eval_start
             load = self.load.epoch()
             self.history.append(replace(trained, test_acc=test_acc, test_loss=test_loss, seconds=seconds, **load))
@@ -250,6 +236,21 @@ class Trainer:
             if self._ends_after(epoch):
                 return
             epoch += 1
+
+    def _score(self, epoch: int) -> tuple[float | None, float | None, EpochPredictions | None]:
+        """(test accuracy, test loss, predictions) after ``epoch``; Nones when the run does not score it."""
+        if not self.dist.enabled:  # a stop asked for after this epoch scores it (ranks could disagree on that)
+            self._steer(epoch, len(self.train))
+        if not (scored_after(self.cfg.train, epoch) or (self.steering.stop_after_epoch and not self.dist.enabled)):
+            return None, None, None
+        views, cast_to = views_for_epoch(self.cfg.train, epoch), autocast(self.device, self.precision)
+        if self.dist.enabled:
+            return (*distributed_scores(self.model, self.test, self.dist, cast_to, *views), None)
+        found = predict_batches(self.model, self.test, cast_to, *views)
+        report = EpochPredictions(
+            epoch, self.test_labels, *found, self.class_names, self.test_images, view_count(*views)
+        )
+        return report.accuracy, report.loss, report
 
     def _ends_after(self, epoch: int) -> bool:
         """Whether early stopping, or a stop asked for after this epoch, ends the run before the last epoch."""
@@ -348,7 +349,7 @@ class Trainer:
                 reported_loss, reported_batch, last_report = total, b, now
         elapsed = time.perf_counter() - start
         loss_total, correct_total, seen = epoch_totals(self.dist, loss_sum, correct, seen)
-        return EpochEnd(epoch, loss_total / n_batches, correct_total / seen, 0.0, elapsed, seen / elapsed, lr)
+        return EpochEnd(epoch, loss_total / n_batches, correct_total / seen, None, elapsed, seen / elapsed, lr)
 
     def _checkpoint(self, epochs_done: int, epoch_state: dict[str, Any] | None = None) -> dict[str, Any]:
         ckpt = make_checkpoint(

@@ -37,7 +37,7 @@ from ..data.image_folder import scan_folder, stratified_split
 from ..data.shapes import NATIVE
 from ..data.standard_sets import CIFAR10_FOLDER, IDX_SETS, idx_present
 from ..errors import Cancelled, TrainingError, UserError
-from ..inference.predictions import view_count
+from ..inference.predictions import scorings_in_run, view_count
 from ..model.memory import check_run_fits
 from ..model.resnet import count_params
 from ..runs.status import RunStatus
@@ -79,7 +79,7 @@ class DurationEstimate:
     seconds: float
     epochs: int
     train_batches: float  # per epoch (a short last batch counts as its share)
-    test_batches: float
+    test_batches: float  # per epoch, on average (a run may score only every few epochs)
     times: StepTimes
     cached: bool = False
 
@@ -132,11 +132,12 @@ def _data_on_disk(data: DataConfig) -> bool:
 
 def _total(cfg: RunConfig, sizes: DataSizes, times: StepTimes, cached: bool) -> DurationEstimate:
     train_batches = sizes.train / times.train_batch
-    test_batches = sizes.test / times.test_batch
+    scoring = sizes.test / times.test_batch
+    test_batches = scoring * scorings_in_run(cfg.train) / cfg.train.epochs  # per epoch, on average
     epoch = train_batches * times.train_step_s + test_batches * times.test_step_s + times.epoch_s
     seconds = times.setup_s + times.first_epoch_s + cfg.train.epochs * epoch
     if cfg.train.test_shifts:  # the last epoch scores 5 times the views, once
-        seconds += (SHIFTED_VIEWS - 1) * test_batches * times.test_step_s
+        seconds += (SHIFTED_VIEWS - 1) * scoring * times.test_step_s
     return DurationEstimate(seconds, cfg.train.epochs, train_batches, test_batches, times, cached)
 
 
@@ -231,7 +232,8 @@ def _time_epochs(
     # No seed: the timing run must not reseed torch's global generator, which a run starting meanwhile uses.
     # Shifts would score the timed epoch 5 times over; the total adds that for the last epoch alone.
     timing = with_changes(
-        cfg, train={"epochs": 2, "lr": TIMING_LR, "warmup_epochs": 0.0, "seed": None, "test_shifts": False}
+        cfg,
+        train={"epochs": 2, "lr": TIMING_LR, "warmup_epochs": 0.0, "seed": None, "test_shifts": False, "test_every": 1},
     )
     at: dict[object, float] = {}  # when RunStarted and each epoch's EpochEnd had been handled
     ends: dict[int, EpochEnd] = {}

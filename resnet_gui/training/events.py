@@ -99,7 +99,7 @@ class EpochEnd:
     epoch: int
     loss: float
     train_acc: float
-    test_acc: float
+    test_acc: float | None  # None: not scored after this epoch (see ``train.test_every``)
     seconds: float
     images_per_s: float
     lr: float
@@ -113,9 +113,10 @@ class EpochEnd:
 
     def line(self) -> str:
         """The seed's epoch line: ``epoch 1, loss 0.4321, train acc 0.853, ...``."""
+        tested = "not tested" if self.test_acc is None else f"test acc {self.test_acc:.3f}"
         return (
             f"epoch {self.epoch}, loss {self.loss:.4f}, train acc {self.train_acc:.3f}, "
-            f"test acc {self.test_acc:.3f}, time {self.seconds:.1f} sec"
+            f"{tested}, time {self.seconds:.1f} sec"
         )
 
 

@@ -20,13 +20,15 @@ class CheckpointFolder:
         self.folder = Path(folder) if folder else None
         self.writes = writes and self.folder is not None
 
-    def epoch_end(self, ckpt: dict[str, Any], test_accs: list[float]) -> tuple[str | None, str | None]:
-        """Save after an epoch; (last file, best file) written, None where not."""
+    def epoch_end(self, ckpt: dict[str, Any], test_accs: list[float | None]) -> tuple[str | None, str | None]:
+        """Save after an epoch; (last file, best file) written, None where not (``best.pt`` only after
+        a scored epoch that is the best so far)."""
         if not self.writes or self.folder is None:
             return None, None
         last = self.folder / LAST
         atomic_save(ckpt, last)
-        if test_accs[-1] < max(test_accs):
+        now = test_accs[-1]
+        if now is None or now < max(acc for acc in test_accs if acc is not None):
             return str(last), None
         atomic_save(ckpt, self.folder / BEST)
         return str(last), str(self.folder / BEST)

@@ -78,6 +78,15 @@ def test_test_time_shifts_add_four_scorings_of_the_last_epoch_without_timing_aga
     assert shifted.cached and shifted.seconds - base.seconds == pytest.approx(4 * 2 * t.test_step_s)
 
 
+def test_scoring_every_few_epochs_leaves_the_skipped_scorings_out_without_timing_again(monkeypatch) -> None:
+    base = estimate_run(with_changes(TINY, train={"epochs": 6}))
+    monkeypatch.setattr(estimate, "_time_epochs", lambda *a: pytest.fail("timed again"))
+    every3 = estimate_run(with_changes(TINY, train={"epochs": 6, "test_every": 3}))  # scored after epochs 3 and 6
+    t = base.times
+    assert every3.cached and base.seconds - every3.seconds == pytest.approx(4 * 2 * t.test_step_s)
+    assert every3.test_batches == pytest.approx(2 * 2 / 6)  # per epoch, on average
+
+
 def test_a_second_estimate_comes_from_the_cache_in_memory_and_on_disk(monkeypatch, tmp_path) -> None:
     first = estimate_run(TINY)
     assert (tmp_path / "estimates.json").is_file()

@@ -159,6 +159,20 @@ def test_test_loss_and_the_learning_rate_per_batch_are_drawn_and_read_out(qtbot)
     assert not p.lr_plot.isVisibleTo(p)
 
 
+def test_epochs_without_a_test_score_draw_no_test_point_and_the_read_out_matches_by_epoch(qtbot) -> None:
+    p = TrainingPlots()
+    qtbot.addWidget(p)
+    for epoch, test_acc, test_loss in [(1, None, None), (2, 0.7, 0.8), (3, None, None), (4, 0.8, 0.6)]:
+        p.add_epoch(EpochEnd(epoch, 1.0 / epoch, 0.6 + epoch / 100, test_acc, 1.0, 100.0, 1e-3, test_loss=test_loss))
+    p.flush()
+    x, y = p.test_acc.curve.getData()
+    assert list(x) == [2, 4] and list(y) == pytest.approx([0.7, 0.8])
+    assert curve_len(p.train_acc.curve) == 4
+    assert p.readout_at(3.0).startswith("epoch 3: loss 0.3333, train acc 0.630")
+    assert "test" not in p.readout_at(3.0)
+    assert "epoch 4: loss 0.2500, test loss 0.6000, train acc 0.640, test acc 0.800" in p.readout_at(4.0)
+
+
 def test_clear_empties_every_curve(plots) -> None:
     plots.clear()
     assert all(

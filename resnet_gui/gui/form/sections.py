@@ -41,6 +41,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "train.label_smoothing",
         "train.test_flips",
         "train.test_shifts",
+        "train.test_every",
     ),
     "Advanced": ("train.device", "train.precision", "train.seed", "train.compile"),
 }

@@ -91,11 +91,16 @@ def readout(
         parts.append(text)
     j = epoch_loss.nearest(x)
     if j is not None:
-        text = f"epoch {epoch_loss.x[j]:g}: loss {epoch_loss.y[j]:.4f}"
-        if j < len(test_loss.y):
-            text += f", test loss {test_loss.y[j]:.4f}"
-        if j < len(train_acc.y):
-            text += f", train acc {train_acc.y[j]:.3f}, test acc {test_acc.y[j]:.3f}"
+        epoch = epoch_loss.x[j]
+        text = f"epoch {epoch:g}: loss {epoch_loss.y[j]:.4f}"
+        # Test curves lack the epochs a run does not score (and older runs' test loss), so match by epoch.
+        for label, series, digits in (
+            ("test loss", test_loss, 4),
+            ("train acc", train_acc, 3),
+            ("test acc", test_acc, 3),
+        ):
+            value = series.at(epoch)
+            text += "" if value is None else f", {label} {value:.{digits}f}"
         parts.append(text)
     k = lr.nearest(x)
     if k is not None:
@@ -199,6 +204,11 @@ class Series:
     def push(self) -> None:
         """Hand the points to the curve."""
         self.curve.setData(*self.display())
+
+    def at(self, x: float) -> float | None:
+        """The y of the point at exactly ``x`` (None when there is none)."""
+        i = self.nearest(x)
+        return float(self.y[i]) if i is not None and self.x[i] == x else None
 
     def nearest(self, x: float) -> int | None:
         """Index of the point whose x is closest to ``x`` (None when empty)."""

@@ -199,7 +199,8 @@ class TrainingPlots(QWidget):
         if not self._lr_per_batch:
             self.lr.append(event.epoch, event.lr)
         self.train_acc.append(event.epoch, event.train_acc)
-        self.test_acc.append(event.epoch, event.test_acc)
+        if event.test_acc is not None:  # epochs the run does not score have no point (train.test_every)
+            self.test_acc.append(event.epoch, event.test_acc)
         self._dirty = True
 
     def clear(self) -> None:

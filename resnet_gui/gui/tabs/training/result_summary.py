@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
+from ....runs.comparison import BestLast
 from ....training.events import EpochEnd, RunStarted
 from .progress_panel import format_duration
 
@@ -30,7 +31,7 @@ IDLE_HINT = "Each run's result appears here when it ends."
 
 def batch_norm_note(epoch: EpochEnd, steps: int) -> str:
     """The explanation for an early epoch whose test accuracy trails its train accuracy by far, else ""."""
-    if epoch.epoch > BN_LAG_EPOCHS or epoch.train_acc - epoch.test_acc < BN_LAG_GAP:
+    if epoch.epoch > BN_LAG_EPOCHS or epoch.test_acc is None or epoch.train_acc - epoch.test_acc < BN_LAG_GAP:
         return ""
     seen = f"{steps:,} training steps" if steps else "few training steps"
     return (
@@ -53,11 +54,13 @@ def result_text(run_id: int | None, status: str, epochs: list[EpochEnd], planned
     name = f"Run {run_id}" if run_id is not None else "The run"
     if not epochs:
         return f"{name} {status} before its first epoch ended."
-    best = max(epochs, key=lambda e: e.test_acc)
-    last = epochs[-1]
-    parts = [f"best test accuracy {best.test_acc:.3f} (epoch {best.epoch}), last {last.test_acc:.3f}"]
-    if last.test_loss is not None:
-        parts.append(f"test loss {last.test_loss:.3f}")
+    last, scores = epochs[-1], BestLast.of(epochs)
+    tested = [e for e in epochs if e.test_acc is not None]
+    parts = ["not tested yet"]
+    if scores is not None:
+        parts = [f"best test accuracy {scores.best:.3f} (epoch {scores.best_epoch}), last {scores.last:.3f}"]
+    if tested and tested[-1].test_loss is not None:
+        parts.append(f"test loss {tested[-1].test_loss:.3f}")
     done = f"{last.epoch} of {planned} epochs" if planned else f"{last.epoch} epochs"
     parts.append(f"{done} in {format_duration(sum(e.seconds for e in epochs))}")
     return f"{name} {status}: " + " · ".join(parts)
