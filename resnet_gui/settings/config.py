@@ -180,7 +180,7 @@ class TrainConfig:
         0,
         "Early-stop patience",
         "Stop when the test accuracy has not beaten its best (by more than the minimum gain) for this many "
-        "epochs; the best epoch's checkpoint is the result. 0: train every epoch",
+        "scored epochs (see Epochs per test); the best epoch's checkpoint is the result. 0: train every epoch",
         low=1,
         high=MAX_EPOCHS,
         zero_ok=True,
