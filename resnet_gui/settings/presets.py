@@ -38,7 +38,8 @@ PRESETS: dict[str, RunConfig] = {
     # most accurate recipe found for about 10 minutes on the 2-core development CPU (docs/benchmarks.md, eighth
     # round): seeds 0, 1, 2 reached 0.9514, 0.9504, 0.9499 in 566, 578, 586 s on a fast day; 30 epochs gave 0.9503,
     # 0.9512, 0.9510 (633 s for seed 0). Erasing alone (0.9492/0.9480) or the width alone (0.9487/0.9493) gave less.
-    # On a 2-core Xeon without AMX (float32) seeds 0 and 2 reached 0.9519 and 0.9512 in 1,314 and 1,352 s.
+    # On a 2-core Xeon without AMX (float32) seeds 0, 1, 2 reached 0.9519, 0.9518, 0.9512 in 1,297-1,352 s;
+    # on a 2-core AMD EPYC (bf16) 0.9520, 0.9497, 0.9488 in 944-950 s.
     # Tested every third epoch (and the last): scoring trains nothing, and 18 fewer scorings save about a
     # tenth of an epoch's time each (docs/benchmarks.md, tenth round).
     "accurate-cpu": replace(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from recorded_runs import train
 
 from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import RunConfig, with_changes
@@ -60,13 +61,7 @@ def test_a_run_finishes_early_and_keeps_its_best_checkpoint(tmp_path: Path) -> N
     )
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(cfg)
-    events: list[Event] = []
-    result = fit(
-        cfg,
-        callbacks=[store.recorder(run_id), events.append],
-        report_every_s=0,
-        checkpoint_dir=store.get(run_id).checkpoint_dir,
-    )
+    result, events = train(store, run_id, cfg)
     assert result.status == "finished early" and [e.epoch for e in result.history] == [1, 2]
     accs = [e.test_acc for e in result.history]
     best = best_epoch(accs)

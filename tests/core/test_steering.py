@@ -7,9 +7,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from recorded_runs import ask_at, train
 
 from resnet_gui.errors import UserError
-from resnet_gui.runs.changes import StoreChanges, ask_change, run_changes
+from resnet_gui.runs.changes import ask_change, run_changes
 from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import RunConfig, with_changes
 from resnet_gui.training.checkpoint import load_checkpoint, resume_position
@@ -24,28 +25,6 @@ CFG = with_changes(
     model={"blocks": (1,), "channels": 8},
     train={"epochs": 1, "batch_size": 1000, "precision": "fp32", "lr": 1e-3},
 )
-
-
-def train(
-    store: RunStore, run_id: int, cfg: RunConfig, on_event: object, resume: dict | None = None, **kw: object
-) -> tuple[FitResult, list[Event]]:
-    """Train run ``run_id`` recorded in ``store``, reading its changes every batch; (result, events)."""
-    events: list[Event] = []
-
-    def callback(event: Event) -> None:
-        events.append(event)
-        on_event(event)  # type: ignore[operator]
-
-    result = fit(
-        cfg,
-        callbacks=[store.recorder(run_id), callback],
-        report_every_s=0,
-        checkpoint_dir=store.get(run_id).checkpoint_dir,
-        changes=StoreChanges(store, run_id, every_s=0),
-        resume=resume,
-        **kw,
-    )
-    return result, events
 
 
 def lrs(events: list[Event]) -> list[tuple[int, int, float | None]]:
@@ -75,10 +54,7 @@ def test_a_factor_scales_the_rest_of_the_schedule(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(cfg)
 
-    def on_event(event: Event) -> None:
-        if isinstance(event, BatchEnd) and (event.epoch, event.batch) == (1, 3):
-            ask_change(store, run_id, "lr_scale", 0.5)
-
+    on_event = ask_at(store, run_id, (1, 3), "lr_scale", 0.5)
     _, events = train(store, run_id, cfg, on_event)
     factor = lr_factor("cosine", 12, 0)
     expected = [1e-3 * factor(step) * (0.5 if step > 3 else 1.0) for step in range(1, 13)]
@@ -89,10 +65,7 @@ def test_epochs_can_be_added_and_taken_away_while_a_run_trains(tmp_path: Path) -
     store = RunStore(tmp_path / "runs.sqlite")
     longer = store.create_run(CFG)
 
-    def extend(event: Event) -> None:
-        if isinstance(event, BatchEnd) and (event.epoch, event.batch) == (1, 1):
-            ask_change(store, longer, "epochs", 2)
-
+    extend = ask_at(store, longer, (1, 1), "epochs", 2)
     result, _ = train(store, longer, CFG, extend)
     assert result.status == "finished" and [e.epoch for e in result.history] == [1, 2]
     assert store.get(longer).epochs_planned == 2 and store.get(longer).epochs_done == 2
@@ -100,10 +73,7 @@ def test_epochs_can_be_added_and_taken_away_while_a_run_trains(tmp_path: Path) -
     cfg = with_changes(CFG, train={"epochs": 3})
     shorter = store.create_run(cfg)
 
-    def shorten(event: Event) -> None:
-        if isinstance(event, BatchEnd) and (event.epoch, event.batch) == (1, 4):
-            ask_change(store, shorter, "epochs", 1)
-
+    shorten = ask_at(store, shorter, (1, 4), "epochs", 1)
     result, events = train(store, shorter, cfg, shorten)
     assert result.status == "finished" and [e.epoch for e in result.history] == [1]
     assert [e for e in events if isinstance(e, Steered)] == [Steered(1, "epochs", 1.0, 1, 4)]
@@ -114,10 +84,7 @@ def test_stop_after_this_epoch_ends_with_the_epoch_checkpointed(tmp_path: Path) 
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(cfg)
 
-    def on_event(event: Event) -> None:
-        if isinstance(event, BatchEnd) and (event.epoch, event.batch) == (1, 2):
-            ask_change(store, run_id, "stop_after_epoch", 1)
-
+    on_event = ask_at(store, run_id, (1, 2), "stop_after_epoch", 1)
     result, events = train(store, run_id, cfg, on_event)
     assert result.status == "stopped" and [e.epoch for e in result.history] == [1]
     assert sum(isinstance(e, BatchEnd) for e in events) == 6  # the epoch was finished

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import optuna
 import pytest
+from recorded_runs import ask_at, train
 
 from resnet_gui.experiments.trial import Pruning
 from resnet_gui.inference.predictions import scored_after, scorings_in_run
-from resnet_gui.runs.changes import StoreChanges, ask_change
+from resnet_gui.runs.changes import ask_change
 from resnet_gui.runs.comparison import BestLast
 from resnet_gui.runs.export import metrics_csv
 from resnet_gui.runs.store import RunStore
@@ -54,13 +55,7 @@ def test_the_setting_is_checked_and_scores_every_epoch_by_default() -> None:
 def test_a_run_scores_only_its_scored_epochs_and_keeps_the_best_of_those(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(CFG)
-    events: list[Event] = []
-    result = fit(
-        CFG,
-        callbacks=[store.recorder(run_id), events.append],
-        report_every_s=0,
-        checkpoint_dir=store.get(run_id).checkpoint_dir,
-    )
+    result, events = train(store, run_id, CFG)
     assert result.status == "finished"
     accs = [e.test_acc for e in result.history]
     assert [a is not None for a in accs] == [False, True, False, True, True]
@@ -85,17 +80,8 @@ def test_a_stop_asked_for_after_an_unscored_epoch_scores_it(tmp_path: Path) -> N
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(CFG)
 
-    def on_event(event: Event) -> None:
-        if isinstance(event, BatchEnd) and (event.epoch, event.batch) == (3, 2):
-            ask_change(store, run_id, "stop_after_epoch", 1)
-
-    result = fit(
-        CFG,
-        callbacks=[store.recorder(run_id), on_event],
-        report_every_s=0,
-        checkpoint_dir=store.get(run_id).checkpoint_dir,
-        changes=StoreChanges(store, run_id, every_s=0),
-    )
+    on_event = ask_at(store, run_id, (3, 2), "stop_after_epoch", 1)
+    result, _ = train(store, run_id, CFG, on_event)
     assert result.status == "stopped" and [e.epoch for e in result.history] == [1, 2, 3]
     assert [e.test_acc is not None for e in result.history] == [False, True, True]
 
