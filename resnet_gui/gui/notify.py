@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon, QWidget
 
+from ..runs.comparison import BestLast
 from ..units import against_estimate, say_duration
 from .jobs import Jobs
 from .qt_compat import emit
@@ -101,7 +102,8 @@ class RunEndNotifier(QObject):
     def _on_run_ended(self, status: str, _message: str, _offer_sample: bool) -> None:
         s = self._session
         run_id, epochs = s.run_id, len(s.history)
-        test_acc = next((e.test_acc for e in reversed(s.history) if e.test_acc is not None), None)
+        scores = BestLast.of(s.history)
+        test_acc = scores.last if scores is not None else None
         known = RunOutcome(run_id, status, epochs, test_acc)
         if run_id is None:
             self._deliver(known)
