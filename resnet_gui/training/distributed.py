@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -79,6 +80,25 @@ class DistContext:
         t = torch.tensor([1.0 if flag else 0.0], device=device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item())
+
+    def epoch_so_far(
+        self, state: dict[str, Any] | None, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """This rank's (loss sum, correct count, images seen) to go on from in a stopped epoch (zeros for a new one).
+
+        A checkpoint holds the sums over every rank (``epoch_totals``): each rank takes the loss, which
+        ``epoch_totals`` averages over ranks, and its share of the counts, which it adds up; the main rank
+        takes what does not split evenly. So the epoch's figures come out as if it had not stopped, whatever
+        number of processes resumes it.
+        """
+        state = state or {}
+
+        def share(total: int) -> int:
+            return total // self.world_size + (total % self.world_size if self.is_main else 0)
+
+        loss = torch.tensor(state.get("loss_sum", 0.0), device=device)
+        correct = torch.tensor(share(int(state.get("correct", 0))), dtype=torch.long, device=device)
+        return loss, correct, share(int(state.get("seen", 0)))
 
     def close(self) -> None:
         """Leave the process group."""

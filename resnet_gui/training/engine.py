@@ -291,9 +291,8 @@ class Trainer:
         if order is None:
             order = self.train.shuffled_order(self.gen)
         first = state.get("next_batch", 0)
-        loss_sum = torch.tensor(state.get("loss_sum", 0.0), device=self.device)
-        correct = torch.tensor(state.get("correct", 0), dtype=torch.long, device=self.device)
-        seen, n_batches = state.get("seen", 0), len(self.train)
+        loss_sum, correct, seen = self.dist.epoch_so_far(state, self.device)
+        n_batches = len(self.train)
         start = time.perf_counter() - state.get("elapsed", 0.0)
         last_report = time.perf_counter()
         reported_loss, reported_batch = float(loss_sum), first
@@ -305,10 +304,8 @@ class Trainer:
             self._wait_while_paused(epoch, b - 1)
             self._steer(epoch, b - 1)
             if self._should_stop(b):
-                elapsed = time.perf_counter() - start
-                self._save_stopped(
-                    epoch, epoch_state(order, b - 1, loss_sum.item(), int(correct.item()), seen, elapsed)
-                )
+                totals = epoch_totals(self.dist, loss_sum, correct, seen)  # every rank's, resumable by any number
+                self._save_stopped(epoch, epoch_state(order, b - 1, *totals, time.perf_counter() - start))
                 return None
             X, y = next(batches)
             with autocast(self.device, self.precision):

@@ -43,16 +43,17 @@ class CheckpointFolder:
 
 
 def epoch_state(
-    order: torch.Tensor, next_batch: int, loss_sum: float, correct: int, seen: int, elapsed: float
+    order: torch.Tensor, next_batch: int, loss_sum: float, correct: float, seen: int, elapsed: float
 ) -> dict[str, Any] | None:
-    """Where a stopped epoch was, for resuming it exactly (None before its first batch)."""
+    """Where a stopped epoch was, for resuming it exactly (None before its first batch); the sums are
+    over every rank of a distributed run (``distributed.epoch_totals``)."""
     if next_batch <= 0:
         return None
     return {
         "order": order,
         "next_batch": next_batch,
         "loss_sum": loss_sum,
-        "correct": correct,
+        "correct": int(correct),
         "seen": seen,
         "elapsed": elapsed,
     }

@@ -95,6 +95,14 @@ def epochs(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
+def worker_errors(stderr: str) -> str:
+    """The end of what the ranks printed and how each exited, without torchrun's own traceback."""
+    cut = stderr.rfind("Traceback (most recent call last):")
+    ranks = stderr[:cut] if cut >= 0 and "torch/distributed/run.py" in stderr[cut:] else stderr
+    exits = [line.strip() for line in stderr.splitlines() if line.strip().startswith(("rank ", "exitcode"))]
+    return "\n".join([ranks[-3000:], *exits])
+
+
 def differ(metric: str, one: dict, two: dict) -> str:
     """What a failed comparison says: the metric of an epoch in both runs."""
     return f"epoch {one['epoch']} {metric}: {one[metric]:.4f} in one process, {two[metric]:.4f} in two"
@@ -115,7 +123,7 @@ def test_two_gloo_processes_match_one(tmp_path: Path) -> None:
         env=env(),
         timeout=600,
     )
-    assert two.returncode == 0, two.stderr
+    assert two.returncode == 0, worker_errors(two.stderr)
     a, b = epochs(out.getvalue()), epochs(two.stdout)
     assert [e["epoch"] for e in a] == [e["epoch"] for e in b] == [1, 2]  # printed once, by rank 0
     assert a[-1]["test_acc"] > 0.65 and a[-1]["train_acc"] > 0.65
@@ -133,11 +141,15 @@ def test_two_gloo_processes_match_one(tmp_path: Path) -> None:
     assert list((tmp_path / "two" / "checkpoints").iterdir()) == [Path(runs[0].checkpoint_dir)]  # rank 0's only
 
 
-def test_interrupted_distributed_run_resumes(tmp_path: Path) -> None:
+def test_interrupted_distributed_run_resumes_as_if_never_stopped(tmp_path: Path) -> None:
     db = tmp_path / "runs.sqlite"
-    slow = [a if a != "500" else "100" for a in ARGS]
+    slow = [*(a if a != "500" else "100" for a in ARGS), "--epochs", "3"]
+    whole = subprocess.run(
+        command(2, *slow, "--runs-db", str(tmp_path / "whole.sqlite")), capture_output=True, text=True, env=env()
+    )
+    assert whole.returncode == 0, worker_errors(whole.stderr)
     proc = subprocess.Popen(
-        command(2, *slow, "--epochs", "3", "--runs-db", str(db)),
+        command(2, *slow, "--runs-db", str(db)),
         env=env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -148,7 +160,7 @@ def test_interrupted_distributed_run_resumes(tmp_path: Path) -> None:
         runs = RunStore(db).list() if db.exists() else []
         if runs and runs[0].epochs_done >= 1:
             break
-        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        assert proc.poll() is None, worker_errors(proc.stderr.read().decode())
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=120)
@@ -161,7 +173,11 @@ def test_interrupted_distributed_run_resumes(tmp_path: Path) -> None:
         env=env(),
         timeout=600,
     )
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert resumed.returncode == 0, worker_errors(resumed.stderr)
     assert [e["epoch"] for e in epochs(resumed.stdout)] == [1, 2, 3]
+    # The stopped epoch's loss and accuracy too: its sums so far are every rank's, not rank 0's alone.
+    for x, y in zip(epochs(whole.stdout), epochs(resumed.stdout), strict=True):
+        for metric in ("loss", "train_acc", "test_acc", "test_loss"):
+            assert y[metric] == pytest.approx(x[metric], rel=1e-6), f"epoch {x['epoch']} {metric} resumed: {y[metric]}"
     run = RunStore(db).get(run.id)
     assert run.status == "finished" and run.epochs_done == 3 and len(RunStore(db).list()) == 1
