@@ -63,11 +63,6 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         cfg = config_from_args(args)
         return launch(cfg, args.seeds, RunStore(args.runs_db), args.name or run_name(cfg), args.json, out)
-    if args.seeds:
-        from .seeds import launch
-
-        cfg = config_from_args(args)
-        return launch(cfg, args.seeds, RunStore(args.runs_db), args.name or run_name(cfg), args.json, out)
     from ..training.distributed import DistContext
     from ..training.engine import fit
     from ..training.estimate import record_estimate
@@ -126,15 +121,20 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             changes=changes,
         )
     except BaseException as e:
+        error = ctx.peer_lost(e) or e
         if ctx.is_main and store is not None and run_id is not None:
-            message = str(e) if isinstance(e, UserError) else f"{type(e).__name__}: {e}"
+            message = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
             store.finish(run_id, RunStatus.FAILED, message)
+        if error is not e:
+            raise error from None
         raise
+    else:
+        ctx.close()
     finally:
         printer.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        ctx.close()
+        ctx.close(wait_for_peers=False)  # after a failure here: the others would wait for this process forever
     if result.status == RunStatus.STOPPED:
         if ctx.is_main:
             print(

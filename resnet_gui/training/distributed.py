@@ -18,10 +18,13 @@ import torch.distributed as dist
 from torch import nn
 
 from ..data.batching import DeviceBatcher
-from ..errors import ConfigError
+from ..errors import ConfigError, UserError
 from ..inference.metrics import MIN_PROB
 from ..inference.predictions import class_probabilities
 from .devices import resolve_device
+
+# How Gloo says that a peer process went away in the middle of a collective.
+PEER_LOST = ("Connection closed by peer", "Connection reset by peer")
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,25 @@ class DistContext:
         correct = torch.tensor(share(int(state.get("correct", 0))), dtype=torch.long, device=device)
         return loss, correct, share(int(state.get("seen", 0)))
 
-    def close(self) -> None:
-        """Leave the process group."""
+    def close(self, wait_for_peers: bool = True) -> None:
+        """Leave the process group (if still in it): at the end of a run once every rank is there, since leaving
+        while a peer is still in a collective aborts it; at once after this rank failed, for its peers would wait
+        in their next collective forever (on the CPU, the run hung). Gone, it makes theirs fail, and torchrun
+        then stops them all."""
         if self.enabled and dist.is_initialized():
-            dist.barrier()  # leaving while a peer is still in a collective aborts it
-            dist.destroy_process_group()
+            if wait_for_peers:
+                dist.barrier()
+            dist.destroy_process_group()  # exiting without it aborts the process ("terminate called ...")
+
+    def peer_lost(self, error: BaseException) -> UserError | None:
+        """What to say instead of ``error`` when it only means that another rank of the run ended first
+        (Gloo's "Connection closed by peer"): the cause is in that rank's message; None otherwise."""
+        if not self.enabled or not any(lost in str(error) for lost in PEER_LOST):
+            return None
+        return UserError(
+            f"process {self.rank} of {self.world_size} stopped: another process of this run ended first "
+            "(its message is above)"
+        )
 
 
 def distributed_scores(

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import torch
 
@@ -181,3 +182,26 @@ def test_interrupted_distributed_run_resumes_as_if_never_stopped(tmp_path: Path)
             assert y[metric] == pytest.approx(x[metric], rel=1e-6), f"epoch {x['epoch']} {metric} resumed: {y[metric]}"
     run = RunStore(db).get(run.id)
     assert run.status == "finished" and run.epochs_done == 3 and len(RunStore(db).list()) == 1
+
+
+def test_a_process_that_fails_ends_the_run_at_once(tmp_path: Path) -> None:
+    # Rank 0 loses its output (`torchrun ... | head -1`) after the first epoch; before, it then waited for
+    # the other rank in a barrier and the run hung (or the other rank aborted, SIGABRT).
+    db = tmp_path / "runs.sqlite"
+    slow = [*(a if a != "500" else "100" for a in ARGS), "--epochs", "3", "--runs-db", str(db)]
+    proc = subprocess.Popen(
+        command(2, *slow), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["epoch"] == 1
+    proc.stdout.close()
+    try:
+        stderr = proc.communicate(timeout=120)[1].decode()
+    except subprocess.TimeoutExpired:
+        for process in [*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)]:
+            process.kill()  # the ranks too: torchrun starts each in a session of its own
+        pytest.fail("the run hung after its rank 0 failed")
+    assert "process 1 of 2 stopped: another process of this run ended first" in stderr, worker_errors(stderr)
+    assert "SIGABRT" not in stderr and "terminate called" not in stderr, worker_errors(stderr)
+    run = RunStore(db).list()[0]
+    assert run.status == "failed" and "Broken pipe" in run.error and run.epochs_done == 1

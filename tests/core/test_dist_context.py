@@ -1,4 +1,5 @@
-"""A stopped epoch's sums so far (over every rank) split between the ranks that resume it."""
+"""A torchrun process's context without a process group: a stopped epoch's sums split between the ranks that
+resume it, and what a rank says when another one ended first."""
 
 import pytest
 import torch
@@ -22,3 +23,12 @@ def test_a_new_epoch_starts_from_zero_on_every_rank() -> None:
     loss, correct, seen = DistContext(1, 2).epoch_so_far(None, torch.device("cpu"))
     assert (float(loss), int(correct), seen) == (0.0, 0, 0)
     assert correct.dtype == torch.long
+
+
+def test_a_lost_peer_is_said_in_words_and_other_errors_are_left_alone() -> None:
+    gloo = RuntimeError("[third_party/gloo/gloo/transport/tcp/pair.cc:561] Connection closed by peer [127.0.0.1]:1920")
+    said = DistContext(1, 2).peer_lost(gloo)
+    assert said is not None
+    assert str(said) == "process 1 of 2 stopped: another process of this run ended first (its message is above)"
+    assert DistContext(1, 2).peer_lost(ValueError("a setting is wrong")) is None
+    assert DistContext().peer_lost(gloo) is None  # alone, the message is the error's own
