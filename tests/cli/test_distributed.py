@@ -188,7 +188,8 @@ def test_a_process_that_fails_ends_the_run_at_once(tmp_path: Path) -> None:
     # Rank 0 loses its output (`torchrun ... | head -1`) after the first epoch; before, it then waited for
     # the other rank in a barrier and the run hung (or the other rank aborted, SIGABRT).
     db = tmp_path / "runs.sqlite"
-    slow = [*(a if a != "500" else "100" for a in ARGS), "--epochs", "3", "--runs-db", str(db)]
+    # Epochs of about a second: the line of the next is written after the pipe closes, on a busy machine too.
+    slow = [*(a if a != "500" else "100" for a in ARGS), "--epochs", "4", "--runs-db", str(db)]
     proc = subprocess.Popen(
         command(2, *slow), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
@@ -204,4 +205,4 @@ def test_a_process_that_fails_ends_the_run_at_once(tmp_path: Path) -> None:
     assert "process 1 of 2 stopped: another process of this run ended first" in stderr, worker_errors(stderr)
     assert "SIGABRT" not in stderr and "terminate called" not in stderr, worker_errors(stderr)
     run = RunStore(db).list()[0]
-    assert run.status == "failed" and "Broken pipe" in run.error and run.epochs_done == 1
+    assert run.status == "failed" and "Broken pipe" in run.error and run.epochs_done in (1, 2)
