@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_data import add_data_root  # noqa: E402
 
 from resnet_gui.settings.config import SPECS  # noqa: E402
+from resnet_gui.settings.image_sizes import describe_sides  # noqa: E402
 from resnet_gui.settings.parsing import parse_blocks  # noqa: E402
 from resnet_gui.settings.presets import PRESETS, get_preset  # noqa: E402
 from resnet_gui.settings.validation import validate  # noqa: E402
@@ -77,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the preset's epochs per test (the test set is scored after every N-th epoch and the last)",
     )
     p.add_argument(
+        "--start-size", type=int, default=None, help="override the preset's progressive resizing start size (px)"
+    )
+    p.add_argument(
+        "--full-size-epoch", type=int, default=None, help="override the preset's first epoch at the full size"
+    )
+    p.add_argument(
         "--threads",
         type=int,
         default=None,
@@ -100,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             ("test_flips", args.test_flips),
             ("test_shifts", args.test_shifts),
             ("test_every", args.test_every),
+            ("start_size", args.start_size),
+            ("full_size_epoch", args.full_size_epoch),
         )
         if v is not None
     }
@@ -161,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}"
         f"{', test-time flips' if t.test_flips else ''}{', test-time shifts at the end' if t.test_shifts else ''}"
         f"{f', tested every {t.test_every} epochs and at the end' if t.test_every > 1 else ''}"
+        f"{f', progressive resizing: {describe_sides(cfg)}' if describe_sides(cfg) else ''}"
     )
     from machine import cpu_model, onednn_isa  # torch is loaded by now: machine.py imports it
 

@@ -7,9 +7,9 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..data.shapes import input_shape
 from ..errors import UserError
 from ..settings.config import SPECS, DataConfig, ModelConfig, RunConfig, with_values
+from ..settings.image_sizes import input_shape
 from ..settings.presets import model_preset
 from ..settings.validation import validate
 from .options import DATA_KEYS, MEMORY_KEYS, SUMMARY_DATA_KEYS, SUMMARY_KEYS, given

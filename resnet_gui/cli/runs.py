@@ -15,7 +15,7 @@ from ..runs.changes import run_changes
 from ..runs.describe import describe_data
 from ..runs.export import export_run
 from ..runs.store import RunRecord, RunStore, split_tags
-from ..settings.config import config_differences
+from ..settings.differences import config_differences
 from ..units import against_estimate, describe_load, say_duration
 from .steer import changes_lines, cmd_steer, early_stop_line, show_extras
 

@@ -13,6 +13,7 @@ from ..runs.describe import run_name
 from ..runs.status import RunStatus
 from ..runs.store import RunStore, split_tags
 from ..settings.config import RunConfig
+from ..settings.image_sizes import describe_sides
 from ..settings.validation import problems_text, validate
 from ..training.events import Callback
 from .options import config_from_args
@@ -99,6 +100,8 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             store.reopen(run_id, resume_position(resume))
         checkpoint_dir = store.get(run_id).checkpoint_dir
         callbacks = [printer, store.recorder(run_id)]
+        if describe_sides(cfg) and not args.json:
+            print(f"progressive resizing: {describe_sides(cfg)}", file=out, flush=True)
         if args.tensorboard:
             from ..runs.tensorboard_log import TensorBoardLogger
 

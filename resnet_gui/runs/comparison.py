@@ -15,7 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..settings.config import SPECS, RunConfig, config_differences
+from ..settings.config import SPECS, RunConfig
+from ..settings.differences import config_differences
 from ..settings.fields import format_value
 from ..training.events import EpochEnd
 from .describe import run_name

@@ -8,6 +8,7 @@ from typing import Any
 
 from .config import MAX_STAGES, MAX_WIDEST_CHANNELS, SPECS, TRAIN_SIZES, RunConfig, get_field
 from .fields import Spec
+from .image_sizes import input_shape
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,33 @@ def _cross_checks(cfg: RunConfig, bad: set[str]) -> list[Problem]:
         p.append(
             Problem("train.warmup_epochs", f"must not exceed the number of epochs ({t.epochs}), got {t.warmup_epochs}")
         )
+    p.extend(_progressive_checks(cfg, bad))
+    return p
+
+
+def _progressive_checks(cfg: RunConfig, bad: set[str]) -> list[Problem]:
+    """Progressive resizing must start below the full size and reach it by the last epoch."""
+    t, p = cfg.train, []
+    sizing = {"data.dataset", "data.resize", "data.image_size", "train.start_size"}
+    if t.start_size and not sizing & bad:
+        side = input_shape(cfg.data)[1]
+        if t.start_size >= side:
+            p.append(Problem("train.start_size", f"must be smaller than the images' {side} px, or 0 for none"))
+        elif not {"train.full_size_epoch", "train.epochs"} & bad and t.full_size_epoch > t.epochs:
+            p.append(
+                Problem(
+                    "train.full_size_epoch",
+                    f"must be at most the number of epochs ({t.epochs}), so that the last epochs train at the "
+                    f"full size, got {t.full_size_epoch}",
+                )
+            )
+        elif not {"train.full_size_epoch"} & bad and t.full_size_epoch == 1:
+            p.append(
+                Problem(
+                    "train.full_size_epoch",
+                    "set the first epoch at the full size (2 or more) for the start size to apply",
+                )
+            )
     return p
 
 

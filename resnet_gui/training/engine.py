@@ -33,6 +33,7 @@ from ..model.memory import check_run_fits
 from ..model.resnet import build_model, count_params
 from ..runs.status import RunStatus
 from ..settings.config import RunConfig
+from ..settings.image_sizes import epoch_side, steps_done
 from ..settings.validation import validate
 from .checkpoint import CheckpointError, architecture_difference, load_weights, make_checkpoint
 from .core_share import CoreShare, cpu_training
@@ -163,6 +164,7 @@ class Trainer:
         """Training batches (shuffled, augmented) and test batches (as stored), cut on the device."""
         t, resize = self.cfg.train, self.cfg.data.resize
         shard = self.dist.shard if self.dist.enabled else None
+        self.full_side = resize or int(dataset.train_x.shape[-1])  # progressive resizing grows to it
         cut = partial(DeviceBatcher, device=self.device, resize=resize, channels_last=self.channels_last, shard=shard)
         train = cut(dataset.train_x, dataset.train_y, t.batch_size, augment=t.augment)
         return train, cut(dataset.test_x, dataset.test_y, t.batch_size)
@@ -204,7 +206,8 @@ class Trainer:
         for event in past:
             self.emit(event)
         self.run_start = time.perf_counter()
-        self.start_step = (start_epoch - 1) * len(self.train) + (self.epoch_state or {}).get("next_batch", 0)
+        self.steps = partial(steps_done, t, self.full_side, batches=len(self.train))  # counted by their pixels
+        self.start_step = self.steps(start_epoch, (self.epoch_state or {}).get("next_batch", 0))
         with out_of_memory_as_error(self.cfg, self.device.type), self.memory_policy():
             self._train_epochs(start_epoch)
         early = self.result.status == RunStatus.FINISHED_EARLY
@@ -271,8 +274,7 @@ class Trainer:
         if not self.dist.enabled:
             return self.stop.is_set()
         # Ranks agree at fixed batches so that all stop at the same one (a collective can't be skipped).
-        every = 10 if self.device.type == "cuda" else 1
-        return batch % every == 0 and self.dist.any(self.stop.is_set(), self.device)
+        return batch % (10 if self.device.type == "cuda" else 1) == 0 and self.dist.any(self.stop.is_set(), self.device)
 
     def _wait_while_paused(self, epoch: int, batches_done: int) -> None:
         if not self.pause.is_set() or self.stop.is_set():
@@ -285,6 +287,7 @@ class Trainer:
         """Train one epoch: its EpochEnd without the test accuracy, or None when stopped part-way."""
         self.model.train()
         self.load.start_epoch()
+        self.train.resize = self.test.resize = epoch_side(self.cfg.train, self.full_side, epoch)
         state = self.epoch_state or {}
         self.epoch_state = None
         order = state.get("order")
@@ -328,8 +331,8 @@ class Trainer:
                         f"The loss became {chunk} in epoch {epoch}, batch {b}: training "
                         "diverged. Lower the learning rate (e.g. by 10x) and train again."
                     )
-                done = (epoch - 1) * n_batches + b
-                rate = (now - self.run_start) / max(1, done - self.start_step)
+                done = self.steps(epoch, b)
+                rate = (now - self.run_start) / max(0.1, done - self.start_step)
                 self.emit(
                     BatchEnd(
                         epoch,
@@ -338,7 +341,7 @@ class Trainer:
                         chunk,
                         seen / (now - start),
                         now - self.run_start,
-                        rate * (self.cfg.train.epochs * n_batches - done),
+                        rate * (self.steps(self.cfg.train.epochs, n_batches) - done),
                         self.optimizer.param_groups[0]["lr"],
                         **self.load.now(),
                     )

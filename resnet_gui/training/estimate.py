@@ -34,7 +34,6 @@ import torch
 
 from ..data.datasets import DataSet, load_dataset, resolve_root
 from ..data.image_folder import scan_folder, stratified_split
-from ..data.shapes import NATIVE
 from ..data.standard_sets import CIFAR10_FOLDER, IDX_SETS, idx_present
 from ..errors import Cancelled, TrainingError, UserError
 from ..inference.predictions import scorings_in_run, view_count
@@ -42,6 +41,7 @@ from ..model.memory import check_run_fits
 from ..model.resnet import count_params
 from ..runs.status import RunStatus
 from ..settings.config import TRAIN_SIZES, DataConfig, RunConfig, with_changes
+from ..settings.image_sizes import NATIVE, epoch_sides, input_shape
 from ..units import format_bytes, say_duration
 from .devices import device_name
 from .events import EpochEnd, Event, RunStarted
@@ -82,6 +82,9 @@ class DurationEstimate:
     test_batches: float  # per epoch, on average (a run may score only every few epochs)
     times: StepTimes
     cached: bool = False
+    # Progressive resizing: the epochs' mean share of the full size's pixels, by which their steps are scaled
+    # (steps at other sizes are not timed; their cost is near, not exactly, in proportion to the pixels).
+    pixel_share: float = 1.0
 
     def line(self) -> str:
         """ "about 1 min 10 s on cpu (bf16)", and a warning when other work slowed the timing."""
@@ -95,9 +98,10 @@ class DurationEstimate:
         """The sum the figure comes from, and where it was measured."""
         t = self.times
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(t.measured_at))
+        share = f" × {self.pixel_share:.2f} of the pixels (progressive resizing)" if self.pixel_share != 1.0 else ""
         return (
             f"{self.epochs} epochs × ({self.train_batches:,.1f} training batches × {t.train_step_s:.3f} s"
-            f" + {self.test_batches:,.1f} test batches × {t.test_step_s:.3f} s + {t.epoch_s:.2f} s)"
+            f" + {self.test_batches:,.1f} test batches × {t.test_step_s:.3f} s){share} + {t.epoch_s:.2f} s each"
             f" + {t.first_epoch_s:.1f} s warm-up + {t.setup_s:.1f} s setup; "
             f"timed on {t.machine} at {when}{' (cached)' if self.cached else ''}"
         )
@@ -134,11 +138,13 @@ def _total(cfg: RunConfig, sizes: DataSizes, times: StepTimes, cached: bool) -> 
     train_batches = sizes.train / times.train_batch
     scoring = sizes.test / times.test_batch
     test_batches = scoring * scorings_in_run(cfg.train) / cfg.train.epochs  # per epoch, on average
-    epoch = train_batches * times.train_step_s + test_batches * times.test_step_s + times.epoch_s
-    seconds = times.setup_s + times.first_epoch_s + cfg.train.epochs * epoch
+    full = input_shape(cfg.data)[1]
+    share = sum((side / full) ** 2 for side in epoch_sides(cfg)) / cfg.train.epochs
+    steps = train_batches * times.train_step_s + test_batches * times.test_step_s
+    seconds = times.setup_s + times.first_epoch_s + cfg.train.epochs * (steps * share + times.epoch_s)
     if cfg.train.test_shifts:  # the last epoch scores 5 times the views, once
         seconds += (SHIFTED_VIEWS - 1) * scoring * times.test_step_s
-    return DurationEstimate(seconds, cfg.train.epochs, train_batches, test_batches, times, cached)
+    return DurationEstimate(seconds, cfg.train.epochs, train_batches, test_batches, times, cached, share)
 
 
 def cached_estimate(cfg: RunConfig, sizes: DataSizes | None = None) -> DurationEstimate | None:
@@ -233,7 +239,15 @@ def _time_epochs(
     # Shifts would score the timed epoch 5 times over; the total adds that for the last epoch alone.
     timing = with_changes(
         cfg,
-        train={"epochs": 2, "lr": TIMING_LR, "warmup_epochs": 0.0, "seed": None, "test_shifts": False, "test_every": 1},
+        train={
+            "epochs": 2,
+            "lr": TIMING_LR,
+            "warmup_epochs": 0.0,
+            "seed": None,
+            "test_shifts": False,
+            "test_every": 1,
+            "start_size": 0,
+        },
     )
     at: dict[object, float] = {}  # when RunStarted and each epoch's EpochEnd had been handled
     ends: dict[int, EpochEnd] = {}

@@ -56,6 +56,7 @@ def test_summary_json() -> None:
         (("train", "--optimizer", "lbfgs"), "invalid choice"),
         (("train", "--augment", "rotate"), "invalid choice"),
         (("train", "--batch-size", "0", "--data", "sample"), "train.batch_size"),
+        (("train", "--data", "sample", "--resize", "0", "--start-size", "32", "--full-size-epoch", "3"), "28 px"),
     ],
 )
 def test_bad_arguments_exit_non_zero_with_one_line(args: tuple, reason: str) -> None:
@@ -117,6 +118,16 @@ def test_train_json_lines_on_the_sample() -> None:
     seed_line = {"epoch", "loss", "train_acc", "test_acc", "seconds", "images_per_s"}
     assert seed_line | {"lr", "test_loss", "cpu_percent", "ram_bytes"} <= set(lines[0])
     assert 0 < lines[1]["test_acc"] <= 1 and 0 < lines[1]["test_loss"] < 5
+
+
+def test_train_says_which_epochs_train_at_which_size_when_resizing_progressively() -> None:
+    args = ("--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--batch-size", "1000")
+    code, out, err = run("train", *args, "--epochs", "3", "--start-size", "16", "--full-size-epoch", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    said = lines.index("progressive resizing: epochs 1 at 16 px, 2 at 20 px, 3 at 28 px")
+    assert said < min(i for i, line in enumerate(lines) if line.startswith("epoch"))
+    assert [line.split(",")[0] for line in lines if line.startswith("epoch")] == ["epoch 1", "epoch 2", "epoch 3"]
 
 
 def test_python_dash_m_prints_the_seed_epoch_line() -> None:
@@ -395,8 +406,8 @@ def test_runs_piped_to_a_closed_reader_exits_quietly(tmp_path: Path) -> None:
     ],
 )
 def test_summary_walks_the_data_settings_input_like_the_window(options: tuple[str, ...], shape: str) -> None:
-    from resnet_gui.data.shapes import input_shape
     from resnet_gui.settings.config import DataConfig
+    from resnet_gui.settings.image_sizes import input_shape
 
     code, out, _ = run("summary", *options)
     assert code == 0 and out.splitlines()[0] == f"input shape: {shape}"

@@ -184,3 +184,15 @@ def test_durations_in_words() -> None:
     ]
     assert against_estimate(250, 235) == "4 min 10 s (estimated 3 min 55 s, +6 %)"
     assert against_estimate(250, None) == "4 min 10 s"
+
+
+def test_progressive_resizing_scales_the_steps_by_the_epochs_pixels_without_timing_again(monkeypatch) -> None:
+    base = estimate_run(with_changes(TINY, train={"epochs": 4}))
+    monkeypatch.setattr(estimate, "_time_epochs", lambda *a: pytest.fail("timed again"))
+    grown = estimate_run(with_changes(TINY, train={"epochs": 4, "start_size": 14, "full_size_epoch": 3}))
+    t = base.times
+    share = ((14 / 28) ** 2 + (18 / 28) ** 2 + 1 + 1) / 4  # epochs at 14, 18, 28 and 28 px
+    assert grown.cached and grown.pixel_share == pytest.approx(share)
+    steps = 12 * t.train_step_s + 2 * t.test_step_s
+    assert base.seconds - grown.seconds == pytest.approx(4 * steps * (1 - share))
+    assert "0.67 of the pixels (progressive resizing)" in grown.details()

@@ -17,8 +17,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ...data.shapes import input_shape
 from ...settings.config import SPECS, DataConfig, ModelConfig, RunConfig, get_field, with_values
+from ...settings.image_sizes import input_shape
 from ...settings.presets import MODEL_PRESETS, PRESETS, apply_depth, apply_recipe
 from ...settings.validation import notes, validate
 from ..qt_compat import emit

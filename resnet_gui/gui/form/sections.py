@@ -23,6 +23,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "data.root",
         "data.resize",
         "train.augment",
+        "train.start_size",
+        "train.full_size_epoch",
         "data.image_size",
         "data.channels",
         "data.test_fraction",

@@ -155,7 +155,7 @@ def list_runs(store: Any) -> tuple[str, list[Any]]:
 def load_details(store: Any, runs: list[tuple[int, RunConfig]]) -> RunDetails:
     """The epochs of ``runs`` and the settings that differ between them."""
     from ....runs.changes import run_changes
-    from ....settings.config import config_differences
+    from ....settings.differences import config_differences
 
     epochs = {run_id: store.epochs(run_id) for run_id, _ in runs}
     diffs = config_differences([cfg for _, cfg in runs]) if len(runs) > 1 else {}
