@@ -8,7 +8,7 @@ from typing import Any
 
 from .config import MAX_STAGES, MAX_WIDEST_CHANNELS, SPECS, TRAIN_SIZES, RunConfig, get_field
 from .fields import Spec
-from .image_sizes import input_shape
+from .image_sizes import describe_sides, input_shape
 
 
 @dataclass(frozen=True)
@@ -147,12 +147,15 @@ def validate(cfg: RunConfig) -> list[Problem]:
 
 
 def notes(cfg: RunConfig) -> list[Problem]:
-    """Settings that are valid but probably not meant; they do not stop a run."""
+    """What the form says under a valid field: settings probably not meant, and the progressive sizes' plan."""
+    found = []
     images = TRAIN_SIZES.get(cfg.data.dataset)
     batch = cfg.train.batch_size
     if images and isinstance(batch, int) and batch > images:
-        return [Problem("train.batch_size", f"more than the {images:,} training images: one step per epoch")]
-    return []
+        found.append(Problem("train.batch_size", f"more than the {images:,} training images: one step per epoch"))
+    if not validate(cfg) and describe_sides(cfg):
+        found.append(Problem("train.full_size_epoch", describe_sides(cfg)))
+    return found
 
 
 def problems_text(problems: list[Problem]) -> str:

@@ -137,7 +137,11 @@ class Steering:
             return replace(cfg, train=replace(t, lr=base))
         if setting == "epochs":
             epochs = max(int(value), epoch)
-            return replace(cfg, train=replace(t, epochs=epochs, warmup_epochs=min(t.warmup_epochs, epochs)))
+            warmup, full_size = (
+                min(t.warmup_epochs, epochs),
+                min(t.full_size_epoch, epochs),
+            )  # fewer still end full size
+            return replace(cfg, train=replace(t, epochs=epochs, warmup_epochs=warmup, full_size_epoch=full_size))
         return cfg
 
     def _reschedule(self, cfg: RunConfig) -> None:

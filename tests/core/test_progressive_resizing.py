@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from recorded_runs import train
+from recorded_runs import ask_at, train
 
 from resnet_gui.runs.store import RunStore
 from resnet_gui.settings.config import RunConfig, with_changes
@@ -123,3 +123,34 @@ def test_a_run_trains_and_scores_each_epoch_at_its_size_and_a_stopped_one_resume
     assert resumed.status == "finished"
     assert [side for training, side in seen if training] == [20] * 3 + [28] * 6
     assert [e.test_acc for e in resumed.history] == pytest.approx([e.test_acc for e in result.history], abs=1e-6)
+
+
+def test_a_run_cut_short_while_it_trains_still_ends_at_the_full_size(tmp_path: Path, monkeypatch) -> None:
+    cfg = with_changes(
+        RunConfig(),
+        data={"dataset": "sample", "resize": 0},
+        model={"blocks": (1,), "channels": 8},
+        train={
+            "epochs": 6,
+            "batch_size": 1000,
+            "precision": "fp32",
+            "lr": 1e-2,
+            "start_size": 16,
+            "full_size_epoch": 5,
+        },
+    )
+    seen: list[tuple[bool, int]] = []
+    build = engine.build_model
+
+    def recording(model_cfg):
+        net = build(model_cfg)
+        net.register_forward_pre_hook(lambda module, args: seen.append((module.training, args[0].shape[-1])))
+        return net
+
+    monkeypatch.setattr(engine, "build_model", recording)
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create_run(cfg)
+    # Planned: 16, 16, 20, 24, then 28 px; cut to 3 epochs during epoch 1, it grows to 28 by epoch 3.
+    result, _ = train(store, run_id, cfg, ask_at(store, run_id, (1, 2), "epochs", 3))
+    assert result.status == "finished" and len(result.history) == 3
+    assert [side for training, side in seen if not training] == [16, 20, 28]

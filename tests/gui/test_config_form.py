@@ -512,3 +512,22 @@ def test_a_standard_set_after_an_image_folder_is_read_from_the_data_location(
     choose(form, "data.dataset", "folder")  # each keeps its own value
     data = form.config().data
     assert (data.folder, data.root) == (pictures, "/srv/datasets")
+
+
+def test_progressive_resizing_says_its_plan_under_the_field_and_refuses_a_size_too_large(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.show()
+    form.set_config(with_changes(RunConfig(), data={"dataset": "sample", "resize": 0}, train={"epochs": 6}))
+    form.field("train.start_size").setText("16")
+    assert "2 or more" in form.error_text("train.full_size_epoch") and not form.is_valid()
+    form.field("train.full_size_epoch").setText("4")
+    plan = error_label(form, "train.full_size_epoch")
+    assert form.is_valid() and plan.isVisible()
+    assert plan.text() == "epochs 1 at 16 px, 2 at 20 px, 3 at 24 px, 4-6 at 28 px"
+    cfg = form.config()
+    assert cfg is not None and (cfg.train.start_size, cfg.train.full_size_epoch) == (16, 4)
+    form.field("train.start_size").setText("28")
+    assert "smaller than the images' 28 px" in form.error_text("train.start_size") and not form.is_valid()
+    form.field("train.start_size").setText("0")
+    assert form.is_valid() and not plan.isVisible()
