@@ -25,6 +25,32 @@ def grown(start: int, until: int, cfg: RunConfig = ACCURATE) -> RunConfig:
     return with_changes(cfg, train={"start_size": start, "full_size_epoch": until})
 
 
+def sample_run(epochs: int, full_size_epoch: int) -> RunConfig:
+    """A small network on the bundled sample (6 batches an epoch), growing from 16 px."""
+    train = {"epochs": epochs, "batch_size": 1000, "precision": "fp32", "lr": 1e-2, "start_size": 16}
+    return with_changes(
+        RunConfig(),
+        data={"dataset": "sample", "resize": 0},
+        model={"blocks": (1,), "channels": 8},
+        train={**train, "full_size_epoch": full_size_epoch},
+    )
+
+
+@pytest.fixture
+def seen(monkeypatch) -> list[tuple[bool, int]]:
+    """(training, side) of every batch the networks built from now on get."""
+    sides: list[tuple[bool, int]] = []
+    build = engine.build_model
+
+    def recording(model_cfg):
+        net = build(model_cfg)
+        net.register_forward_pre_hook(lambda module, args: sides.append((module.training, args[0].shape[-1])))
+        return net
+
+    monkeypatch.setattr(engine, "build_model", recording)
+    return sides
+
+
 def test_the_size_grows_in_4_px_steps_from_the_start_size_to_the_full_size() -> None:
     assert epoch_sides(grown(16, 16)) == [16] * 5 + [20] * 5 + [24] * 5 + [28] * 12
     assert describe_sides(grown(16, 16)) == "epochs 1-5 at 16 px, 6-10 at 20 px, 11-15 at 24 px, 16-27 at 28 px"
@@ -69,30 +95,9 @@ def test_the_start_size_is_checked_against_the_resized_images() -> None:
 
 
 def test_a_run_trains_and_scores_each_epoch_at_its_size_and_a_stopped_one_resumes_at_it(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, seen: list[tuple[bool, int]]
 ) -> None:
-    cfg = with_changes(
-        RunConfig(),
-        data={"dataset": "sample", "resize": 0},
-        model={"blocks": (1,), "channels": 8},
-        train={
-            "epochs": 3,
-            "batch_size": 1000,
-            "precision": "fp32",
-            "lr": 1e-2,
-            "start_size": 16,
-            "full_size_epoch": 3,
-        },
-    )
-    seen: list[tuple[bool, int]] = []  # (training, side) of every batch the network got
-    build = engine.build_model
-
-    def recording(model_cfg):
-        net = build(model_cfg)
-        net.register_forward_pre_hook(lambda module, args: seen.append((module.training, args[0].shape[-1])))
-        return net
-
-    monkeypatch.setattr(engine, "build_model", recording)
+    cfg = sample_run(3, 3)
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(cfg)
     result, events = train(store, run_id, cfg)
@@ -125,29 +130,10 @@ def test_a_run_trains_and_scores_each_epoch_at_its_size_and_a_stopped_one_resume
     assert [e.test_acc for e in resumed.history] == pytest.approx([e.test_acc for e in result.history], abs=1e-6)
 
 
-def test_a_run_cut_short_while_it_trains_still_ends_at_the_full_size(tmp_path: Path, monkeypatch) -> None:
-    cfg = with_changes(
-        RunConfig(),
-        data={"dataset": "sample", "resize": 0},
-        model={"blocks": (1,), "channels": 8},
-        train={
-            "epochs": 6,
-            "batch_size": 1000,
-            "precision": "fp32",
-            "lr": 1e-2,
-            "start_size": 16,
-            "full_size_epoch": 5,
-        },
-    )
-    seen: list[tuple[bool, int]] = []
-    build = engine.build_model
-
-    def recording(model_cfg):
-        net = build(model_cfg)
-        net.register_forward_pre_hook(lambda module, args: seen.append((module.training, args[0].shape[-1])))
-        return net
-
-    monkeypatch.setattr(engine, "build_model", recording)
+def test_a_run_cut_short_while_it_trains_still_ends_at_the_full_size(
+    tmp_path: Path, seen: list[tuple[bool, int]]
+) -> None:
+    cfg = sample_run(6, 5)
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(cfg)
     # Planned: 16, 16, 20, 24, then 28 px; cut to 3 epochs during epoch 1, it grows to 28 by epoch 3.
