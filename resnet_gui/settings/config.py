@@ -254,6 +254,7 @@ class TrainConfig:
         "Progressive resizing: the first epoch at the full size (the size grows evenly from the start size)",
         low=1,
         high=MAX_EPOCHS,
+        only_when=("train.start_size", range(8, MAX_RESIZE + 1)),
     )
     test_flips: bool = setting(
         False,

@@ -34,7 +34,7 @@ class Spec:
     not allowed); ``choices`` come
     from a ``Literal`` type and ``choice_labels`` say them in words; ``only_when`` names the
     (setting, value) without which this one is ignored (momentum only with SGD), the value
-    a tuple where any of several will do; ``option`` is the command-line option when it is not
+    a tuple or a range where any of several will do; ``option`` is the command-line option when it is not
     ``--`` plus the field name with dashes.
     """
 
@@ -59,7 +59,7 @@ class Spec:
         if self.only_when is None:
             return True
         wanted = self.only_when[1]
-        return value in wanted if isinstance(wanted, tuple) else value == wanted
+        return value in wanted if isinstance(wanted, (tuple, range)) else value == wanted
 
     def choice_label(self, value: Any) -> str:
         """``value`` in words, as the form's box shows it."""

@@ -531,3 +531,6 @@ def test_progressive_resizing_says_its_plan_under_the_field_and_refuses_a_size_t
     assert "smaller than the images' 28 px" in form.error_text("train.start_size") and not form.is_valid()
     form.field("train.start_size").setText("0")
     assert form.is_valid() and not plan.isVisible()
+    assert not form.field("train.full_size_epoch").isEnabled()  # greyed out without a start size, as momentum with Adam
+    form.field("train.start_size").setText("20")
+    assert form.field("train.full_size_epoch").isEnabled()

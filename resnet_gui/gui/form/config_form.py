@@ -314,9 +314,16 @@ class ConfigForm(QWidget):
         unused = set()
         for key in FORM_KEYS:
             only_when = SPECS[key].only_when
-            if only_when is not None and not SPECS[key].used_with(self._combo(only_when[0]).currentData()):
+            if only_when is not None and not SPECS[key].used_with(self._value_of(only_when[0])):
                 unused.add(key)
         return unused
+
+    def _value_of(self, key: str) -> Any:
+        """What the field holds now; None while its text does not parse."""
+        try:
+            return read_input(SPECS[key], self._inputs[key])
+        except (ValueError, OverflowError):
+            return None
 
     def _update_enabled(self) -> None:
         unused = self._unused_keys()
