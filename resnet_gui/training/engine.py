@@ -106,6 +106,7 @@ class Trainer:
         self.channels_last = self.device.type in ("cpu", "cuda")
         self.net = self._build_model(dataset, model, resume["model"] if resume is not None else initial_state, resume)
         self.train, self.test = self._batchers(dataset)
+        self.steps = partial(steps_done, cfg.train, self.full_side, batches=len(self.train))  # counted by their pixels
         self.optimizer, self.scheduler = self._optimisation()
         self.steering = Steering(changes, self.optimizer, self.scheduler, len(self.train))
         self.early = EarlyStopping(cfg.train.early_stop_patience, cfg.train.early_stop_min_delta)
@@ -206,7 +207,6 @@ class Trainer:
         for event in past:
             self.emit(event)
         self.run_start = time.perf_counter()
-        self.steps = partial(steps_done, t, self.full_side, batches=len(self.train))  # counted by their pixels
         self.start_step = self.steps(start_epoch, (self.epoch_state or {}).get("next_batch", 0))
         with out_of_memory_as_error(self.cfg, self.device.type), self.memory_policy():
             self._train_epochs(start_epoch)
