@@ -127,11 +127,19 @@ def apply_depth(cfg: RunConfig, name: str) -> RunConfig:
 
 
 def matching_recipe(cfg: RunConfig) -> str | None:
-    """The recipe ``cfg`` follows (its data set and how it runs aside), else None."""
+    """The recipe ``cfg`` follows (its data set, how it runs and settings both ignore aside), else None."""
     for name, recipe in PRESETS.items():
-        if all(get_field(cfg, k) == get_field(recipe, k) for k in RECIPE_KEYS):
+        if all(get_field(cfg, k) == get_field(recipe, k) or _ignored_by_both(k, cfg, recipe) for k in RECIPE_KEYS):
             return name
     return None
+
+
+def _ignored_by_both(key: str, a: RunConfig, b: RunConfig) -> bool:
+    """Whether ``key`` is unused in ``a`` and in ``b`` (momentum with Adam, a full-size epoch without a start size)."""
+    spec = SPECS[key]
+    if spec.only_when is None:
+        return False
+    return not spec.used_with(get_field(a, spec.only_when[0])) and not spec.used_with(get_field(b, spec.only_when[0]))
 
 
 def changes(before: RunConfig, after: RunConfig) -> list[tuple[str, Any, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from resnet_gui.settings.config import with_values
 from resnet_gui.settings.presets import PRESET_DESCRIPTIONS, PRESETS, changes, matching_recipe
 from resnet_gui.settings.validation import validate
 
@@ -23,3 +24,11 @@ def test_the_accurate_recipe_is_fast_cpu_wider_with_erasing_longer_and_ten_views
     assert differ["First-stage channels"][1] == "48" and differ["Epochs"][1] == "27"
     assert differ["Epochs per test"] == ("1", "3")
     assert PRESETS["accurate-cpu"].train.augment == "flip+erase" and PRESETS["accurate-cpu"].train.test_shifts
+
+
+def test_a_setting_both_ignore_does_not_make_a_recipe_custom() -> None:
+    accurate = PRESETS["accurate-cpu"]
+    assert matching_recipe(with_values(accurate, {"train.full_size_epoch": 16})) == "accurate-cpu"  # no start size
+    assert matching_recipe(with_values(accurate, {"train.start_size": 16, "train.full_size_epoch": 16})) is None
+    assert matching_recipe(with_values(PRESETS["seed"], {"train.momentum": 0.5})) == "seed"  # Adam ignores momentum
+    assert matching_recipe(with_values(PRESETS["fast-cpu"], {"train.momentum": 0.5})) is None  # SGD does not
