@@ -100,8 +100,9 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             store.reopen(run_id, resume_position(resume))
         checkpoint_dir = store.get(run_id).checkpoint_dir
         callbacks = [printer, store.recorder(run_id)]
-        if describe_sides(cfg) and not args.json:
-            print(f"progressive resizing: {describe_sides(cfg)}", file=out, flush=True)
+        sides = describe_sides(cfg)
+        if sides and not args.json:
+            print(f"progressive resizing: {sides}", file=out, flush=True)
         if args.tensorboard:
             from ..runs.tensorboard_log import TensorBoardLogger
 

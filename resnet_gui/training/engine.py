@@ -1,13 +1,11 @@
 """The training loop: the seed's ``train_ch5`` on device-resident data, reporting through callbacks.
 
-Loss and correct counts accumulate on the device; the host reads them only every
-``report_every_s`` seconds and at the end of an epoch, so a GPU is never stalled per batch.
-Stop and pause requests (``threading.Event``) and changes asked of the run (``steering``) are
-honoured before each batch; early stopping (``early_stop``) and a stop asked for after the epoch
-end the run after an epoch. The test set is scored after every ``test_every``-th epoch and the last
-one. With a checkpoint folder, the state is saved after every epoch
-(``last.pt``, and ``best.pt`` on a new best test accuracy) and on stop, so a run can be resumed
-exactly where it ended, with the changes asked of it.
+Loss and correct counts accumulate on the device; the host reads them only every ``report_every_s`` seconds and at
+the end of an epoch, so a GPU is never stalled per batch. Stop and pause requests (``threading.Event``) and changes
+asked of the run (``steering``) are honoured before each batch; early stopping (``early_stop``) and a stop asked for
+after the epoch end the run after an epoch. The test set is scored after every ``test_every``-th epoch and the last
+one. With a checkpoint folder, the state is saved after every epoch (``last.pt``, and ``best.pt`` on a new best test
+accuracy) and on stop, so a run can be resumed exactly where it ended, with the changes asked of it.
 """
 
 from __future__ import annotations
@@ -106,7 +104,6 @@ class Trainer:
         self.channels_last = self.device.type in ("cpu", "cuda")
         self.net = self._build_model(dataset, model, resume["model"] if resume is not None else initial_state, resume)
         self.train, self.test = self._batchers(dataset)
-        self.steps = partial(steps_done, cfg.train, self.full_side, batches=len(self.train))  # counted by their pixels
         self.optimizer, self.scheduler = self._optimisation()
         self.steering = Steering(changes, self.optimizer, self.scheduler, len(self.train))
         self.early = EarlyStopping(cfg.train.early_stop_patience, cfg.train.early_stop_min_delta)
@@ -207,7 +204,7 @@ class Trainer:
         for event in past:
             self.emit(event)
         self.run_start = time.perf_counter()
-        self.start_step = self.steps(start_epoch, (self.epoch_state or {}).get("next_batch", 0))
+        self.start_step = self._steps(start_epoch, (self.epoch_state or {}).get("next_batch", 0))
         with out_of_memory_as_error(self.cfg, self.device.type), self.memory_policy():
             self._train_epochs(start_epoch)
         early = self.result.status == RunStatus.FINISHED_EARLY
@@ -276,6 +273,10 @@ class Trainer:
         # Ranks agree at fixed batches so that all stop at the same one (a collective can't be skipped).
         return batch % (10 if self.device.type == "cuda" else 1) == 0 and self.dist.any(self.stop.is_set(), self.device)
 
+    def _steps(self, epoch: int, batch: int) -> float:
+        """Steps done by ``batch`` of ``epoch`` counted by their pixels, as the run's settings are now (steered too)."""
+        return steps_done(self.cfg.train, self.full_side, epoch, batch, len(self.train))
+
     def _wait_while_paused(self, epoch: int, batches_done: int) -> None:
         if not self.pause.is_set() or self.stop.is_set():
             return
@@ -297,8 +298,7 @@ class Trainer:
         loss_sum, correct, seen = self.dist.epoch_so_far(state, self.device)
         n_batches = len(self.train)
         start = time.perf_counter() - state.get("elapsed", 0.0)
-        last_report = time.perf_counter()
-        reported_loss, reported_batch = float(loss_sum), first
+        reported_loss, reported_batch, last_report = float(loss_sum), first, time.perf_counter()
         lr = self.optimizer.param_groups[0]["lr"]
         # The stop check comes before the next batch is cut, so the augmentation RNG is not yet
         # advanced for a batch that a resumed run will cut again.
@@ -331,7 +331,7 @@ class Trainer:
                         f"The loss became {chunk} in epoch {epoch}, batch {b}: training "
                         "diverged. Lower the learning rate (e.g. by 10x) and train again."
                     )
-                done = self.steps(epoch, b)
+                done = self._steps(epoch, b)
                 rate = (now - self.run_start) / max(0.1, done - self.start_step)
                 self.emit(
                     BatchEnd(
@@ -341,7 +341,7 @@ class Trainer:
                         chunk,
                         seen / (now - start),
                         now - self.run_start,
-                        rate * (self.steps(self.cfg.train.epochs, n_batches) - done),
+                        rate * (self._steps(self.cfg.train.epochs, n_batches) - done),
                         self.optimizer.param_groups[0]["lr"],
                         **self.load.now(),
                     )

@@ -137,10 +137,8 @@ class Steering:
             return replace(cfg, train=replace(t, lr=base))
         if setting == "epochs":
             epochs = max(int(value), epoch)
-            warmup, full_size = (
-                min(t.warmup_epochs, epochs),
-                min(t.full_size_epoch, epochs),
-            )  # fewer still end full size
+            # Fewer epochs keep the warm-up within them, and a progressively resized run still ends at the full size.
+            warmup, full_size = min(t.warmup_epochs, epochs), min(t.full_size_epoch, epochs)
             return replace(cfg, train=replace(t, epochs=epochs, warmup_epochs=warmup, full_size_epoch=full_size))
         return cfg
 

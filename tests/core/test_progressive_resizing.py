@@ -137,6 +137,9 @@ def test_a_run_cut_short_while_it_trains_still_ends_at_the_full_size(
     store = RunStore(tmp_path / "runs.sqlite")
     run_id = store.create_run(cfg)
     # Planned: 16, 16, 20, 24, then 28 px; cut to 3 epochs during epoch 1, it grows to 28 by epoch 3.
-    result, _ = train(store, run_id, cfg, ask_at(store, run_id, (1, 2), "epochs", 3))
+    result, events = train(store, run_id, cfg, ask_at(store, run_id, (1, 2), "epochs", 3))
     assert result.status == "finished" and len(result.history) == 3
     assert [side for training, side in seen if not training] == [16, 20, 28]
+    # The remaining time follows the steered plan: after epochs at 16 and 20 px, one epoch at 28 px is left.
+    end_of_2 = next(e for e in events if isinstance(e, BatchEnd) and (e.epoch, e.batch) == (2, 6))
+    assert end_of_2.eta_s / end_of_2.elapsed_s == pytest.approx(1 / ((16 / 28) ** 2 + (20 / 28) ** 2))
