@@ -38,7 +38,7 @@ PRESETS: dict[str, RunConfig] = {
     # eighth round: erasing alone 0.9492/0.9480, the width alone 0.9487/0.9493). 27 full-size epochs reached 0.9514,
     # 0.9504, 0.9499 with seeds 0-2 in 566-586 s on a fast day of the 2-core AMX Xeon, 0.9520, 0.9497, 0.9488 in
     # 944-950 s on a 2-core AMD EPYC (bf16). Progressive resizing (16 px growing to 28 at epoch 20) buys 36 epochs
-    # for the time of about 27 (0.93-0.99 of it, thirteenth round): 0.9504-0.9519 in all six runs on the AMD EPYC.
+    # for the time of about 27 (0.93-1.04 of it, thirteenth round): 0.9504-0.9522 in all six runs on the AMD EPYC.
     # Tested every third epoch (and the last): scoring trains nothing (tenth round).
     "accurate-cpu": replace(
         FAST_CPU,
