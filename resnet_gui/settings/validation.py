@@ -153,8 +153,9 @@ def notes(cfg: RunConfig) -> list[Problem]:
     batch = cfg.train.batch_size
     if images and isinstance(batch, int) and batch > images:
         found.append(Problem("train.batch_size", f"more than the {images:,} training images: one step per epoch"))
-    if not validate(cfg) and describe_sides(cfg):
-        found.append(Problem("train.full_size_epoch", describe_sides(cfg)))
+    sides = "" if validate(cfg) else describe_sides(cfg)
+    if sides:
+        found.append(Problem("train.full_size_epoch", sides))
     return found
 
 
