@@ -7,7 +7,6 @@ its ``setting(...)`` (see ``fields``); ``SPECS`` collects them by dotted name (`
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -26,7 +25,7 @@ from .fields import (
     describe,
     setting,
 )
-from .parsing import parse_blocks
+from .parsing import as_fields
 
 MAX_STAGES = 6
 MAX_BLOCKS_PER_STAGE = 64
@@ -205,6 +204,13 @@ class TrainConfig:
     weight_decay: float = setting(
         0.0, "Weight decay", "L2 penalty on the weights, 0 to 1, e.g. 5e-4", low=0.0, high=1.0
     )
+    decay_norms: bool = setting(
+        True,
+        "Norm and bias decay",
+        "Apply the weight decay to the batch norms' scales and shifts and to the biases too. Off: only the "
+        "convolutions' and the classifier's weights decay, as timm's optimisers do by default",
+        hint="same as the weights",
+    )
     schedule: Schedule = setting(
         "constant",
         "Schedule",
@@ -347,19 +353,7 @@ class RunConfig:
             if unknown and strict:
                 raise ValueError(f"unknown {name} setting(s): {', '.join(unknown)}")
             sub = {k: v for k, v in sub.items() if k in known}
-            if isinstance(sub.get("blocks"), list):
-                sub["blocks"] = tuple(sub["blocks"])
-            elif isinstance(sub.get("blocks"), str):  # "2,2,2,2", as the command line takes it
-                with contextlib.suppress(ValueError):  # not blocks: validate names the field
-                    sub["blocks"] = parse_blocks(sub["blocks"])
-            if name == "data" and sub.get("dataset") == "folder" and "folder" not in sub:
-                sub["folder"] = sub.pop("root", None)  # runs and files from before the image folder had its own field
-            if isinstance(sub.get("augment"), bool):  # runs and files from before the flip-only choice
-                sub["augment"] = "crop+flip" if sub["augment"] else "none"
-            for key, value in sub.items():  # TOML and JSON write 1.0 as 1: a whole number is a fine float
-                if SPECS[f"{name}.{key}"].kind == "float" and type(value) is int:
-                    sub[key] = float(value)
-            parts[name] = klass(**sub)
+            parts[name] = klass(**as_fields(name, klass, sub))
         return cls(**parts)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from dataclasses import fields
 from typing import Any
 
 from .fields import Spec, format_value
@@ -82,3 +84,22 @@ def parse_text(spec: Spec, text: str) -> Any:
 def format_text(spec: Spec, value: Any) -> str:
     """The text a field shows for ``value`` (the inverse of ``parse_text``)."""
     return format_value(value)
+
+
+def as_fields(section: str, klass: type, values: dict[str, Any]) -> dict[str, Any]:
+    """A section's values as ``klass``'s fields hold them, from what files, the command line and old versions wrote."""
+    sub = dict(values)
+    if isinstance(sub.get("blocks"), list):
+        sub["blocks"] = tuple(sub["blocks"])
+    elif isinstance(sub.get("blocks"), str):  # "2,2,2,2", as the command line takes it
+        with contextlib.suppress(ValueError):  # not blocks: validate names the field
+            sub["blocks"] = parse_blocks(sub["blocks"])
+    if section == "data" and sub.get("dataset") == "folder" and "folder" not in sub:
+        sub["folder"] = sub.pop("root", None)  # runs and files from before the image folder had its own field
+    if isinstance(sub.get("augment"), bool):  # runs and files from before the flip-only choice
+        sub["augment"] = "crop+flip" if sub["augment"] else "none"
+    floats = {f.name for f in fields(klass) if f.type in ("float", float)}
+    for key, value in sub.items():  # TOML and JSON write 1.0 as 1: a whole number is a fine float
+        if key in floats and type(value) is int:
+            sub[key] = float(value)
+    return sub

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 from torch import nn
@@ -16,11 +17,25 @@ from .schedules import lr_factor
 def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
     """Adam (the seed's) or SGD with Nesterov momentum, with the configured weight decay."""
     t = cfg.train
+    groups = parameter_groups(model, t.weight_decay, t.decay_norms)
     if t.optimizer == "sgd":
-        return torch.optim.SGD(
-            model.parameters(), lr=t.lr, momentum=t.momentum, weight_decay=t.weight_decay, nesterov=t.momentum > 0
-        )
-    return torch.optim.Adam(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+        return torch.optim.SGD(groups, lr=t.lr, momentum=t.momentum, nesterov=t.momentum > 0)
+    return torch.optim.Adam(groups, lr=t.lr)
+
+
+def parameter_groups(model: nn.Module, weight_decay: float, decay_norms: bool) -> list[dict[str, Any]]:
+    """One group decaying every parameter, or the weights (2-D and up) decaying and the rest not.
+
+    The batch norms' scales and shifts and the biases are the 1-D parameters. The grouping depends on the
+    settings alone, so a checkpoint's optimiser state loads into the optimiser its settings build.
+    """
+    params = list(model.parameters())
+    if decay_norms:
+        return [{"params": params, "weight_decay": weight_decay}]
+    return [
+        {"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+    ]
 
 
 def make_scheduler(

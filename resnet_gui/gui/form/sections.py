@@ -34,6 +34,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "train.lr",
         "train.momentum",
         "train.weight_decay",
+        "train.decay_norms",
         "train.batch_size",
         "train.epochs",
         "train.early_stop_patience",
