@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the preset's epochs per test (the test set is scored after every N-th epoch and the last)",
     )
     p.add_argument(
+        "--decay-norms",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="override the preset's weight decay on the batch norms and biases",
+    )
+    p.add_argument(
         "--start-size", type=int, default=None, help="override the preset's progressive resizing start size (px)"
     )
     p.add_argument(
@@ -107,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             ("test_flips", args.test_flips),
             ("test_shifts", args.test_shifts),
             ("test_every", args.test_every),
+            ("decay_norms", args.decay_norms),
             ("start_size", args.start_size),
             ("full_size_epoch", args.full_size_epoch),
         )
@@ -167,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{' (before BN)' if m.stem == 'small' and m.stem_pool and m.pool_first else ''}, "
         f"resize {cfg.data.resize or 28} px, "
         f"{t.optimizer} lr {t.lr:g} {t.schedule}, batch {t.batch_size}, {t.epochs} epochs, "
-        f"wd {t.weight_decay:g}, smoothing {t.label_smoothing:g}, augment {t.augment}"
+        f"wd {t.weight_decay:g}{'' if t.decay_norms else ' (weights only)'}, "
+        f"smoothing {t.label_smoothing:g}, augment {t.augment}"
         f"{', test-time flips' if t.test_flips else ''}{', test-time shifts at the end' if t.test_shifts else ''}"
         f"{f', tested every {t.test_every} epochs and at the end' if t.test_every > 1 else ''}"
         f"{f', progressive resizing: {describe_sides(cfg)}' if describe_sides(cfg) else ''}"
