@@ -210,6 +210,7 @@ class TrainConfig:
         "Apply the weight decay to the batch norms' scales and shifts and to the biases too. Off: only the "
         "convolutions' and the classifier's weights decay, as timm's optimisers do by default",
         hint="same as the weights",
+        only_when=("train.weight_decay", lambda decay: isinstance(decay, float) and decay > 0),
     )
     schedule: Schedule = setting(
         "constant",

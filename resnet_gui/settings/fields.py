@@ -34,8 +34,8 @@ class Spec:
     not allowed); ``choices`` come
     from a ``Literal`` type and ``choice_labels`` say them in words; ``only_when`` names the
     (setting, value) without which this one is ignored (momentum only with SGD), the value
-    a tuple or a range where any of several will do; ``option`` is the command-line option when it is not
-    ``--`` plus the field name with dashes.
+    a tuple or a range where any of several will do, or a test of the value; ``option`` is the
+    command-line option when it is not ``--`` plus the field name with dashes.
     """
 
     label: str
@@ -59,6 +59,8 @@ class Spec:
         if self.only_when is None:
             return True
         wanted = self.only_when[1]
+        if callable(wanted):
+            return bool(wanted(value))
         return value in wanted if isinstance(wanted, (tuple, range)) else value == wanted
 
     def choice_label(self, value: Any) -> str:

@@ -375,6 +375,21 @@ def test_momentum_is_for_sgd_only(qtbot) -> None:
     assert form.config().train.momentum == 0.9
 
 
+def test_norm_and_bias_decay_only_with_weight_decay(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    box, decay = form.field("train.decay_norms"), form.field("train.weight_decay")
+    assert decay.text() == "0" and box.isChecked() and not box.isEnabled()
+    decay.setText("5e-4")
+    assert box.isEnabled()
+    box.setChecked(False)
+    assert form.config().train.decay_norms is False
+    decay.setText("x")  # while the decay does not parse, the box waits greyed out
+    assert not box.isEnabled()
+    decay.setText("0.001")
+    assert box.isEnabled() and not box.isChecked()
+
+
 def test_stem_pool_only_for_the_small_stem(qtbot) -> None:
     form = ConfigForm()
     qtbot.addWidget(form)
