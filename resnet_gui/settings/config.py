@@ -354,7 +354,7 @@ class RunConfig:
             if unknown and strict:
                 raise ValueError(f"unknown {name} setting(s): {', '.join(unknown)}")
             sub = {k: v for k, v in sub.items() if k in known}
-            parts[name] = klass(**as_fields(name, klass, sub))
+            parts[name] = klass(**as_fields(name, sub, SPECS))
         return cls(**parts)
 
 

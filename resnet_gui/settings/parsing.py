@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import fields
+from collections.abc import Mapping
 from typing import Any
 
 from .fields import Spec, format_value
@@ -86,8 +86,8 @@ def format_text(spec: Spec, value: Any) -> str:
     return format_value(value)
 
 
-def as_fields(section: str, klass: type, values: dict[str, Any]) -> dict[str, Any]:
-    """A section's values as ``klass``'s fields hold them, from what files, the command line and old versions wrote."""
+def as_fields(section: str, values: dict[str, Any], specs: Mapping[str, Spec]) -> dict[str, Any]:
+    """A section's values as its fields hold them, from what files, the command line and old versions wrote."""
     sub = dict(values)
     if isinstance(sub.get("blocks"), list):
         sub["blocks"] = tuple(sub["blocks"])
@@ -98,8 +98,7 @@ def as_fields(section: str, klass: type, values: dict[str, Any]) -> dict[str, An
         sub["folder"] = sub.pop("root", None)  # runs and files from before the image folder had its own field
     if isinstance(sub.get("augment"), bool):  # runs and files from before the flip-only choice
         sub["augment"] = "crop+flip" if sub["augment"] else "none"
-    floats = {f.name for f in fields(klass) if f.type in ("float", float)}
     for key, value in sub.items():  # TOML and JSON write 1.0 as 1: a whole number is a fine float
-        if key in floats and type(value) is int:
+        if specs[f"{section}.{key}"].kind == "float" and type(value) is int:
             sub[key] = float(value)
     return sub
