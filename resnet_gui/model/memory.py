@@ -76,14 +76,17 @@ class MemoryEstimate:
 
 def memory_line(estimate: MemoryEstimate, batch_size: int, precision: str, optimizer: str, device: str) -> str:
     """ "Memory for batch 256 (bf16, Adam, cpu): about 1.3 GB at the peak — parameters 45 MB, ..."."""
-    name = {"adam": "Adam", "sgd": "SGD"}.get(optimizer, optimizer)
+    name = {"adam": "Adam", "sgd": "SGD", "muon": "Muon + SGD"}.get(optimizer, optimizer)
     return f"Memory for batch {batch_size:,} ({precision}, {name}, {device}): {estimate.describe()}"
 
 
 def optimizer_states(optimizer: str, momentum: float = 0.0) -> int:
-    """Tensors of state per parameter: Adam's two averages, SGD's momentum buffer when it has momentum."""
+    """Tensors of state per parameter: Adam's two averages, SGD's momentum buffer when it has momentum
+    (with muon the filters always keep one, and they are nearly all of the parameters)."""
     if optimizer == "adam":
         return 2
+    if optimizer == "muon":
+        return 1
     return 1 if optimizer == "sgd" and momentum > 0 else 0
 
 

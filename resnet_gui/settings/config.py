@@ -191,15 +191,25 @@ class TrainConfig:
         high=1.0,
     )
     optimizer: Optimizer = setting(
-        "adam", "Optimizer", "adam: the seed's; sgd: with Nesterov momentum and weight decay, for the fast recipes"
+        "adam", "Optimizer", "adam: the seed's; sgd: Nesterov momentum; muon: the conv filters by Muon, the rest by sgd"
     )
     momentum: float = setting(
         0.9,
         "Momentum",
-        "SGD momentum, 0 to 0.999 (Adam keeps its own averages)",
+        "SGD momentum, 0 to 0.999 (Adam keeps its own averages; with muon, for the parameters besides the filters)",
         low=0.0,
         high=0.999,
-        only_when=("train.optimizer", "sgd"),
+        only_when=("train.optimizer", lambda name: name in ("sgd", "muon")),
+    )
+    muon_lr: float = setting(
+        0.04,
+        "Muon learning rate",
+        "With muon: how far each step turns the convolutions' filters (kept at a fixed norm, so the step is a "
+        "rotation), 0 to 1, following the schedule as the learning rate does; e.g. 0.04",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        only_when=("train.optimizer", "muon"),
     )
     weight_decay: float = setting(
         0.0, "Weight decay", "L2 penalty on the weights, 0 to 1, e.g. 5e-4", low=0.0, high=1.0

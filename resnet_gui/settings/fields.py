@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
 Dataset = Literal["sample", "fashion-mnist", "mnist", "kmnist", "cifar10", "folder"]
-Optimizer = Literal["adam", "sgd"]
+Optimizer = Literal["adam", "sgd", "muon"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
 Precision = Literal["auto", "fp32", "bf16"]
 Schedule = Literal["constant", "cosine", "onecycle"]

@@ -4,7 +4,8 @@ The run's own ``Trainer`` is built as ``fit`` builds it (network and its startin
 precision, channels_last, data, batches, optimiser, loss), then trained for ``steps`` batches with
 the rate rising exponentially from ``start_lr`` to ``end_lr`` (the data is cycled when shorter),
 recording each batch's loss. The test ends early once the smoothed loss exceeds four times its
-minimum (it has diverged). The network's weights and the optimiser's state are put back
+minimum (it has diverged). With muon, the filters' rate rises in proportion (``train.muon_lr`` to
+``train.lr``). The network's weights and the optimiser's state are put back
 afterwards, so a model handed in is as it was. ``lr_rules`` reads the curve; ``lr_curve`` holds
 what the test reports.
 """
@@ -117,14 +118,16 @@ def _run(
     batches = _cycled(trainer.train, trainer.gen)
     trainer.model.train()
     optimizer = trainer.optimizer
+    # Each group's rate against the learning rate: 1, but Muon's filters keep their own ratio to it.
+    ratios = [base / trainer.cfg.train.lr for base in trainer.scheduler.base_lrs]
     i, lr = 1, start_lr
     while steps is None or i <= steps:
         if stop.is_set():
             break
         began = time.perf_counter()
         X, y = next(batches)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        for group, ratio in zip(optimizer.param_groups, ratios, strict=True):
+            group["lr"] = lr * ratio
         with autocast(trainer.device, trainer.precision):
             loss = trainer.loss_fn(trainer.model(X), y)
         optimizer.zero_grad(set_to_none=True)

@@ -11,25 +11,33 @@ from torch import nn
 
 from ..errors import TrainingError
 from ..settings.config import RunConfig
+from .muon import ConvMuon, is_filter
 from .schedules import lr_factor
 
 
 def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
-    """Adam (the seed's) or SGD with Nesterov momentum, with the configured weight decay."""
+    """Adam (the seed's), SGD with Nesterov momentum, or Muon for the filters and that SGD for the rest,
+    with the configured weight decay (Muon's filters are normalised instead)."""
     t = cfg.train
-    groups = parameter_groups(model, t.weight_decay, t.decay_norms)
+    if t.optimizer == "muon":
+        params = list(model.parameters())
+        filters = [p for p in params if is_filter(p)]
+        others = parameter_groups([p for p in params if not is_filter(p)], t.weight_decay, t.decay_norms)
+        # The filters last: the first group is the one whose rate the engine reports as the learning rate.
+        groups = [*others, {"params": filters, "lr": t.muon_lr, "muon": True}]
+        return ConvMuon(groups, lr=t.lr, momentum=t.momentum)
+    groups = parameter_groups(list(model.parameters()), t.weight_decay, t.decay_norms)
     if t.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=t.lr, momentum=t.momentum, nesterov=t.momentum > 0)
     return torch.optim.Adam(groups, lr=t.lr)
 
 
-def parameter_groups(model: nn.Module, weight_decay: float, decay_norms: bool) -> list[dict[str, Any]]:
+def parameter_groups(params: list[nn.Parameter], weight_decay: float, decay_norms: bool) -> list[dict[str, Any]]:
     """One group decaying every parameter, or the weights (2-D and up) decaying and the rest not.
 
     The batch norms' scales and shifts and the biases are the 1-D parameters. The grouping depends on the
     settings alone, so a checkpoint's optimiser state loads into the optimiser its settings build.
     """
-    params = list(model.parameters())
     if decay_norms:
         return [{"params": params, "weight_decay": weight_decay}]
     return [

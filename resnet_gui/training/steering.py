@@ -86,6 +86,8 @@ class Steering:
         steps_per_epoch: int,
     ) -> None:
         self.source, self.optimizer, self.scheduler = source, optimizer, scheduler
+        # Each group's rate against the learning rate, as built (1, but Muon's filters have their own rate).
+        self.ratios = [base / scheduler.base_lrs[0] for base in scheduler.base_lrs]
         self.steps_per_epoch = steps_per_epoch
         self.applied: list[Steered] = []
         self.stop_after_epoch = False
@@ -131,9 +133,10 @@ class Steering:
         if setting in ("lr", "lr_scale"):
             base = value if setting == "lr" else t.lr * value
             base = min(max(base, 1e-12), MAX_LR)
-            self.scheduler.base_lrs = [base for _ in self.scheduler.base_lrs]
-            for group in self.optimizer.param_groups:
-                group["initial_lr"] = base
+            scaled = [base * ratio for ratio in self.ratios]
+            self.scheduler.base_lrs = scaled
+            for group, group_base in zip(self.optimizer.param_groups, scaled, strict=True):
+                group["initial_lr"] = group_base
             return replace(cfg, train=replace(t, lr=base))
         if setting == "epochs":
             epochs = max(int(value), epoch)

@@ -120,6 +120,17 @@ def test_train_json_lines_on_the_sample() -> None:
     assert 0 < lines[1]["test_acc"] <= 1 and 0 < lines[1]["test_loss"] < 5
 
 
+def test_train_with_muon_reports_the_learning_rate_and_checks_the_muon_rate() -> None:
+    args = ("--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--batch-size", "500")
+    code, out, err = run("train", *args, "--epochs", "2", "--optimizer", "muon", "--muon-lr", "0.03", "--json")
+    assert code == 0, err
+    epochs = [json.loads(line) for line in out.strip().splitlines()]
+    assert [d["epoch"] for d in epochs] == [1, 2] and epochs[0]["lr"] == 1e-3  # the SGD groups' rate, not Muon's
+    assert 0 < epochs[1]["test_acc"] <= 1
+    code, _, err = run("train", *args, "--optimizer", "muon", "--muon-lr", "3")
+    assert code == 1 and "train.muon_lr: must be greater than 0.0 and at most 1.0, got 3.0" in err
+
+
 def test_train_says_which_epochs_train_at_which_size_when_resizing_progressively() -> None:
     args = ("--data", "sample", "--resize", "0", "--blocks", "1", "--channels", "8", "--batch-size", "1000")
     code, out, err = run("train", *args, "--epochs", "3", "--start-size", "16", "--full-size-epoch", "3")

@@ -54,6 +54,8 @@ def test_sgd_and_bf16_change_the_parts() -> None:
 
     adam, sgd = memory("--precision", "fp32"), memory("--precision", "fp32", "--optimizer", "sgd")
     assert sgd["optimizer_bytes"] * 2 == adam["optimizer_bytes"] and sgd["optimizer"] == "sgd"
+    muon = memory("--precision", "fp32", "--optimizer", "muon")  # one momentum buffer, as SGD's
+    assert muon["optimizer_bytes"] == sgd["optimizer_bytes"] and muon["optimizer"] == "muon"
     bf16 = memory("--precision", "bf16")
     assert bf16["activations_bytes"] < adam["activations_bytes"] and bf16["precision"] == "bf16"
 

@@ -1,5 +1,5 @@
 """Weight decay on the batch norms and biases, or on the weights alone: which parameters decay, and that
-runs with either still resume exactly and read back from older settings."""
+runs with either (under SGD or Muon) still resume exactly and read back from older settings."""
 
 from __future__ import annotations
 
@@ -39,13 +39,13 @@ def test_decay_reaches_every_parameter_by_default() -> None:
     assert RunConfig().train.decay_norms is True
     assert RunConfig.from_dict({"train": {"weight_decay": 5e-4}}).train.decay_norms is True  # files from before
     model = build_model(CFG.model)
-    (group,) = parameter_groups(model, 5e-4, True)
+    (group,) = parameter_groups(list(model.parameters()), 5e-4, True)
     assert group["weight_decay"] == 5e-4 and len(group["params"]) == len(list(model.parameters()))
 
 
 def test_off_the_norms_and_biases_do_not_decay_and_every_weight_does() -> None:
     model = build_model(CFG.model)
-    decayed, kept = parameter_groups(model, 5e-4, False)
+    decayed, kept = parameter_groups(list(model.parameters()), 5e-4, False)
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     biases = [m.bias for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)) and m.bias is not None]
     weights = [m.weight for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
@@ -77,9 +77,11 @@ def sample() -> DataSet:
     return type(ds)("sample", ds.train_x[::3], ds.train_y[::3], ds.test_x, ds.test_y, ds.class_names)
 
 
-def test_a_run_without_decay_on_norms_resumes_exactly(tmp_path: Path, sample: DataSet) -> None:
-    whole = fit(CFG, data=sample, report_every_s=0)
-    plain = fit(with_changes(CFG, train={"decay_norms": True}), data=sample, report_every_s=0)
+@pytest.mark.parametrize("optimizer", ["sgd", "muon"])  # muon: the filters by Muon, the norms by SGD
+def test_a_run_without_decay_on_norms_resumes_exactly(tmp_path: Path, sample: DataSet, optimizer: str) -> None:
+    cfg = with_changes(CFG, train={"optimizer": optimizer})
+    whole = fit(cfg, data=sample, report_every_s=0)
+    plain = fit(with_changes(cfg, train={"decay_norms": True}), data=sample, report_every_s=0)
     assert [e.loss for e in plain.history] != [e.loss for e in whole.history]
     stop = threading.Event()
 
@@ -87,8 +89,8 @@ def test_a_run_without_decay_on_norms_resumes_exactly(tmp_path: Path, sample: Da
         if isinstance(e, BatchEnd) and (e.epoch, e.batch) == (2, 2):
             stop.set()
 
-    first = fit(CFG, data=sample, report_every_s=0, stop=stop, callbacks=[stop_in_epoch_two], checkpoint_dir=tmp_path)
+    first = fit(cfg, data=sample, report_every_s=0, stop=stop, callbacks=[stop_in_epoch_two], checkpoint_dir=tmp_path)
     assert first.status == "stopped"
-    resumed = fit(CFG, data=sample, report_every_s=0, checkpoint_dir=tmp_path, resume=load_checkpoint(tmp_path / LAST))
+    resumed = fit(cfg, data=sample, report_every_s=0, checkpoint_dir=tmp_path, resume=load_checkpoint(tmp_path / LAST))
     assert [e.loss for e in resumed.history] == [e.loss for e in whole.history]
     assert [e.test_acc for e in resumed.history] == [e.test_acc for e in whole.history]

@@ -38,6 +38,24 @@ def test_the_suggestion_on_the_sample_is_a_usable_rate() -> None:
         assert len(result.lrs) == 30 and result.lrs[-1] == pytest.approx(10.0)
 
 
+def test_with_muon_the_filters_rate_rises_in_proportion(monkeypatch: pytest.MonkeyPatch) -> None:
+    from resnet_gui.training.muon import ConvMuon
+
+    rates: list[list[float]] = []
+    step = ConvMuon.step
+
+    def recording_step(self: ConvMuon, closure: object = None) -> object:
+        rates.append([g["lr"] for g in self.param_groups])
+        return step(self)
+
+    monkeypatch.setattr(ConvMuon, "step", recording_step)
+    cfg = with_changes(TINY, train={"optimizer": "muon", "lr": 0.1, "muon_lr": 0.02})
+    result = find_lr(cfg, steps=12, start_lr=1e-4, end_lr=1.0)
+    assert len(rates) == len(result.lrs) >= 2
+    for (*sgd, filters), lr in zip(rates, result.lrs, strict=True):
+        assert sgd == pytest.approx([lr] * len(sgd)) and filters == pytest.approx(lr * 0.2)
+
+
 def test_the_weights_are_put_back_even_when_stopped_part_way() -> None:
     cfg = with_changes(TINY, train={"batch_size": 64})
     net = build_model(with_changes(cfg, model={"in_channels": 1, "num_classes": 10}).model)

@@ -359,7 +359,7 @@ def test_an_error_in_a_folded_section_unfolds_it(qtbot) -> None:
     assert error_label(form, "train.seed").isVisible()
 
 
-def test_momentum_is_for_sgd_only(qtbot) -> None:
+def test_momentum_is_not_for_adam(qtbot) -> None:
     form = ConfigForm()
     qtbot.addWidget(form)
     momentum = form.field("train.momentum")
@@ -401,6 +401,19 @@ def test_stem_pool_only_for_the_small_stem(qtbot) -> None:
     assert form.config().model.pool_first is True
     pool.setChecked(False)
     assert form.config().model.stem == "small" and form.config().model.stem_pool is False
+
+
+def test_muon_learning_rate_only_with_muon_and_momentum_with_sgd_or_muon(qtbot) -> None:
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    muon_lr, momentum = form.field("train.muon_lr"), form.field("train.momentum")
+    assert combo_value(form, "train.optimizer") == "adam" and not muon_lr.isEnabled() and not momentum.isEnabled()
+    choose(form, "train.optimizer", "muon")
+    assert muon_lr.isEnabled() and momentum.isEnabled() and muon_lr.text() == "0.04"
+    type_into(qtbot, muon_lr, "0.02")
+    assert form.config().train.optimizer == "muon" and form.config().train.muon_lr == 0.02
+    choose(form, "train.optimizer", "sgd")
+    assert momentum.isEnabled() and not muon_lr.isEnabled()
 
 
 def test_empty_seed_means_random(qtbot) -> None:

@@ -33,6 +33,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "train.optimizer",
         "train.lr",
         "train.momentum",
+        "train.muon_lr",
         "train.weight_decay",
         "train.decay_norms",
         "train.batch_size",

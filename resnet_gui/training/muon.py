@@ -1,0 +1,94 @@
+"""Muon for the convolution filters, SGD with Nesterov momentum for every other parameter.
+
+Muon (Keller Jordan, 2024; the optimiser of the airbench and modded-nanoGPT speed runs) replaces each
+filter bank's momentum by the nearest semi-orthogonal matrix, found by a few Newton-Schulz iterations,
+so every direction of the update moves at the same rate. As in airbench94_muon, each bank is rescaled to
+a norm of sqrt(output channels) before its step: a batch norm follows every convolution here, so the
+scale carries no information and the step is a rotation of ``muon_lr``'s size.
+
+Kept here rather than ``torch.optim.Muon`` because that takes 2-D parameters only (it raises on a
+convolution's 4-D weight) and decays weights instead of normalising them; the Newton-Schulz
+coefficients are the ones it and Keller Jordan's reference use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+
+# The quintic iteration's coefficients (torch.optim.Muon's defaults): the fastest rise at zero, singular
+# values ending near 0.7-1.2 rather than exactly 1, which does not hurt the steps.
+NS_COEFFICIENTS = (3.4445, -4.775, 2.0315)
+NS_STEPS = 5
+# Muon's own momentum, airbench94_muon's (the SGD parameters keep ``train.momentum``).
+MUON_MOMENTUM = 0.6
+
+
+def orthogonalise(update: torch.Tensor, steps: int = NS_STEPS) -> torch.Tensor:
+    """``update`` (rows x columns) moved to about the nearest semi-orthogonal matrix, in bfloat16."""
+    a, b, c = NS_COEFFICIENTS
+    x = update.bfloat16()
+    tall = x.shape[0] > x.shape[1]
+    if tall:  # work on the smaller Gram matrix
+        x = x.T
+    x = x / (x.norm() + 1e-7)  # spectral norm at most 1, where the iteration converges
+    for _ in range(steps):
+        gram = x @ x.T
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return (x.T if tall else x).to(update.dtype)
+
+
+def is_filter(param: torch.Tensor) -> bool:
+    """Whether Muon steps this parameter: a convolution's weight (out, in, kh, kw)."""
+    return param.ndim == 4
+
+
+class ConvMuon(torch.optim.Optimizer):
+    """Muon for the parameter groups marked ``muon``, SGD with Nesterov momentum and weight decay for the rest."""
+
+    def __init__(self, groups: Iterable[dict[str, Any]], lr: float, momentum: float) -> None:
+        defaults = {"lr": lr, "momentum": momentum, "weight_decay": 0.0, "muon": False}
+        super().__init__(list(groups), defaults)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        """One step of every group; ``closure`` re-evaluates the loss, as for any torch optimiser."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if group["muon"]:
+                    self._muon_step(p, group["lr"])
+                else:
+                    self._sgd_step(p, group["lr"], group["momentum"], group["weight_decay"])
+        return loss
+
+    def _buffer(self, p: torch.Tensor) -> torch.Tensor:
+        state = self.state[p]
+        if "momentum_buffer" not in state:
+            state["momentum_buffer"] = torch.zeros_like(p)
+        buf: torch.Tensor = state["momentum_buffer"]
+        return buf
+
+    def _muon_step(self, p: torch.Tensor, lr: float) -> None:
+        assert p.grad is not None
+        buf = self._buffer(p)
+        buf.mul_(MUON_MOMENTUM).add_(p.grad)
+        nesterov = p.grad.add(buf, alpha=MUON_MOMENTUM)
+        p.mul_(len(p) ** 0.5 / p.norm().clamp_min(1e-12))
+        p.add_(orthogonalise(nesterov.reshape(len(p), -1)).view_as(p), alpha=-lr)
+
+    def _sgd_step(self, p: torch.Tensor, lr: float, momentum: float, weight_decay: float) -> None:
+        assert p.grad is not None
+        grad = p.grad.add(p, alpha=weight_decay) if weight_decay else p.grad
+        if momentum:
+            buf = self._buffer(p)
+            buf.mul_(momentum).add_(grad)
+            grad = grad.add(buf, alpha=momentum)
+        p.add_(grad, alpha=-lr)
