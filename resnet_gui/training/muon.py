@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
+from torch.optim.sgd import sgd
 
 # The quintic iteration's coefficients (torch.optim.Muon's defaults): the fastest rise at zero, singular
 # values ending near 0.7-1.2 rather than exactly 1, which does not hurt the steps.
@@ -60,35 +61,41 @@ class ConvMuon(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if group["muon"]:
-                    self._muon_step(p, group["lr"])
-                else:
-                    self._sgd_step(p, group["lr"], group["momentum"], group["weight_decay"])
+            if group["muon"]:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self._muon_step(p, group["lr"])
+            else:
+                self._sgd_step(group)
         return loss
 
-    def _buffer(self, p: torch.Tensor) -> torch.Tensor:
+    def _muon_step(self, p: torch.Tensor, lr: float) -> None:
+        assert p.grad is not None
         state = self.state[p]
         if "momentum_buffer" not in state:
             state["momentum_buffer"] = torch.zeros_like(p)
         buf: torch.Tensor = state["momentum_buffer"]
-        return buf
-
-    def _muon_step(self, p: torch.Tensor, lr: float) -> None:
-        assert p.grad is not None
-        buf = self._buffer(p)
         buf.mul_(MUON_MOMENTUM).add_(p.grad)
         nesterov = p.grad.add(buf, alpha=MUON_MOMENTUM)
         p.mul_(len(p) ** 0.5 / p.norm().clamp_min(1e-12))
         p.add_(orthogonalise(nesterov.reshape(len(p), -1)).view_as(p), alpha=-lr)
 
-    def _sgd_step(self, p: torch.Tensor, lr: float, momentum: float, weight_decay: float) -> None:
-        assert p.grad is not None
-        grad = p.grad.add(p, alpha=weight_decay) if weight_decay else p.grad
+    def _sgd_step(self, group: dict[str, Any]) -> None:
+        """``torch.optim.SGD``'s step with Nesterov momentum, through its functional form."""
+        params = [p for p in group["params"] if p.grad is not None]
+        buffers = [self.state[p].get("momentum_buffer") for p in params]
+        momentum = group["momentum"]
+        sgd(
+            params,
+            [p.grad for p in params],
+            buffers,
+            weight_decay=group["weight_decay"],
+            momentum=momentum,
+            lr=group["lr"],
+            dampening=0.0,
+            nesterov=momentum > 0,
+            maximize=False,
+        )
         if momentum:
-            buf = self._buffer(p)
-            buf.mul_(momentum).add_(grad)
-            grad = grad.add(buf, alpha=momentum)
-        p.add_(grad, alpha=-lr)
+            for p, buf in zip(params, buffers, strict=True):
+                self.state[p]["momentum_buffer"] = buf

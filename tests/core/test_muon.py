@@ -53,6 +53,23 @@ def test_filters_go_to_muon_at_their_rate_and_everything_else_to_sgd() -> None:
     assert sorted(every) == sorted(id(p) for p in model.parameters())  # each parameter once
 
 
+def test_everything_but_the_filters_moves_as_under_sgd() -> None:
+    torch.manual_seed(0)
+    muon_net = build_model(CFG.model)
+    sgd_net = build_model(CFG.model)
+    sgd_net.load_state_dict(muon_net.state_dict())
+    muon = make_optimizer(muon_net, CFG)
+    sgd = make_optimizer(sgd_net, with_changes(CFG, train={"optimizer": "sgd"}))
+    for _ in range(3):  # the same gradients for both, so momentum and decay are compared too
+        for a, b in zip(muon_net.parameters(), sgd_net.parameters(), strict=True):
+            a.grad = torch.randn_like(a)
+            b.grad = a.grad.clone()
+        muon.step()
+        sgd.step()
+    for a, b in zip(muon_net.parameters(), sgd_net.parameters(), strict=True):
+        assert torch.equal(a, b) is (a.ndim != 4), a.shape
+
+
 def test_a_step_keeps_each_filter_bank_at_a_fixed_norm() -> None:
     model = build_model(CFG.model)
     conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
