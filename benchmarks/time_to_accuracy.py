@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the preset's weight decay on the batch norms and biases",
     )
     p.add_argument(
+        "--optimizer", choices=SPECS["train.optimizer"].choices, default=None, help="override the preset's optimizer"
+    )
+    p.add_argument("--muon-lr", type=float, default=None, help="override the preset's Muon learning rate")
+    p.add_argument("--label-smoothing", type=float, default=None, help="override the preset's label smoothing")
+    p.add_argument(
         "--start-size", type=int, default=None, help="override the preset's progressive resizing start size (px)"
     )
     p.add_argument(
@@ -114,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             ("test_shifts", args.test_shifts),
             ("test_every", args.test_every),
             ("decay_norms", args.decay_norms),
+            ("optimizer", args.optimizer),
+            ("muon_lr", args.muon_lr),
+            ("label_smoothing", args.label_smoothing),
             ("start_size", args.start_size),
             ("full_size_epoch", args.full_size_epoch),
         )
@@ -173,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{' + pool' if m.stem_pool or m.stem == 'd2l' else ''}"
         f"{' (before BN)' if m.stem == 'small' and m.stem_pool and m.pool_first else ''}, "
         f"resize {cfg.data.resize or 28} px, "
-        f"{t.optimizer} lr {t.lr:g} {t.schedule}, batch {t.batch_size}, {t.epochs} epochs, "
+        f"{t.optimizer} lr {t.lr:g}{f' (Muon {t.muon_lr:g})' if t.optimizer == 'muon' else ''} {t.schedule}, "
+        f"batch {t.batch_size}, {t.epochs} epochs, "
         f"wd {t.weight_decay:g}{'' if t.decay_norms else ' (weights only)'}, "
         f"smoothing {t.label_smoothing:g}, augment {t.augment}"
         f"{', test-time flips' if t.test_flips else ''}{', test-time shifts at the end' if t.test_shifts else ''}"
