@@ -36,6 +36,7 @@ from .lr_curve import (
     check_range,
 )
 from .lr_rules import Smoother, smoothing_beta, suggest
+from .schedules import rate_ratios
 
 
 def _cycled(batcher: DeviceBatcher, gen: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -118,8 +119,7 @@ def _run(
     batches = _cycled(trainer.train, trainer.gen)
     trainer.model.train()
     optimizer = trainer.optimizer
-    # Each group's rate against the learning rate: 1, but Muon's filters keep their own ratio to it.
-    ratios = [base / trainer.cfg.train.lr for base in trainer.scheduler.base_lrs]
+    ratios = rate_ratios(trainer.scheduler.base_lrs)
     i, lr = 1, start_lr
     while steps is None or i <= steps:
         if stop.is_set():

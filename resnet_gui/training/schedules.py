@@ -12,7 +12,8 @@ hold for resuming, as they were.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import SupportsFloat
 
 
 def lr_factor(schedule: str, total_steps: int, warmup_steps: int) -> Callable[[int], float]:
@@ -38,3 +39,9 @@ def lr_factor(schedule: str, total_steps: int, warmup_steps: int) -> Callable[[i
         return max(0.0, 1 - progress)
 
     return factor
+
+
+def rate_ratios(base_lrs: Sequence[SupportsFloat]) -> list[float]:
+    """Each parameter group's base rate against the first group's (the learning rate): all 1, but with muon the
+    filters' group keeps ``train.muon_lr`` to ``train.lr``, so a new learning rate scales it in proportion."""
+    return [float(base) / float(base_lrs[0]) for base in base_lrs]

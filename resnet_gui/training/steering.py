@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..settings.config import MAX_EPOCHS, SPECS, RunConfig
 from .events import Steered
+from .schedules import rate_ratios
 
 if TYPE_CHECKING:  # the run history and the window read changes before torch is loaded
     import torch
@@ -86,8 +87,7 @@ class Steering:
         steps_per_epoch: int,
     ) -> None:
         self.source, self.optimizer, self.scheduler = source, optimizer, scheduler
-        # Each group's rate against the learning rate, as built (1, but Muon's filters have their own rate).
-        self.ratios = [base / scheduler.base_lrs[0] for base in scheduler.base_lrs]
+        self.ratios = rate_ratios(scheduler.base_lrs)  # as built, before a checkpoint's steered rates are loaded
         self.steps_per_epoch = steps_per_epoch
         self.applied: list[Steered] = []
         self.stop_after_epoch = False
@@ -133,7 +133,7 @@ class Steering:
         if setting in ("lr", "lr_scale"):
             base = value if setting == "lr" else t.lr * value
             base = min(max(base, 1e-12), MAX_LR)
-            scaled = [base * ratio for ratio in self.ratios]
+            scaled: list[float | torch.Tensor] = [base * ratio for ratio in self.ratios]
             self.scheduler.base_lrs = scaled
             for group, group_base in zip(self.optimizer.param_groups, scaled, strict=True):
                 group["initial_lr"] = group_base
