@@ -1,11 +1,12 @@
 """Training steps of a preset's network at several image sizes: what progressive resizing saves per epoch.
 
-Times whole training steps (the engine's precision for the CPU, channels_last, the preset's SGD and label
-smoothing, random data, the preset's batch) of the preset's network on images of each side, alternating
-sizes round by round in one process under the engine's host-memory policy, and prints the median images/s
-of each size with its time per image against the largest size and against its share of the pixels.
+Times whole training steps (the engine's precision for the CPU, channels_last, the preset's optimiser or
+``--optimizer``, its label smoothing, random data, the preset's batch) of the preset's network on images of
+each side, alternating sizes round by round in one process under the engine's host-memory policy, and prints
+the median images/s of each size with its time per image against the largest size and its share of the pixels.
 
-    python benchmarks/size_step.py [--preset accurate-cpu] [--sizes 28,24,20,16] [--rounds 6] [--threads 2]
+    python benchmarks/size_step.py [--preset accurate-cpu] [--optimizer sgd|muon|adam] [--sizes 28,24,20,16]
+        [--rounds 6] [--threads 2]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from machine import describe
 from torch import nn
 
 from resnet_gui.model.resnet import build_model
+from resnet_gui.settings.config import SPECS, with_changes
 from resnet_gui.settings.presets import PRESETS
 from resnet_gui.training import small_map_conv
 from resnet_gui.training.devices import resolve_precision
@@ -38,16 +40,20 @@ STEPS = 8
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="accurate-cpu", choices=sorted(PRESETS))
+    parser.add_argument("--optimizer", choices=SPECS["train.optimizer"].choices, help="instead of the preset's")
     parser.add_argument("--sizes", default="28,24,20,16", help="image sides to time, the full size first")
     parser.add_argument("--rounds", type=int, default=6, help=f"alternating rounds of {STEPS} timed steps per size")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cfg = PRESETS[args.preset]
+    if args.optimizer:
+        cfg = with_changes(cfg, train={"optimizer": args.optimizer})
     device = torch.device("cpu")
     precision = resolve_precision(cfg.train.precision, device)
     print(describe())
-    print(f"{args.preset}, {precision}, {args.threads} threads, load average {os.getloadavg()[0]:.2f}")
+    load = os.getloadavg()[0]
+    print(f"{args.preset}, {cfg.train.optimizer}, {precision}, {args.threads} threads, load average {load:.2f}")
     sizes = [int(s) for s in args.sizes.split(",")]
     torch.manual_seed(0)
     net = build_model(cfg.model).to(memory_format=CL)

@@ -28,16 +28,30 @@ MUON_MOMENTUM = 0.6
 
 
 def orthogonalise(update: torch.Tensor, steps: int = NS_STEPS) -> torch.Tensor:
-    """``update`` (rows x columns) moved to about the nearest semi-orthogonal matrix, in bfloat16."""
+    """``update`` (rows x columns) moved to about the nearest semi-orthogonal matrix.
+
+    The quintic iteration X <- q(A) X, with A = X Xt and q(A) = a + bA + cA^2, run on the Gram matrix: q(A)
+    is a polynomial in A, so the next Gram matrix is q(A)^2 A and the result is the product of the q's times
+    the first X. Only the first and the last product touch the wide matrix (a 3x3 convolution's 9 x
+    in-channels columns). It runs in full float32 (float64 where torch is set to round float32 products, as
+    TF32 does): a Gram matrix rounded more coarsely, as to bfloat16, has eigenvalues below zero, which the
+    recursion amplifies until it overflows (the iteration on X recomputes a positive Gram matrix every step).
+    """
     a, b, c = NS_COEFFICIENTS
-    x = update.bfloat16()
+    exact = torch.float32 if torch.get_float32_matmul_precision() == "highest" else torch.float64
+    x = update.to(exact)
     tall = x.shape[0] > x.shape[1]
     if tall:  # work on the smaller Gram matrix
         x = x.T
     x = x / (x.norm() + 1e-7)  # spectral norm at most 1, where the iteration converges
+    gram = x @ x.T
+    total = torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
     for _ in range(steps):
-        gram = x @ x.T
-        x = a * x + (b * gram + c * gram @ gram) @ x
+        q = torch.addmm(gram, gram, gram, beta=b, alpha=c)
+        q.diagonal().add_(a)
+        total = q @ total
+        gram = q @ gram @ q
+    x = total @ x
     return (x.T if tall else x).to(update.dtype)
 
 

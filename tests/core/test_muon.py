@@ -29,7 +29,7 @@ CFG = with_changes(
 CFG = with_changes(CFG, train={"lr": 0.05, "schedule": "onecycle", "weight_decay": 5e-3, "decay_norms": False})
 
 
-@pytest.mark.parametrize("shape", [(48, 432), (432, 48), (16, 144)])
+@pytest.mark.parametrize("shape", [(48, 432), (432, 48), (16, 144), (192, 1728)])
 def test_the_update_is_made_nearly_orthogonal(shape: tuple[int, int]) -> None:
     torch.manual_seed(0)
     g = torch.randn(*shape) * torch.logspace(-2, 0, shape[1])  # directions of very different sizes
@@ -39,6 +39,20 @@ def test_the_update_is_made_nearly_orthogonal(shape: tuple[int, int]) -> None:
     # Newton-Schulz with Muon's coefficients: every direction ends between about 0.6 and 1.2, where the
     # gradient's own spanned two orders of magnitude.
     assert singular.min() > 0.5 and singular.max() < 1.3
+
+
+@pytest.mark.parametrize("shape", [(48, 432), (432, 48), (192, 1728)])
+def test_an_update_of_nearly_lower_rank_stays_bounded(shape: tuple[int, int]) -> None:
+    # Real momenta have directions a million times smaller than the largest (a Gram matrix rounded to
+    # bfloat16 turned them into growing negative eigenvalues: singular values of 5 to 3,000, then NaN).
+    torch.manual_seed(0)
+    rows, cols = shape
+    k = min(shape)
+    left, right = torch.linalg.qr(torch.randn(rows, k))[0], torch.linalg.qr(torch.randn(cols, k))[0]
+    sizes = torch.logspace(0, -6, k)
+    singular = torch.linalg.svdvals(orthogonalise((left * sizes) @ right.T))
+    assert singular.max() < 1.3
+    assert (singular > 0.5).sum() >= (sizes >= 1e-2).sum()  # directions down to 1 % of the largest reach ~1
 
 
 def test_filters_go_to_muon_at_their_rate_and_everything_else_to_sgd() -> None:
