@@ -39,7 +39,7 @@ PRESETS: dict[str, RunConfig] = {
     # (progressive resizing, thirteenth round) without weight decay on the batch norms and biases (fourteenth).
     # With SGD, 25 epochs cleared 0.95 with every seed, in 748-818 s on a 2-core AMD EPYC. Muon for the filters
     # (sixteenth to eighteenth rounds) does it in 16 epochs, 28 px from epoch 9: 0.9505, 0.9508, 0.9516 with seeds
-    # 0-2, each alone in 575, 578 and 548 s on that CPU. Tested after epoch 8 and at the end: scoring trains nothing
+    # 0-2, each alone in 592, 589 and 548 s on that CPU. Tested after epoch 8 and at the end: scoring trains nothing
     # (tenth round), and each scoring costs time the ten minutes do not have.
     "accurate-cpu": replace(
         FAST_CPU,
